@@ -1,0 +1,75 @@
+"""A believable demo shop: resellers with known numbers and PINs, price groups, products, prices.
+
+The README lists these accounts; tests and later features rely on them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app import ledger
+from app.pins import hash_pin, new_salt
+from storage.models import PriceGroup, Price, Product, Reseller, ResellerAddress, database_proxy as db
+
+
+@dataclass(frozen=True)
+class DemoReseller:
+    code: str
+    name: str
+    phone: str
+    pin: str
+    balance: int
+    group: str = "RETAIL"
+    parent: str | None = None
+    parallels: tuple[str, ...] = ()
+
+
+DEMO_RESELLERS = (
+    DemoReseller("R001", "Demo Cell", "081211110001", "1234", 1_000_000, "AGEN", parallels=("081211110011",)),
+    DemoReseller("R002", "Maju Jaya Cell", "081211110002", "4321", 5_000),
+    DemoReseller("R003", "Berkah Pulsa", "081211110003", "5555", 250_000, parent="R001"),
+)
+
+# (code, name, operator, nominal, margin for RETAIL, margin for AGEN, default for plain nominal)
+DEMO_PRODUCTS = (
+    ("S5", "Telkomsel 5.000", "TSEL", 5_000, 700, 600, True),
+    ("S10", "Telkomsel 10.000", "TSEL", 10_000, 650, 550, True),
+    ("S20", "Telkomsel 20.000", "TSEL", 20_000, 450, 300, True),
+    ("S25", "Telkomsel 25.000", "TSEL", 25_000, 400, 250, True),
+    ("S50", "Telkomsel 50.000", "TSEL", 50_000, 400, 250, True),
+    ("S100", "Telkomsel 100.000", "TSEL", 100_000, 400, 250, True),
+    ("I5", "Indosat 5.000", "ISAT", 5_000, 900, 800, True),
+    ("I10", "Indosat 10.000", "ISAT", 10_000, 900, 750, True),
+    ("I25", "Indosat 25.000", "ISAT", 25_000, 700, 500, True),
+    ("X5", "XL 5.000", "XL", 5_000, 1_000, 850, True),
+    ("X10", "XL 10.000", "XL", 10_000, 950, 800, True),
+    ("X25", "XL 25.000", "XL", 25_000, 700, 500, True),
+    ("A10", "Axis 10.000", "AXIS", 10_000, 950, 800, True),
+    ("T5", "Tri 5.000", "TRI", 5_000, 900, 750, True),
+    ("T10", "Tri 10.000", "TRI", 10_000, 900, 700, True),
+    ("SM10", "Smartfren 10.000", "SMART", 10_000, 1_000, 850, True),
+)
+
+
+def seed_demo() -> None:
+    """Fill an empty database with the demo shop. Refuses a database that already has resellers."""
+    if Reseller.select().exists():
+        raise RuntimeError("database already has resellers; seed-demo only fills an empty database")
+    with db.atomic():
+        groups = {code: PriceGroup.create(code=code, name=name)
+                  for code, name in (("RETAIL", "Reseller umum"), ("AGEN", "Agen"))}
+        for code, name, operator, nominal, retail, agen, default in DEMO_PRODUCTS:
+            product = Product.create(code=code, name=name, operator=operator, nominal=nominal,
+                                     default_for_nominal=default)
+            Price.create(product=product, price_group=groups["RETAIL"], sell=nominal + retail)
+            Price.create(product=product, price_group=groups["AGEN"], sell=nominal + agen)
+        made: dict[str, Reseller] = {}
+        for d in DEMO_RESELLERS:
+            salt = new_salt()
+            r = Reseller.create(code=d.code, name=d.name, price_group=groups[d.group],
+                                parent=made[d.parent].id if d.parent else None, pin_salt=salt,
+                                pin_hash=hash_pin(d.pin, salt))
+            ResellerAddress.create(reseller=r, channel="sms", address=d.phone, is_main=True)
+            for extra in d.parallels:
+                ResellerAddress.create(reseller=r, channel="sms", address=extra)
+            ledger.post(r.id, d.balance, ledger.LedgerKind.DEPOSIT, note="saldo awal demo", actor="demo")
+            made[d.code] = r

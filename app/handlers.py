@@ -1,0 +1,581 @@
+"""One function per reseller command. Each runs inside MessageService.handle's transaction."""
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import peewee as pw
+
+from app import ledger, orders
+from app.commands import types as t
+from app.commands.dates import resolve as resolve_date
+from app.ledger import LedgerKind
+from app.money import group
+from app.phone import normalize_msisdn
+from app.pins import check_pin, hash_pin, new_salt
+from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntry, Order, OutboundMessage,
+                            Price, Product, Reseller, ResellerAddress)
+
+if TYPE_CHECKING:
+    from app.service import Inbound, MessageService
+
+SMS_LEN = 160
+EXAMPLES = {
+    "topup": ("isi pulsa", "S10.08123456789.PIN"),
+    "balance": ("cek saldo", "SAL.PIN"),
+    "price": ("cek harga", "HARGA.PIN atau HARGA.TSEL.PIN"),
+    "pin": ("ganti PIN", "GP.PINBARU.PINLAMA"),
+    "register": ("daftar downline", "REG.08123456789.NAMA.KOTA.PIN"),
+    "transfer": ("kirim saldo", "KIRIM.KODE.JUMLAH.PIN"),
+    "pull": ("tarik saldo", "TARIK.KODE.JUMLAH.PIN"),
+    "ticket": ("tiket deposit", "TIKET.BCA.500000.PIN"),
+    "recap": ("rekap", "RKP.PIN atau RKP.TGL.PIN"),
+    "ledger": ("mutasi", "MUTASI.PIN"),
+    "status": ("cek status", "CEK.08123456789.PIN"),
+    "last": ("5 transaksi terakhir", "LAST5.PIN"),
+    "complaint": ("komplain", "KOMPLAIN.ISI KELUHAN.PIN"),
+    "parallel": ("tambah paralel", "P.08123456789.PIN"),
+    "cancel": ("batal", "BTL.08123456789.PIN"),
+    "product": ("info produk", "PRODUK.TSEL"),
+    "markup": ("markup", "MARKUP.S10.100.PIN"),
+}
+
+
+@dataclass
+class PendingReply:
+    to: str
+    channel: str
+    text: str
+    order_id: int | None = None
+    event: str = ""
+
+
+@dataclass
+class Context:
+    service: "MessageService"
+    row: InboundMessage
+    inbound: "Inbound"
+    parsed: t.Parsed
+    now: _dt.datetime
+    reseller: Reseller | None = None
+    address: ResellerAddress | None = None
+    replies: list[PendingReply] = field(default_factory=list)
+    new_orders: list[int] = field(default_factory=list)
+    status: str = "processed"
+    reason: str = ""
+
+    @property
+    def lang(self) -> str:
+        return self.reseller.language if self.reseller else self.service.settings.language
+
+    def render(self, name: str, **values: Any) -> str:
+        return self.service.templates.render(name, self.lang, **values)
+
+    def reply(self, name: str, *, order_id: int | None = None, to: str | None = None,
+              channel: str | None = None, **values: Any) -> None:
+        self.replies.append(PendingReply(to or self.inbound.sender, channel or self.inbound.channel,
+                                         self.render(name, **values), order_id, name))
+
+    def reply_text(self, text: str, name: str = "") -> None:
+        self.replies.append(PendingReply(self.inbound.sender, self.inbound.channel, text, None, name))
+
+    def reject(self, reason: str) -> None:
+        self.status, self.reason = "rejected", reason
+
+    def status_text(self, code: str) -> str:
+        return self.render(f"status_{code}")
+
+
+def _fmt_values(values: dict) -> dict:
+    out = dict(values)
+    for key in ("harga", "saldo", "saldo_awal", "jumlah", "min", "saldo_proses", "total"):
+        if isinstance(out.get(key), int):
+            out[key] = group(out[key])
+    return out
+
+
+# --- no reseller needed ------------------------------------------------------------------------
+
+def help_(ctx: Context, cmd: t.Help) -> None:
+    topic = cmd.topic.lower()
+    names = {"TIKET": "ticket", "DEPOSIT": "ticket", "SALDO": "balance", "HARGA": "price", "PIN": "pin",
+             "REG": "register", "KIRIM": "transfer", "RKP": "recap", "CEK": "status"}
+    if topic and topic.upper() in names:
+        name, example = EXAMPLES[names[topic.upper()]]
+        ctx.reply_text(f"Format {name}: {example}", "help")
+    else:
+        ctx.reply("help")
+
+
+def info(ctx: Context, cmd: t.CenterInfo | t.BankInfo) -> None:
+    s = ctx.service.settings
+    if isinstance(cmd, t.CenterInfo):
+        ctx.reply("center", center=", ".join(s.center_numbers) or "-")
+    else:
+        ctx.reply("bank_info", banks=", ".join(f"{b} {v['account']} a.n. {v['name']}" for b, v in s.banks.items()))
+
+
+def unknown_sender(ctx: Context) -> None:
+    ctx.reject("not_registered")
+    per_day = ctx.service.settings.unknown_sender_replies_per_day
+    since = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = (OutboundMessage.select().where((OutboundMessage.to == ctx.inbound.sender)
+                                           & (OutboundMessage.event == "not_registered")
+                                           & (OutboundMessage.created_at >= since)).count())
+    if sent < per_day:
+        ctx.reply("not_registered", kontak_admin=ctx.service.settings.admin_contact)
+
+
+def bad_format(ctx: Context, cmd: t.BadFormat) -> None:
+    ctx.reject("bad_format")
+    name, example = EXAMPLES.get(cmd.hint, EXAMPLES["topup"])
+    ctx.reply("bad_format", contoh_nama=name, contoh=example)
+
+
+def not_available(ctx: Context, cmd: Any) -> None:
+    ctx.reject("not_available")
+    ctx.reply("not_available")
+
+
+# --- top-up ----------------------------------------------------------------------------------
+
+def topup(ctx: Context, cmd: t.TopUp) -> None:
+    svc = ctx.service
+    limit = svc.settings.multi_max_items
+    if len(cmd.items) > limit:
+        ctx.reject("too_many")
+        return ctx.reply("too_many", max=limit)
+    reseller = ctx.reseller
+    assert reseller is not None
+    rejected = 0
+    for item_no, item in enumerate(cmd.items):
+        def same_text_order(item_no: int = item_no) -> Order | None:
+            since = orders.window_start(ctx.now, svc.settings.repeat_window)
+            earlier = (InboundMessage.select(InboundMessage.id)
+                       .where((InboundMessage.reseller == reseller.id) & (InboundMessage.norm_text == ctx.row.norm_text)
+                              & (InboundMessage.id != ctx.row.id) & (InboundMessage.received_at >= since)))
+            return (Order.select().where((Order.inbound.in_(earlier)) & (Order.item_no == item_no))
+                    .order_by(Order.id.desc()).first())
+
+        placement = orders.place_topup(
+            reseller, item.product, item.dest, counter=item.counter, repeat_next=item.repeat_next,
+            inbound_id=ctx.row.id, item_no=item_no, channel=ctx.inbound.channel, settings=svc.settings,
+            prefixes=svc.prefixes, now=ctx.now, sent_at=ctx.inbound.sent_at, same_text_order=same_text_order)
+        values = _fmt_values(placement.values or {})
+        if "status_code" in values:
+            values["status"] = ctx.status_text(values["status_code"])
+        if placement.rejection is None and placement.order is not None:
+            ctx.new_orders.append(placement.order.id)
+            reseller.balance = placement.balance_after
+            if svc.settings.reply_accepted or ctx.inbound.channel != "sms":
+                ctx.reply("accepted", order_id=placement.order.id, **values)
+            continue
+        rejected += 1
+        rej = placement.rejection
+        if rej == orders.Rejection.SAME_ORDER and placement.order is not None:
+            o = placement.order
+            ctx.reply("status", kode=values["kode"], tujuan=o.dest, jam=f"{o.created_at:%H:%M}",
+                      status=ctx.status_text(o.status), sn=o.sn or "-", order_id=o.id)
+            continue
+        if rej == orders.Rejection.NO_PRICE:
+            values["kontak_admin"] = svc.settings.admin_contact
+        if rej == orders.Rejection.INSUFFICIENT:
+            values["saldo"] = group(placement.values.get("saldo", reseller.balance))  # type: ignore[union-attr]
+        ctx.reply(rej.value, **values)
+    if rejected == len(cmd.items):
+        ctx.reject(ctx.replies[-1].event if ctx.replies else "rejected")
+
+
+# --- account ---------------------------------------------------------------------------------
+
+def balance(ctx: Context, cmd: t.Balance) -> None:
+    r = ctx.reseller
+    assert r is not None
+    target = r
+    if cmd.downline:
+        target = _own_downline(ctx, cmd.downline)
+        if target is None:
+            return None
+    ctx.reply("balance", kode_reseller=target.code, saldo=group(target.balance),
+              saldo_proses=group(ledger.held_amount(target.id)), jam=f"{ctx.now:%H:%M}")
+
+
+def _own_downline(ctx: Context, code: str) -> Reseller | None:
+    r = ctx.reseller
+    target = Reseller.get_or_none((Reseller.code == code.upper()) & (Reseller.parent == r.id))
+    if target is None:
+        ctx.reject("downline_unknown")
+        ctx.reply("downline_unknown", kode=code.upper())
+    return target
+
+
+def price_list(ctx: Context, cmd: t.PriceList) -> None:
+    r = ctx.reseller
+    assert r is not None
+    query = (Product.select(Product.code, Product.operator, Price.sell)
+             .join(Price).where((Price.price_group == r.price_group_id) & (Product.active == True))  # noqa: E712
+             .order_by(Product.operator, Product.nominal, Product.code))
+    conditions = []
+    for f in cmd.filters:
+        operator = ctx.service.prefixes.find_operator(f) or _operator_alias(f)
+        conditions.append((Product.operator == operator) if operator else (Product.code == f))
+    if conditions:
+        cond = conditions[0]
+        for c in conditions[1:]:
+            cond = cond | c
+        query = query.where(cond)
+    rows = list(query.tuples())
+    if not rows:
+        ctx.reject("price_none")
+        return ctx.reply("price_none")
+    by_operator: dict[str, list[str]] = {}
+    for code, operator, sell in rows:
+        by_operator.setdefault(operator, []).append(f"{code}={group(sell)}")
+    for operator, entries in by_operator.items():
+        title = ctx.service.prefixes.name(operator)
+        chunk: list[str] = []
+        for entry in entries:
+            candidate = ctx.render("price_list", judul=title, daftar=" ".join([*chunk, entry]))
+            if chunk and len(candidate) > SMS_LEN:
+                ctx.reply("price_list", judul=title, daftar=" ".join(chunk))
+                chunk = []
+            chunk.append(entry)
+        if chunk:
+            ctx.reply("price_list", judul=title, daftar=" ".join(chunk))
+
+
+_ALIASES = {"SIMPATI": "TSEL", "AS": "TSEL", "IM3": "ISAT", "MENTARI": "ISAT", "INDOSAT": "ISAT",
+            "THREE": "TRI", "3": "TRI", "SMARTFREN": "SMART"}
+
+
+def _operator_alias(word: str) -> str | None:
+    return _ALIASES.get(word.upper())
+
+
+def change_pin(ctx: Context, cmd: t.ChangePin) -> None:
+    r = ctx.reseller
+    assert r is not None
+    pins = list(cmd.pins)
+    if not r.pin_hash:
+        # First PIN, set from the registered number: GP.NEW.NEW
+        if len(set(pins)) != 1:
+            ctx.reject("bad_format")
+            return ctx.reply("pin_not_set")
+        return _set_pin(ctx, r, pins[0])
+    if len(pins) == 3:
+        if pins.count(pins[0]) == 3:
+            new, current = pins[0], pins[0]
+        else:
+            new = next((p for p in pins if pins.count(p) == 2), None)
+            current = next((p for p in pins if pins.count(p) == 1), None)
+            if new is None or current is None:
+                ctx.reject("bad_format")
+                return bad_format(ctx, t.BadFormat("pin"))
+        if not ctx.service.verify_pin(ctx, current):
+            return None
+    else:
+        a, b = pins
+        if r.locked_until and r.locked_until > ctx.now:
+            ctx.service.verify_pin(ctx, a)
+            return None
+        if check_pin(a, r.pin_salt, r.pin_hash):
+            current, new = a, b
+        elif not ctx.service.verify_pin(ctx, b):
+            return None
+        else:
+            current, new = b, a
+    if new == current:
+        ctx.reject("pin_same")
+        return ctx.reply("pin_same")
+    _set_pin(ctx, r, new)
+
+
+def _set_pin(ctx: Context, r: Reseller, new: str) -> None:
+    salt = new_salt()
+    Reseller.update(pin_salt=salt, pin_hash=hash_pin(new, salt), pin_failures=0).where(Reseller.id == r.id).execute()
+    ctx.reply("pin_changed")
+
+
+def register(ctx: Context, cmd: t.Register) -> None:
+    upline = ctx.reseller
+    assert upline is not None
+    phone = normalize_msisdn(cmd.phone)
+    if phone is None:
+        ctx.reject("bad_dest")
+        return ctx.reply("bad_dest", tujuan=cmd.phone)
+    if ResellerAddress.get_or_none((ResellerAddress.channel == "sms") & (ResellerAddress.address == phone)):
+        ctx.reject("phone_taken")
+        return ctx.reply("phone_taken", hp=phone)
+    code = next_reseller_code()
+    child = Reseller.create(code=code, name=cmd.name[:100], city=cmd.city[:100], price_group=upline.price_group_id,
+                            parent=upline.id, markup=cmd.markup, pin_hash="", pin_salt="", created_at=ctx.now)
+    ResellerAddress.create(reseller=child.id, channel="sms", address=phone, is_main=True)
+    ctx.reply("registered", nama=cmd.name, hp=phone, kode=code)
+    ctx.reply("welcome", to=phone, channel="sms", situs=ctx.service.settings.site_name, kode=code)
+
+
+def next_reseller_code(prefix: str = "R") -> str:
+    codes = [c for (c,) in Reseller.select(Reseller.code).where(Reseller.code.startswith(prefix)).tuples()]
+    numbers = [int(c[len(prefix):]) for c in codes if c[len(prefix):].isdigit()]
+    return f"{prefix}{(max(numbers, default=0) + 1):03d}"
+
+
+def transfer(ctx: Context, cmd: t.Transfer) -> None:
+    r = ctx.reseller
+    assert r is not None
+    s = ctx.service.settings
+    target = _find_reseller_by_code_or_phone(cmd.target)
+    if target is None:
+        ctx.reject("transfer_unknown")
+        return ctx.reply("transfer_unknown", kode_tujuan=cmd.target)
+    if target.id == r.id:
+        ctx.reject("transfer_self")
+        return ctx.reply("transfer_self")
+    if cmd.amount < s.transfer_min:
+        ctx.reject("transfer_min")
+        return ctx.reply("transfer_min", min=group(s.transfer_min))
+    since = ctx.now - _dt.timedelta(hours=s.transfer_repeat_hours)
+    earlier = list(LedgerEntry.select().where((LedgerEntry.reseller == r.id) & (LedgerEntry.kind == LedgerKind.TRANSFER_OUT.value)
+                                              & (LedgerEntry.counterpart == target.id) & (LedgerEntry.delta == -cmd.amount)
+                                              & (LedgerEntry.created_at >= since)).order_by(LedgerEntry.id))
+    if earlier and (cmd.counter is None or cmd.counter <= len(earlier)):
+        ctx.reject("transfer_repeat")
+        return ctx.reply("transfer_repeat", jumlah=group(cmd.amount), jumlah_polos=cmd.amount, kode_tujuan=target.code,
+                         jam=f"{earlier[-1].created_at:%H:%M}", n=len(earlier) + 1)
+    try:
+        out, inn = ledger.transfer(r.id, target.id, cmd.amount, note=f"KIRIM {target.code}", actor=r.code)
+    except ledger.InsufficientBalance as exc:
+        ctx.reject("insufficient")
+        return ctx.reply("insufficient", kode="KIRIM", harga=group(cmd.amount), saldo=group(exc.balance))
+    ctx.reply("transfer_sent", jumlah=group(cmd.amount), kode_tujuan=target.code, nama=target.name, saldo=group(out.balance_after))
+    main = _main_phone(target)
+    if main:
+        ctx.reply("transfer_received", to=main, channel="sms", jumlah=group(cmd.amount), kode_pengirim=r.code,
+                  saldo=group(inn.balance_after))
+
+
+def _find_reseller_by_code_or_phone(target: str) -> Reseller | None:
+    phone = normalize_msisdn(target)
+    if phone:
+        addr = ResellerAddress.get_or_none((ResellerAddress.channel == "sms") & (ResellerAddress.address == phone))
+        return Reseller.get_by_id(addr.reseller_id) if addr else None
+    return Reseller.get_or_none(Reseller.code == target.upper())
+
+
+def _main_phone(r: Reseller) -> str | None:
+    addr = (ResellerAddress.select().where((ResellerAddress.reseller == r.id) & (ResellerAddress.channel == "sms"))
+            .order_by(ResellerAddress.is_main.desc(), ResellerAddress.id).first())
+    return addr.address if addr else None
+
+
+def deposit_ticket(ctx: Context, cmd: t.DepositTicket) -> None:
+    r = ctx.reseller
+    assert r is not None
+    s = ctx.service.settings
+    bank = cmd.bank or next(iter(s.banks), None)
+    if bank not in s.banks:
+        ctx.reject("ticket_bank")
+        return ctx.reply("ticket_bank", bank=bank or "-", banks=", ".join(s.banks))
+    if cmd.amount < s.ticket_min:
+        ctx.reject("ticket_min")
+        return ctx.reply("ticket_min", min=group(s.ticket_min))
+    open_amounts = {a for (a,) in DepositTicket.select(DepositTicket.unique_amount)
+                    .where(DepositTicket.status == "open").tuples()}
+    rng = random.Random()
+    for _ in range(1000):
+        unique = cmd.amount + rng.randint(1, 999)
+        if unique not in open_amounts:
+            break
+    else:
+        unique = cmd.amount + 1000 + len(open_amounts)
+    expires = ctx.now + _dt.timedelta(hours=s.ticket_valid_hours)
+    ticket = DepositTicket.create(reseller=r.id, bank=bank, amount=cmd.amount, unique_amount=unique,
+                                  created_at=ctx.now, expires_at=expires)
+    info_ = s.banks[bank]
+    ctx.reply("ticket", no=ticket.id, jumlah_unik=group(unique), bank=bank, norek=info_["account"], nama=info_["name"],
+              jam_batas=f"{expires:%H:%M}")
+
+
+def _day_bounds(ctx: Context, token: str) -> tuple[_dt.datetime, _dt.datetime] | None:
+    day = resolve_date(token, ctx.now.date())
+    if day is None:
+        ctx.reject("bad_date")
+        ctx.reply("bad_date", tgl=token)
+        return None
+    start = _dt.datetime.combine(day, _dt.time())
+    return start, start + _dt.timedelta(days=1)
+
+
+def recap(ctx: Context, cmd: t.Recap) -> None:
+    bounds = _day_bounds(ctx, cmd.date)
+    if bounds is None:
+        return None
+    start, end = bounds
+    rows = dict(Order.select(Order.status, pw.fn.COUNT(Order.id)).where(
+        (Order.reseller == ctx.reseller.id) & (Order.created_at >= start) & (Order.created_at < end))
+        .group_by(Order.status).tuples())
+    total = orders.sales_total((Order.reseller == ctx.reseller.id) & (Order.status == "success")
+                               & (Order.created_at >= start) & (Order.created_at < end))
+    ctx.reply("recap", tgl=f"{start:%d/%m/%y}", n_sukses=rows.get("success", 0), total=group(total),
+              n_gagal=rows.get("failed", 0),
+              n_proses=sum(rows.get(s, 0) for s in orders.OPEN_STATUSES))
+
+
+_KIND_SHORT = {"deposit": "DEP", "order_debit": "TRX", "refund": "REF", "transfer_out": "KRM", "transfer_in": "TRM",
+               "pull": "TRK", "correction": "KOR", "commission": "KOM"}
+
+
+def ledger_list(ctx: Context, cmd: t.Ledger) -> None:
+    bounds = _day_bounds(ctx, cmd.date)
+    if bounds is None:
+        return None
+    start, end = bounds
+    entries = list(LedgerEntry.select().where((LedgerEntry.reseller == ctx.reseller.id) & (LedgerEntry.created_at >= start)
+                                              & (LedgerEntry.created_at < end)).order_by(LedgerEntry.id.desc()).limit(5))
+    tgl = f"{start:%d/%m/%y}"
+    if not entries:
+        return ctx.reply("ledger_empty", tgl=tgl, saldo=group(ctx.reseller.balance))
+    items = [f"{e.created_at:%H:%M} {_KIND_SHORT.get(e.kind, e.kind)} {'+' if e.delta > 0 else ''}{group(e.delta)}"
+             for e in reversed(entries)]
+    ctx.reply("ledger", tgl=tgl, daftar=", ".join(items), saldo=group(entries[0].balance_after))
+
+
+def status(ctx: Context, cmd: t.Status) -> None:
+    dest = normalize_msisdn(cmd.dest) if cmd.dest else None
+    if cmd.dest and dest is None:
+        ctx.reject("bad_dest")
+        return ctx.reply("bad_dest", tujuan=cmd.dest)
+    bounds = _day_bounds(ctx, cmd.date) if cmd.date else (None, None)
+    if bounds is None:
+        return None
+    query = Order.select(Order, Product).join(Product).where(Order.reseller == ctx.reseller.id)
+    if dest:
+        query = query.where(Order.dest == dest)
+    if cmd.product:
+        query = query.where(Product.code == cmd.product)
+    if bounds[0] is not None:
+        query = query.where((Order.created_at >= bounds[0]) & (Order.created_at < bounds[1]))
+    order = query.order_by(Order.id.desc()).first()
+    if order is None:
+        return ctx.reply("status_none", tujuan=dest or "-", tgl=f"{bounds[0]:%d/%m/%y}" if bounds[0] else "hari ini")
+    ctx.reply("status", kode=order.product.code, tujuan=order.dest, jam=f"{order.created_at:%H:%M}",
+              status=ctx.status_text(order.status), sn=order.sn or "-", order_id=order.id)
+
+
+def last_transactions(ctx: Context, cmd: t.LastTransactions) -> None:
+    rows = list(Order.select(Order, Product).join(Product).where(Order.reseller == ctx.reseller.id)
+                .order_by(Order.id.desc()).limit(5))
+    if not rows:
+        return ctx.reply("last_none")
+    items = [f"#{o.id} {o.product.code} {o.dest} {ctx.status_text(o.status)}" for o in rows]
+    ctx.reply("last", daftar="; ".join(items))
+
+
+def complaint(ctx: Context, cmd: t.Complaint) -> None:
+    related = ""
+    order = None
+    m = re.search(r"(?:\+?62|0)8\d{8,11}", cmd.text)
+    if m:
+        dest = normalize_msisdn(m.group(0))
+        order = (Order.select(Order, Product).join(Product)
+                 .where((Order.reseller == ctx.reseller.id) & (Order.dest == dest)).order_by(Order.id.desc()).first())
+        if order is not None:
+            related = ctx.render("status", kode=order.product.code, tujuan=order.dest, jam=f"{order.created_at:%H:%M}",
+                                 status=ctx.status_text(order.status), sn=order.sn or "-")
+    row = Complaint.create(reseller=ctx.reseller.id, text=cmd.text[:1000], order=order.id if order else None,
+                           created_at=ctx.now)
+    ctx.reply("complaint", id=row.id, status_terkait=related)
+
+
+def _require_main(ctx: Context) -> bool:
+    if ctx.address is None or not ctx.address.is_main:
+        ctx.reject("main_only")
+        ctx.reply("main_only")
+        return False
+    return True
+
+
+def add_parallel(ctx: Context, cmd: t.AddParallel) -> None:
+    if not _require_main(ctx):
+        return None
+    address = cmd.address if cmd.channel == "sms" else cmd.address.lower()
+    existing = ResellerAddress.get_or_none((ResellerAddress.channel == cmd.channel) & (ResellerAddress.address == address))
+    if existing is not None:
+        if existing.reseller_id == ctx.reseller.id:
+            return ctx.reply("parallel_added", hp=address, kode_reseller=ctx.reseller.code)
+        ctx.reject("parallel_taken")
+        return ctx.reply("parallel_taken", hp=address)
+    ResellerAddress.create(reseller=ctx.reseller.id, channel=cmd.channel, address=address, is_main=False)
+    ctx.reply("parallel_added", hp=address, kode_reseller=ctx.reseller.code)
+
+
+def remove_parallel(ctx: Context, cmd: t.RemoveParallel) -> None:
+    if not _require_main(ctx):
+        return None
+    address = cmd.address if cmd.channel == "sms" else cmd.address.lower()
+    deleted = (ResellerAddress.delete().where((ResellerAddress.reseller == ctx.reseller.id)
+                                              & (ResellerAddress.channel == cmd.channel)
+                                              & (ResellerAddress.address == address)
+                                              & (ResellerAddress.is_main == False)).execute())  # noqa: E712
+    if not deleted:
+        ctx.reject("parallel_missing")
+        return ctx.reply("parallel_missing", hp=address, kode_reseller=ctx.reseller.code)
+    ctx.reply("parallel_removed", hp=address, kode_reseller=ctx.reseller.code)
+
+
+def cancel_pending(ctx: Context, cmd: t.CancelPending) -> None:
+    dest = normalize_msisdn(cmd.dest)
+    query = (Order.select(Order, Product).join(Product)
+             .where((Order.reseller == ctx.reseller.id) & (Order.dest == dest)
+                    & (Order.status.in_(orders.OPEN_STATUSES))))
+    if cmd.product:
+        query = query.where(Product.code == cmd.product)
+    found = list(query.order_by(Order.id))
+    if not found:
+        ctx.reject("nothing_to_cancel")
+        return ctx.reply("nothing_to_cancel", tujuan=dest)
+    for order in found:
+        if order.status != orders.OrderStatus.QUEUED.value:
+            ctx.reply("cannot_cancel", kode=order.product.code, tujuan=order.dest, jam=f"{order.updated_at:%H:%M}",
+                      order_id=order.id)
+            continue
+        _, posting = orders.settle_failed(order.id, "Dibatalkan", actor=ctx.reseller.code, now=ctx.now)
+        ctx.reply("cancelled", trxid=order.id, kode=order.product.code, tujuan=order.dest,
+                  saldo_awal=group(posting.balance_before), harga=group(order.price), saldo=group(posting.balance_after),
+                  order_id=order.id)
+
+
+def product_info(ctx: Context, cmd: t.ProductInfo) -> None:
+    query = Product.select().order_by(Product.operator, Product.nominal)
+    if cmd.operator:
+        operator = ctx.service.prefixes.find_operator(cmd.operator) or _operator_alias(cmd.operator)
+        query = query.where(Product.operator == (operator or cmd.operator))
+    if cmd.empty_only:
+        query = query.where(Product.active == False)  # noqa: E712
+    else:
+        query = query.where(Product.active == True)  # noqa: E712
+    codes = [p.code for p in query]
+    label = "Kosong" if cmd.empty_only else "Produk"
+    ctx.reply_text(f"{label}: {' '.join(codes) if codes else '-'}"[:SMS_LEN * 2], "product_info")
+
+
+HANDLERS = {
+    t.TopUp: topup,
+    t.Balance: balance,
+    t.PriceList: price_list,
+    t.Register: register,
+    t.Transfer: transfer,
+    t.DepositTicket: deposit_ticket,
+    t.Recap: recap,
+    t.Ledger: ledger_list,
+    t.Status: status,
+    t.LastTransactions: last_transactions,
+    t.Complaint: complaint,
+    t.AddParallel: add_parallel,
+    t.RemoveParallel: remove_parallel,
+    t.CancelPending: cancel_pending,
+    t.ProductInfo: product_info,
+}

@@ -1,0 +1,245 @@
+"""Orders: placing a top-up (the repeat rule, price, debit) and settling it (success, failure, suspect).
+
+Every function here runs inside the caller's transaction or opens its own; money moves only through
+`app.ledger`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee as pw
+
+from app import ledger
+from app.ledger import LedgerKind
+from app.phone import PrefixTable, normalize_msisdn
+from app.commands.parser import parse_nominal
+from app.settings import Settings
+from storage.models import Order, Price, Product, Reseller, database_proxy as db
+
+
+class OrderStatus(str, enum.Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SUCCESS = "success"
+    FAILED = "failed"
+    SUSPECT = "suspect"
+
+
+OPEN_STATUSES = (OrderStatus.QUEUED.value, OrderStatus.SENDING.value, OrderStatus.SUSPECT.value)
+# Orders that occupy a repeat key (commands.md 3.3); failed ones free it.
+OCCUPYING = (*OPEN_STATUSES, OrderStatus.SUCCESS.value)
+
+
+class Rejection(str, enum.Enum):
+    UNKNOWN_PRODUCT = "unknown_product"
+    PRODUCT_CLOSED = "product_closed"
+    NO_PRICE = "no_price"
+    BAD_DEST = "bad_dest"
+    WRONG_PREFIX = "wrong_prefix"
+    REPEAT = "repeat"
+    COUNTER_USED = "counter_used"
+    COUNTER_MAX = "counter_max"
+    COOLDOWN = "cooldown"
+    TOO_OLD = "too_old"
+    INSUFFICIENT = "insufficient"
+    SAME_ORDER = "same_order"  # an identical `.RO` text already made this order
+
+
+@dataclass
+class Placement:
+    """The result of trying to place one top-up item."""
+
+    order: Order | None = None
+    rejection: Rejection | None = None
+    product: Product | None = None
+    dest: str = ""
+    values: dict | None = None  # template values for the reply
+    balance_before: int = 0
+    balance_after: int = 0
+
+
+def resolve_product(token: str, dest: str | None, prefixes: PrefixTable) -> Product | None:
+    """A product code, or a plain nominal whose operator comes from the destination's prefix."""
+    nominal = parse_nominal(token) if token.isdigit() else None
+    if nominal is None:
+        return Product.get_or_none(Product.code == token.upper())
+    operator = prefixes.operator_of(dest) if dest else None
+    if operator is None:
+        return None
+    candidates = list(Product.select().where((Product.operator == operator) & (Product.nominal == nominal)
+                                             & (Product.kind == "airtime")))
+    preferred = [p for p in candidates if p.default_for_nominal]
+    if preferred:
+        return preferred[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def window_start(now: _dt.datetime, setting: str) -> _dt.datetime:
+    if str(setting).lower() == "day":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return now - _dt.timedelta(hours=float(setting))
+
+
+def place_topup(reseller: Reseller, token: str, raw_dest: str, *, counter: int | None, repeat_next: bool,
+                inbound_id: int | None, item_no: int, channel: str, settings: Settings,
+                prefixes: PrefixTable, now: _dt.datetime, sent_at: _dt.datetime | None = None,
+                same_text_order: Callable[[], Order | None] = lambda: None,
+                ref_id: str | None = None) -> Placement:
+    """Validate and place one top-up; on success the order exists (queued) and the price is debited.
+
+    Must run inside a transaction. A rejection writes nothing.
+    """
+    dest = normalize_msisdn(raw_dest)
+    product = resolve_product(token, dest, prefixes)
+    values: dict = {"kode": token.upper(), "tujuan": dest or raw_dest}
+    if product is None:
+        return Placement(rejection=Rejection.UNKNOWN_PRODUCT if not token.isdigit() or dest else Rejection.BAD_DEST,
+                         values=values)
+    values["kode"] = product.code
+    if not product.skip_prefix_check:
+        if dest is None:
+            return Placement(rejection=Rejection.BAD_DEST, product=product, values=values)
+        dest_operator = prefixes.operator_of(dest)
+        if dest_operator is None:
+            return Placement(rejection=Rejection.BAD_DEST, product=product, values=values)
+        if dest_operator != product.operator:
+            values.update(operator_tujuan=prefixes.name(dest_operator), operator_produk=prefixes.name(product.operator))
+            return Placement(rejection=Rejection.WRONG_PREFIX, product=product, values=values)
+    else:
+        dest = dest or raw_dest
+    values["tujuan"] = dest
+    if not product.active:
+        return Placement(rejection=Rejection.PRODUCT_CLOSED, product=product, values=values)
+    price = (Price.select(Price.sell)
+             .where((Price.product == product.id) & (Price.price_group == reseller.price_group_id)).scalar())
+    if price is None:
+        return Placement(rejection=Rejection.NO_PRICE, product=product, values=values)
+    if sent_at is not None:
+        age_min = (now - sent_at).total_seconds() / 60
+        if age_min > settings.max_order_age_min:
+            values["menit"] = int(age_min)
+            return Placement(rejection=Rejection.TOO_OLD, product=product, values=values)
+
+    # --- the repeat rule -----------------------------------------------------------------------
+    since = window_start(now, settings.repeat_window)
+    earlier = list(Order.select(Order.id, Order.counter, Order.status, Order.created_at, Order.sent_at,
+                                Order.finished_at)
+                   .where((Order.reseller == reseller.id) & (Order.product == product.id)
+                          & (Order.dest == dest) & (Order.created_at >= since))
+                   .order_by(Order.id))
+    taken = {o.counter: o for o in earlier if o.status in OCCUPYING}
+    cooldown_from = now - _dt.timedelta(seconds=settings.retry_cooldown_s)
+    # A cancelled order never reached an operator, so it does not start the cooldown.
+    failed_recently = [o for o in earlier if o.status == OrderStatus.FAILED.value and o.sent_at is not None
+                       and (o.finished_at or o.created_at) >= cooldown_from]
+
+    def next_free() -> int:
+        n = 1
+        while n in taken:
+            n += 1
+        return n
+
+    if repeat_next:
+        same = same_text_order()
+        if same is not None:
+            values.update(_order_values(same))
+            return Placement(order=same, rejection=Rejection.SAME_ORDER, product=product, values=values)
+        counter = next_free()
+    requested = counter or 1
+    if requested > settings.repeat_max:
+        values["max"] = settings.repeat_max
+        return Placement(rejection=Rejection.COUNTER_MAX, product=product, values=values)
+    if requested in taken:
+        prior = taken[requested]
+        free = next_free()
+        if free > settings.repeat_max:
+            values["max"] = settings.repeat_max
+            return Placement(rejection=Rejection.COUNTER_MAX, product=product, values=values)
+        values.update(jam=f"{prior.created_at:%H:%M}", status_code=prior.status, n=requested, n_berikut=free)
+        if counter is None or counter == 1:
+            values["n"] = free
+            return Placement(rejection=Rejection.REPEAT, product=product, values=values)
+        return Placement(rejection=Rejection.COUNTER_USED, product=product, values=values)
+    if failed_recently:
+        last = failed_recently[-1]
+        wait = settings.retry_cooldown_s - int((now - (last.finished_at or last.created_at)).total_seconds())
+        values["detik"] = max(wait, 1)
+        return Placement(rejection=Rejection.COOLDOWN, product=product, values=values)
+
+    # --- debit and create, atomically -------------------------------------------------------------
+    try:
+        with db.atomic():
+            order = Order.create(reseller=reseller.id, product=product.id, dest=dest, counter=requested,
+                                 price=price, status=OrderStatus.QUEUED.value, channel=channel,
+                                 inbound=inbound_id, item_no=item_no, ref_id=ref_id, created_at=now, updated_at=now)
+            posting = ledger.post(reseller.id, -price, LedgerKind.ORDER_DEBIT, order_id=order.id,
+                                  note=f"{product.code} {dest}")
+    except ledger.InsufficientBalance as exc:
+        values.update(harga=price, saldo=exc.balance)
+        return Placement(rejection=Rejection.INSUFFICIENT, product=product, values=values)
+    values.update(trxid=order.id, harga=price, saldo_awal=posting.balance_before, saldo=posting.balance_after,
+                  jam=f"{now:%H:%M}")
+    return Placement(order=order, product=product, dest=dest, values=values,
+                     balance_before=posting.balance_before, balance_after=posting.balance_after)
+
+
+def _order_values(order: Order) -> dict:
+    return {"trxid": order.id, "jam": f"{order.created_at:%H:%M}", "status_code": order.status}
+
+
+# --- settlement ---------------------------------------------------------------------------------
+
+class TransitionError(Exception):
+    pass
+
+
+def _transition(order_id: int, allowed_from: tuple[str, ...], now: _dt.datetime, **fields) -> Order:
+    updated = (Order.update(updated_at=now, **fields)
+               .where((Order.id == order_id) & (Order.status.in_(allowed_from))).execute())
+    if updated != 1:
+        current = Order.get_or_none(Order.id == order_id)
+        raise TransitionError(f"order {order_id} is {current.status if current else 'missing'}, "
+                              f"not in {allowed_from}")
+    return Order.get_by_id(order_id)
+
+
+def mark_sending(order_id: int, supplier_id: int | None = None, now: _dt.datetime | None = None) -> Order:
+    now = now or _dt.datetime.now()
+    return _transition(order_id, (OrderStatus.QUEUED.value,), now, status=OrderStatus.SENDING.value,
+                       supplier=supplier_id, sent_at=now)
+
+
+def settle_success(order_id: int, sn: str, *, cost: int | None = None, now: _dt.datetime | None = None) -> Order:
+    now = now or _dt.datetime.now()
+    with db.atomic():
+        return _transition(order_id, (OrderStatus.SENDING.value, OrderStatus.SUSPECT.value, OrderStatus.QUEUED.value),
+                           now, status=OrderStatus.SUCCESS.value, sn=sn, cost=cost, finished_at=now)
+
+
+def settle_failed(order_id: int, reason: str, *, actor: str = "system",
+                  now: _dt.datetime | None = None) -> tuple[Order, ledger.Posting]:
+    """Definite failure: mark failed and refund exactly once, in one transaction."""
+    now = now or _dt.datetime.now()
+    with db.atomic():
+        order = _transition(order_id, OPEN_STATUSES, now, status=OrderStatus.FAILED.value,
+                            fail_reason=reason[:200], finished_at=now)
+        posting = ledger.refund_order(order_id, note=reason, actor=actor)
+    return order, posting
+
+
+def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = None) -> Order:
+    now = now or _dt.datetime.now()
+    return _transition(order_id, (OrderStatus.SENDING.value,), now, status=OrderStatus.SUSPECT.value,
+                       fail_reason=reason[:200])
+
+
+def find_stale_sending(now: _dt.datetime | None = None) -> list[int]:
+    """Orders left `sending` (e.g. after a crash): their outcome is unknown."""
+    return [o.id for o in Order.select(Order.id).where(Order.status == OrderStatus.SENDING.value)]
+
+
+def sales_total(where: pw.Expression) -> int:
+    return int(Order.select(pw.fn.COALESCE(pw.fn.SUM(Order.price), 0)).where(where).scalar())

@@ -1,0 +1,194 @@
+"""From a reseller's message to stored orders and replies.
+
+`MessageService.handle(inbound)` stores the message (deduplicated), parses it, checks the sender and
+PIN, runs the command and queues the replies in the outbox — all in one transaction, so a crash
+either keeps all of it or none of it. It never raises for bad input: every message gets an answer.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from app import handlers
+from app.commands import types as t
+from app.commands.parser import mask, parse
+from app.phone import PrefixTable, normalize_msisdn
+from app.pins import check_pin
+from app.replies import Templates
+from app.settings import Settings
+from storage.models import (InboundMessage, OutboundMessage, Product, Reseller, ResellerAddress,
+                            database_proxy as db)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # "sms", "telegram", "jabber", …
+    sender: str  # phone number or chat ID as the channel gives it
+    text: str
+    sent_at: _dt.datetime | None = None  # the sender's timestamp (SMSC time for SMS)
+    dedupe_key: str | None = None  # from the channel; the same key twice is one message
+    modem: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    to: str
+    channel: str
+    text: str
+    outbound_id: int
+    order_id: int | None = None
+
+
+@dataclass
+class HandleResult:
+    inbound_id: int | None
+    duplicate: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    new_orders: list[int] = field(default_factory=list)
+    status: str = "processed"  # processed | rejected
+    reason: str = ""
+
+
+class MessageService:
+    def __init__(self, *, prefixes: PrefixTable | None = None, templates: Templates | None = None,
+                 settings: Settings | None = None, clock: Callable[[], _dt.datetime] = _dt.datetime.now):
+        self.prefixes = prefixes or PrefixTable.default()
+        self.templates = templates or Templates()
+        self.settings = settings or Settings.load()
+        self.clock = clock
+        self._codes: set[str] = set()
+        self.reload_catalog()
+
+    def reload_catalog(self) -> None:
+        self._codes = {code.upper() for (code,) in Product.select(Product.code).tuples()}
+
+    def is_product(self, code: str) -> bool:
+        return code.upper() in self._codes
+
+    # --- entry point --------------------------------------------------------------------------
+
+    def handle(self, inbound: Inbound) -> HandleResult:
+        try:
+            parsed = parse(inbound.text, self.is_product)
+        except Exception:  # the parser promises not to raise; this keeps a promise broken by a bug
+            log.exception("parser failed")
+            parsed = parse("", self.is_product)
+        stored_text = mask(inbound.text if isinstance(inbound.text, str) else "", parsed.secrets)
+        now = self.clock()
+        key = inbound.dedupe_key or self._dedupe_key(inbound)
+        with db.atomic():
+            existing = InboundMessage.get_or_none(InboundMessage.dedupe_key == key)
+            if existing is not None:
+                log.info("duplicate message from %s ignored: %s", inbound.sender, stored_text)
+                return HandleResult(existing.id, duplicate=True, status=existing.status, reason=existing.reason)
+            row = InboundMessage.create(
+                channel=inbound.channel, sender=inbound.sender[:200], text=stored_text, received_at=now,
+                sent_at=inbound.sent_at, dedupe_key=key, modem=inbound.modem,
+                norm_text=hashlib.sha1(parsed.normalized.upper().encode()).hexdigest())
+            ctx = handlers.Context(self, row, inbound, parsed, now)
+            try:
+                with db.atomic():
+                    self._dispatch(ctx)
+            except Exception:
+                # A bug must not cost the message: it is stored as rejected and answered.
+                log.exception("handling message %s failed", row.id)
+                ctx.replies.clear()
+                ctx.new_orders.clear()
+                ctx.reject("internal_error")
+                ctx.reply("bad_format", contoh_nama="isi pulsa", contoh="S10.08123456789.PIN")
+            InboundMessage.update(status=ctx.status, reason=ctx.reason[:100],
+                                  reseller=ctx.reseller.id if ctx.reseller else None).where(
+                InboundMessage.id == row.id).execute()
+            replies = [self._queue(r, row.id) for r in ctx.replies]
+        log.info("msg %s from %s [%s]: %s -> %s", row.id, inbound.sender, inbound.channel, stored_text,
+                 ctx.reason or ctx.status)
+        return HandleResult(row.id, replies=replies, new_orders=list(ctx.new_orders), status=ctx.status,
+                            reason=ctx.reason)
+
+    @staticmethod
+    def _dedupe_key(inbound: Inbound) -> str:
+        if inbound.sent_at is None:
+            return uuid.uuid4().hex  # nothing identifies a resend: every delivery is new
+        material = f"{inbound.channel}|{inbound.sender}|{inbound.sent_at.isoformat()}|{inbound.text}"
+        return hashlib.sha1(material.encode("utf-8", "replace")).hexdigest()
+
+    def _queue(self, pending: handlers.PendingReply, inbound_id: int) -> Reply:
+        row = OutboundMessage.create(channel=pending.channel, to=pending.to, text=pending.text,
+                                     order=pending.order_id, inbound=inbound_id, event=pending.event)
+        return Reply(pending.to, pending.channel, pending.text, row.id, pending.order_id)
+
+    # --- sender and PIN -----------------------------------------------------------------------
+
+    def find_reseller(self, channel: str, sender: str) -> tuple[Reseller | None, ResellerAddress | None]:
+        address = normalize_msisdn(sender) if channel == "sms" else sender.strip().lower()
+        if not address:
+            return None, None
+        addr = ResellerAddress.get_or_none((ResellerAddress.channel == channel)
+                                           & (ResellerAddress.address == address))
+        if addr is None:
+            return None, None
+        return Reseller.get_by_id(addr.reseller_id), addr
+
+    def verify_pin(self, ctx: "handlers.Context", pin: str) -> bool:
+        """Check the PIN with lockout; on failure queue the reply and return False."""
+        r = ctx.reseller
+        assert r is not None
+        now = ctx.now
+        if r.locked_until and r.locked_until > now:
+            ctx.reject("locked")
+            ctx.reply("still_locked", jam=f"{r.locked_until:%H:%M}")
+            return False
+        if not r.pin_hash:
+            ctx.reject("pin_not_set")
+            ctx.reply("pin_not_set")
+            return False
+        if check_pin(pin, r.pin_salt, r.pin_hash):
+            if r.pin_failures:
+                Reseller.update(pin_failures=0).where(Reseller.id == r.id).execute()
+                r.pin_failures = 0
+            return True
+        failures = r.pin_failures + 1
+        limit = self.settings.pin_max_failures
+        if failures >= limit:
+            until = now + _dt.timedelta(minutes=self.settings.pin_lock_minutes)
+            Reseller.update(pin_failures=0, locked_until=until).where(Reseller.id == r.id).execute()
+            ctx.reject("locked")
+            ctx.reply("locked", max=limit, jam=f"{until:%H:%M}")
+        else:
+            Reseller.update(pin_failures=failures).where(Reseller.id == r.id).execute()
+            ctx.reject("wrong_pin")
+            ctx.reply("wrong_pin", n=limit - failures)
+        return False
+
+    # --- dispatch -----------------------------------------------------------------------------
+
+    def _dispatch(self, ctx: "handlers.Context") -> None:
+        cmd = ctx.parsed.command
+        if isinstance(cmd, t.Help):
+            return handlers.help_(ctx, cmd)
+        if isinstance(cmd, (t.CenterInfo, t.BankInfo)):
+            return handlers.info(ctx, cmd)
+        reseller, address = self.find_reseller(ctx.inbound.channel, ctx.inbound.sender)
+        ctx.reseller, ctx.address = reseller, address
+        if reseller is None:
+            return handlers.unknown_sender(ctx)
+        if isinstance(cmd, t.BadFormat):
+            return handlers.bad_format(ctx, cmd)
+        if not reseller.active:
+            ctx.reject("inactive")
+            return ctx.reply("inactive", kode_reseller=reseller.code)
+        if isinstance(cmd, t.ChangePin):
+            return handlers.change_pin(ctx, cmd)
+        pin = getattr(cmd, "pin", None)
+        if pin is None and isinstance(cmd, (t.PriceList, t.DepositTicket, t.ProductInfo)):
+            pass  # PIN optional: the sender's number identifies the price group
+        elif not self.verify_pin(ctx, pin or ""):
+            return None
+        handler = handlers.HANDLERS.get(type(cmd), handlers.not_available)
+        return handler(ctx, cmd)

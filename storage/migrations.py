@@ -1,0 +1,59 @@
+"""Schema version and forward migrations.
+
+A new database gets the current schema and the latest version at once. An older database gets each
+missing migration in order, each in its own transaction, so an interrupted upgrade resumes cleanly.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import peewee as pw
+from playhouse.migrate import SchemaMigrator, migrate as apply_ops
+
+from storage.models import ALL_MODELS, InboundMessage, SchemaVersion
+
+log = logging.getLogger(__name__)
+
+
+def _v2_inbound_norm_text(db: pw.Database) -> None:
+    """v2: a hash of the normalised order text, for "same text resent to another center"."""
+    migrator = SchemaMigrator.from_database(db)
+    apply_ops(
+        migrator.add_column("inbound_message", "norm_text", InboundMessage.norm_text),
+        migrator.add_index("inbound_message", ("norm_text",), False),
+    )
+
+
+# version -> function bringing the schema from version-1 to version
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
+    2: _v2_inbound_norm_text,
+}
+LATEST = max(MIGRATIONS, default=1)
+
+
+def current_version(db: pw.Database) -> int:
+    if not db.table_exists("schema_version"):
+        return 0
+    row = SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).scalar()
+    return int(row or 0)
+
+
+def migrate(db: pw.Database) -> int:
+    version = current_version(db)
+    if version == 0 and not db.table_exists("reseller"):
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+            SchemaVersion.create(version=LATEST)
+        log.info("new database at schema version %d", LATEST)
+        return LATEST
+    if version == 0:
+        raise RuntimeError("database has tables but no schema version; refusing to guess")
+    if version > LATEST:
+        raise RuntimeError(f"database schema {version} is newer than this program ({LATEST})")
+    for target in range(version + 1, LATEST + 1):
+        with db.atomic():
+            MIGRATIONS[target](db)
+            SchemaVersion.create(version=target)
+        log.info("database upgraded to schema version %d", target)
+    return LATEST

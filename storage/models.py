@@ -1,0 +1,205 @@
+"""peewee models. Every model binds to `database_proxy`, initialised by `storage.db.open_database`.
+
+Money columns are integer rupiah. Times are naive local datetimes (the shop runs in one time zone,
+and Indonesian resellers read "jam 14:05" in local time).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+import peewee as pw
+
+database_proxy = pw.DatabaseProxy()
+
+
+def now() -> _dt.datetime:
+    return _dt.datetime.now()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+    applied_at = pw.DateTimeField(default=now)
+
+
+class Setting(BaseModel):
+    key = pw.CharField(max_length=100, unique=True)
+    value = pw.TextField()  # JSON
+
+
+class PriceGroup(BaseModel):
+    code = pw.CharField(max_length=20, unique=True)
+    name = pw.CharField(max_length=100)
+
+
+class Reseller(BaseModel):
+    code = pw.CharField(max_length=20, unique=True)
+    name = pw.CharField(max_length=100)
+    city = pw.CharField(max_length=100, default="")
+    price_group = pw.ForeignKeyField(PriceGroup, backref="resellers", on_delete="RESTRICT")
+    parent = pw.ForeignKeyField("self", null=True, backref="downlines", on_delete="SET NULL")
+    markup = pw.IntegerField(default=0)  # what the upline adds on its downlines' prices
+    active = pw.BooleanField(default=True)
+    balance = pw.BigIntegerField(default=0)
+    credit_limit = pw.BigIntegerField(default=0)  # balance may go down to -credit_limit
+    pin_hash = pw.CharField(max_length=128)
+    pin_salt = pw.CharField(max_length=64)
+    pin_failures = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+    language = pw.CharField(max_length=5, default="id")
+    created_at = pw.DateTimeField(default=now)
+
+
+class ResellerAddress(BaseModel):
+    """A phone number or chat ID from which a reseller may send orders ("paralel")."""
+
+    reseller = pw.ForeignKeyField(Reseller, backref="addresses", on_delete="CASCADE")
+    channel = pw.CharField(max_length=20)  # sms, telegram, jabber, wa
+    address = pw.CharField(max_length=200)
+    is_main = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("channel", "address"), True),)
+
+
+class Product(BaseModel):
+    code = pw.CharField(max_length=20, unique=True)
+    name = pw.CharField(max_length=100)
+    operator = pw.CharField(max_length=20, index=True)
+    nominal = pw.IntegerField()  # face value in rupiah
+    kind = pw.CharField(max_length=20, default="airtime")
+    active = pw.BooleanField(default=True)
+    default_for_nominal = pw.BooleanField(default=False)
+    skip_prefix_check = pw.BooleanField(default=False)
+
+
+class Price(BaseModel):
+    product = pw.ForeignKeyField(Product, backref="prices", on_delete="CASCADE")
+    price_group = pw.ForeignKeyField(PriceGroup, backref="prices", on_delete="CASCADE")
+    sell = pw.BigIntegerField()
+
+    class Meta:
+        indexes = ((("product", "price_group"), True),)
+
+
+class Supplier(BaseModel):
+    name = pw.CharField(max_length=100, unique=True)
+    kind = pw.CharField(max_length=20)  # ussd_chip, sms_chip, sms_upstream, http
+    config = pw.TextField(default="{}")  # JSON; secrets such as the chip PIN live here, never logged
+    active = pw.BooleanField(default=True)
+
+
+class Route(BaseModel):
+    product = pw.ForeignKeyField(Product, backref="routes", on_delete="CASCADE")
+    supplier = pw.ForeignKeyField(Supplier, backref="routes", on_delete="CASCADE")
+    priority = pw.IntegerField(default=0)
+    supplier_code = pw.CharField(max_length=50, default="")
+    cost = pw.BigIntegerField(default=0)
+    active = pw.BooleanField(default=True)
+
+
+class InboundMessage(BaseModel):
+    channel = pw.CharField(max_length=20)
+    sender = pw.CharField(max_length=200, index=True)
+    text = pw.TextField()  # PINs masked
+    received_at = pw.DateTimeField(default=now, index=True)
+    sent_at = pw.DateTimeField(null=True)  # SMSC timestamp, when the channel has one
+    dedupe_key = pw.CharField(max_length=128, unique=True)
+    modem = pw.CharField(max_length=100, default="")
+    status = pw.CharField(max_length=20, default="received")  # received, processed, rejected
+    reason = pw.CharField(max_length=100, default="")
+    reseller = pw.ForeignKeyField(Reseller, null=True, backref="inbound", on_delete="SET NULL")
+    norm_text = pw.CharField(max_length=64, default="", index=True)  # hash of the normalised text
+
+
+class Order(BaseModel):
+    reseller = pw.ForeignKeyField(Reseller, backref="orders", on_delete="RESTRICT")
+    product = pw.ForeignKeyField(Product, backref="orders", on_delete="RESTRICT")
+    dest = pw.CharField(max_length=32)
+    counter = pw.IntegerField(default=1)
+    price = pw.BigIntegerField()
+    cost = pw.BigIntegerField(null=True)
+    status = pw.CharField(max_length=12, default="queued", index=True)
+    sn = pw.CharField(max_length=100, default="")
+    fail_reason = pw.CharField(max_length=200, default="")
+    channel = pw.CharField(max_length=20, default="sms")
+    inbound = pw.ForeignKeyField(InboundMessage, null=True, backref="orders", on_delete="SET NULL")
+    item_no = pw.IntegerField(default=0)  # position inside a multi-order message
+    ref_id = pw.CharField(max_length=100, null=True)  # H2H buyer reference
+    supplier = pw.ForeignKeyField(Supplier, null=True, backref="orders", on_delete="SET NULL")
+    refunded = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=now, index=True)
+    updated_at = pw.DateTimeField(default=now)
+    sent_at = pw.DateTimeField(null=True)  # first handed to a chip or supplier
+    finished_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("inbound", "item_no"), True),
+            (("reseller", "product", "dest", "created_at"), False),
+            (("reseller", "ref_id"), True),
+        )
+
+
+class LedgerEntry(BaseModel):
+    reseller = pw.ForeignKeyField(Reseller, backref="ledger", on_delete="RESTRICT")
+    delta = pw.BigIntegerField()
+    balance_after = pw.BigIntegerField()
+    kind = pw.CharField(max_length=20)
+    order = pw.ForeignKeyField(Order, null=True, backref="ledger", on_delete="RESTRICT")
+    counterpart = pw.ForeignKeyField(Reseller, null=True, on_delete="SET NULL")
+    note = pw.CharField(max_length=200, default="")
+    actor = pw.CharField(max_length=50, default="system")
+    created_at = pw.DateTimeField(default=now, index=True)
+
+
+class OutboundMessage(BaseModel):
+    channel = pw.CharField(max_length=20, default="sms")
+    to = pw.CharField(max_length=200, index=True)
+    text = pw.TextField()
+    status = pw.CharField(max_length=12, default="queued", index=True)  # queued, sent, failed
+    order = pw.ForeignKeyField(Order, null=True, backref="replies", on_delete="SET NULL")
+    inbound = pw.ForeignKeyField(InboundMessage, null=True, backref="replies", on_delete="SET NULL")
+    event = pw.CharField(max_length=40, default="")  # what the reply is about; unique per order
+    modem = pw.CharField(max_length=100, default="")
+    attempts = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField(default=now)
+    sent_at = pw.DateTimeField(null=True)
+
+
+class DepositTicket(BaseModel):
+    reseller = pw.ForeignKeyField(Reseller, backref="tickets", on_delete="CASCADE")
+    bank = pw.CharField(max_length=20)
+    amount = pw.BigIntegerField()
+    unique_amount = pw.BigIntegerField(index=True)
+    status = pw.CharField(max_length=12, default="open")  # open, paid, expired
+    created_at = pw.DateTimeField(default=now)
+    expires_at = pw.DateTimeField()
+
+
+class Complaint(BaseModel):
+    reseller = pw.ForeignKeyField(Reseller, backref="complaints", on_delete="CASCADE")
+    text = pw.TextField()
+    order = pw.ForeignKeyField(Order, null=True, on_delete="SET NULL")
+    status = pw.CharField(max_length=12, default="open")
+    created_at = pw.DateTimeField(default=now)
+
+
+class AuditLog(BaseModel):
+    at = pw.DateTimeField(default=now, index=True)
+    actor = pw.CharField(max_length=50)
+    action = pw.CharField(max_length=50)
+    target = pw.CharField(max_length=100, default="")
+    detail = pw.TextField(default="")
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Supplier, Route,
+    InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, AuditLog,
+]
