@@ -51,13 +51,20 @@ def parse_cusd(line: str) -> CusdLine:
             if after.startswith(","):
                 dcs_text = after[1:].strip()
     else:
+        # Bare payloads are normally hex (Huawei E160). A trailing ",<n>" is taken as the DCS
+        # only if it can be one, so "Rp 1,500" stays text; "Rp 1,100" is inherently ambiguous.
         body, comma, last = tail.rpartition(",")
-        if comma and last.strip().isdigit():
-            payload, dcs_text = body.strip(), last.strip()
+        last = last.strip()
+        if comma and _looks_like_dcs(last):
+            payload, dcs_text = body.strip(), last
         else:
             payload = tail.strip()
     dcs = int(dcs_text) if dcs_text.isdigit() else None
     return CusdLine(status, payload, dcs, raw)
+
+
+def _looks_like_dcs(text: str) -> bool:
+    return text.isdigit() and int(text) <= 255 and (text == "0" or not text.startswith("0"))
 
 
 def dcs_alphabet(dcs: int | None) -> str | None:
