@@ -318,6 +318,7 @@ class Modem:
         self._partials: dict[tuple[str, str, int, int], _Partial] = {}
         self._session: _UssdSession | None = None
         self._session_open = False
+        self._ussd_text_mode = False
         self._direct: list[tuple[str, str]] = []  # (kind, pdu) from +CMT / +CDS
         self._cusd_idle: list[str] = []
         self._need_init = False
@@ -462,8 +463,11 @@ class Modem:
         if cfun is not None and (cfun.first("+CFUN:") or "1").split(",")[0].strip() != "1":
             self._opt("AT+CFUN=1", timeout=15.0)
         self.info = self._read_identity(self.config.probe_timeout * 2.5)
+        self._ussd_text_mode = False
         for step in self.profile.vendor_init:
-            self._opt(step)
+            ok = self._opt(step) is not None
+            if step == "AT^USSDMODE=0" and ok:
+                self._ussd_text_mode = True  # the modem now packs/unpacks USSD itself
         self._busy_retry(Command("AT+CMGF=0"))
         self._opt('AT+CSCS="GSM"')
         self._setup_storage()
@@ -513,6 +517,27 @@ class Modem:
             raise SimError("SIM PIN required and no usable PIN configured")
         self._cmd(f'AT+CPIN="{pin}"', timeout=10.0, secrets=(pin,))
         self.at.wait(lambda: False, 1.0)  # SIMs answer CME 14 right after PIN entry otherwise
+
+    def identify(self, timeout: float | None = None) -> ModemInfo:
+        """Probe only: open, wake, read identity, close. For discovery (2 s per command)."""
+        per = timeout or self.config.probe_timeout
+        self._open_port()
+        try:
+            self.at.escape()
+            for attempt in range(2):
+                try:
+                    self._cmd("AT", timeout=per, resync_on_timeout=False)
+                    break
+                except CommandError:
+                    break
+                except AtTimeout:
+                    if attempt:
+                        raise
+            self._opt("ATE0", timeout=per)
+            self.info = self._read_identity(per)
+            return self.info
+        finally:
+            self._close_port()
 
     def _read_identity(self, per_command: float) -> ModemInfo:
         def bare(cmd: str) -> str:
@@ -662,7 +687,12 @@ class Modem:
         self._set_state(ModemState.OFFLINE, why)
 
     def recover(self) -> bool:
-        """One rung of the ladder, when due. Returns True once the modem is back online."""
+        """One rung of the ladder, when due. Returns True once the modem is back online.
+
+        Rung 0: reopen the port and re-run init. Rung 1: soft reset (AT+CFUN=1,1), then reopen.
+        Later rungs: NEEDS_ATTENTION, keep retrying with back-off. Every rung first tries the
+        known port, then asks ``resolver`` where this IMEI is now (it may have moved).
+        """
         if self._at is not None and self.state not in (ModemState.OFFLINE, ModemState.NEEDS_ATTENTION):
             return True
         now = self.clock()
@@ -672,28 +702,43 @@ class Modem:
         self._recovery_step += 1
         if step == 1:
             self._soft_reset()
-        url = self.resolver(self.info) if self.resolver and self.info.imei else None
-        if url and url != self.port_url:
-            log.info("%s: modem %s found on %s", self.modem_id, self.info.imei, url)
-            self.port_url = url
-        try:
-            old_imei = self.info.imei
-            self.open()
-            if old_imei and self.info.imei and self.info.imei != old_imei:
-                log.warning("%s: port %s now holds IMEI %s, not %s", self.modem_id, self.port_url,
-                            self.info.imei, old_imei)
+        if self._try_open():
             return True
-        except SimError:
-            self._next_recovery = now + self.config.max_backoff
-            return False
-        except Exception as exc:
-            log.info("%s: recovery step %d failed: %s", self.modem_id, step, exc)
         backoff = min(self.config.max_backoff, 2.0 ** max(0, step - 1))
         self._next_recovery = self.clock() + backoff
         if step >= 2:
             self._set_state(ModemState.NEEDS_ATTENTION, "recovery failed; retrying with back-off")
         else:
             self._set_state(ModemState.OFFLINE, "recovering")
+        return False
+
+    def _try_open(self) -> bool:
+        known = self.info
+        urls = [self.port_url]
+        for attempt in range(2):
+            for url in urls:
+                self.port_url = url
+                try:
+                    info = self.open()
+                except SimError:
+                    return False
+                except Exception as exc:
+                    log.info("%s: reopen %s failed: %s", self.modem_id, url, exc)
+                    continue
+                if known.imei and info.imei and info.imei != known.imei:
+                    log.warning("%s: %s now holds IMEI %s, not %s", self.modem_id, url, info.imei, known.imei)
+                    self._close_port()
+                    self.info = known
+                    self._set_state(ModemState.OFFLINE, "another modem on this port")
+                    continue
+                return True
+            if attempt or self.resolver is None or not known.imei:
+                break
+            found = self.resolver(known)
+            if not found:
+                break
+            log.info("%s: modem %s found on %s", self.modem_id, known.imei, found)
+            urls = [found]
         return False
 
     def _soft_reset(self) -> None:
@@ -1009,7 +1054,7 @@ class Modem:
     def ussd_packed(self) -> bool:
         if self.config.ussd_packed is not None:
             return self.config.ussd_packed
-        return self.profile.ussd_packed
+        return self.profile.ussd_packed and not self._ussd_text_mode
 
     def _ussd_mode(self) -> str:
         if self.config.ussd_mode != "auto":
