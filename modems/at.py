@@ -597,6 +597,8 @@ class AtEngine:
 
     def _classify(self, ev: FrameEvent) -> None:
         pending = self._pending
+        if pending is not None and pending.done:
+            pending = None  # lines after the final code in the same read belong to nobody
         if isinstance(ev, Prompt):
             if pending is not None and pending.cmd.data is not None and not pending.prompt_seen:
                 pending.prompt_seen = True
