@@ -22,6 +22,7 @@ import serial
 
 from modems import pdu, ussd
 from modems.at import (
+    Aborted,
     AtEngine,
     AtError,
     AtTimeout,
@@ -310,6 +311,7 @@ class Modem:
             self.config.concat_ref_start if self.config.concat_ref_start is not None else random.randrange(256)
         ) & 0xFF
         self._read_mem = "SM"
+        self._primary_mem = "SM"
         self._mems_ok: set[str] = set()
         self._to_read: deque[tuple[str, str, int]] = deque()  # (kind, mem, idx)
         self._in_hand: dict[Loc, float] = {}  # handed up / in reassembly: skip in sweeps until
@@ -580,6 +582,7 @@ class Modem:
                 offered = [f.strip().strip('"') for f in m.group(1).split(",") if f.strip()]
         mem = self.config.cpms or ("SM" if not offered or "SM" in offered else offered[0])
         self._mems_ok = set(offered) | {mem}
+        self._primary_mem = mem
         if self._opt(f'AT+CPMS="{mem}","{mem}","{mem}"', expect=("+CPMS:",), **self._cpms_kw()) is not None:
             self._read_mem = mem
 
@@ -720,6 +723,8 @@ class Modem:
                 self.port_url = url
                 try:
                     info = self.open()
+                except Aborted:
+                    raise
                 except SimError:
                     return False
                 except Exception as exc:
@@ -747,6 +752,8 @@ class Modem:
             self._open_port()
             self.at.write_raw(b"AT+CFUN=1,1\r")
             self.at.drain(quiet=0.2)
+        except Aborted:
+            raise
         except AtError as exc:
             log.info("%s: soft reset not possible: %s", self.modem_id, exc)
         finally:
@@ -866,8 +873,7 @@ class Modem:
         for loc, until in list(self._in_hand.items()):
             if until <= now and not any(loc in p.locs for p in self._partials.values()):
                 del self._in_hand[loc]  # never confirmed: offer it again
-        if self._read_mem not in self._mems_ok and self._mems_ok:
-            self._use_mem(next(iter(self._mems_ok)))
+        self._use_mem(self._primary_mem)
         r = self._cmd("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True, timeout=60.0, extend_on_activity=True)
         count = 0
         for header, hex_pdu in r.pairs("+CMGL:"):
