@@ -182,7 +182,7 @@ class MessageService:
             return handlers.bad_format(ctx, cmd)
         if not reseller.active:
             ctx.reject("inactive")
-            return ctx.reply("inactive", kode_reseller=reseller.code)
+            return ctx.reply("inactive", kode_reseller=reseller.code, kontak_admin=self.settings.admin_contact)
         if isinstance(cmd, t.ChangePin):
             return handlers.change_pin(ctx, cmd)
         pin = getattr(cmd, "pin", None)

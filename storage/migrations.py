@@ -19,10 +19,7 @@ log = logging.getLogger(__name__)
 def _v2_inbound_norm_text(db: pw.Database) -> None:
     """v2: a hash of the normalised order text, for "same text resent to another center"."""
     migrator = SchemaMigrator.from_database(db)
-    apply_ops(
-        migrator.add_column("inbound_message", "norm_text", InboundMessage.norm_text),
-        migrator.add_index("inbound_message", ("norm_text",), False),
-    )
+    apply_ops(migrator.add_column("inbound_message", "norm_text", InboundMessage.norm_text))  # with its index
 
 
 # version -> function bringing the schema from version-1 to version

@@ -1,4 +1,46 @@
 """Shared test set-up. Qt must be told to render offscreen before any QApplication exists."""
+from __future__ import annotations
+
+import datetime as dt
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+class Clock:
+    """A settable clock for rules that depend on time (lockout, repeat window, cooldown)."""
+
+    def __init__(self, start: dt.datetime):
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def db(tmp_path):
+    from storage.db import close_database, open_database
+
+    database = open_database(tmp_path / "pulsa.db")
+    yield database
+    close_database()
+
+
+@pytest.fixture
+def clock():
+    return Clock(dt.datetime.now().replace(hour=10, minute=0, second=0, microsecond=0))
+
+
+@pytest.fixture
+def shop(db, clock):
+    """The demo shop on a real SQLite file, with a message service on a settable clock."""
+    from app.demo import seed_demo
+    from app.service import MessageService
+
+    seed_demo()
+    return MessageService(clock=clock)

@@ -126,7 +126,7 @@ def _parse(norm: str, is_product: Callable[[str], bool]) -> tuple[t.Command, tup
             return _parse_topup(tokens, is_product)
         return t.BadFormat("topup", "unknown keyword"), ()
     fields = tokens[1:]
-    return _KEYWORD_PARSERS[kind](fields, norm, sep)
+    return _KEYWORD_PARSERS[kind](fields, norm, sep, is_product)
 
 
 def _starts_topup(tokens: list[str], is_product: Callable[[str], bool]) -> bool:
@@ -254,7 +254,7 @@ def _pin_last(fields: list[str]) -> tuple[list[str], str] | None:
     return None
 
 
-def _p_balance(fields, norm, sep):
+def _p_balance(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or len(split[0]) > 1:
         return t.BadFormat("balance"), ()
@@ -262,13 +262,13 @@ def _p_balance(fields, norm, sep):
     return t.Balance(pin, rest[0].upper() if rest else None), (pin,)
 
 
-def _p_deposit(fields, norm, sep):
+def _p_deposit(fields, norm, sep, is_product=None):
     if len(fields) == 1:
-        return _p_balance(fields, norm, sep)
-    return _p_ticket(fields, norm, sep)
+        return _p_balance(fields, norm, sep, is_product)
+    return _p_ticket(fields, norm, sep, is_product)
 
 
-def _p_price(fields, norm, sep):
+def _p_price(fields, norm, sep, is_product=None):
     entries = [x for f in fields for x in f.split(",") if x]
     pin = None
     if entries and PIN_RE.match(entries[-1]):
@@ -278,13 +278,13 @@ def _p_price(fields, norm, sep):
     return t.PriceList(tuple(e.upper() for e in entries), pin), ((pin,) if pin else ())
 
 
-def _p_pin(fields, norm, sep):
+def _p_pin(fields, norm, sep, is_product=None):
     if len(fields) not in (2, 3) or not all(PIN_RE.match(f) for f in fields):
         return t.BadFormat("pin"), tuple(f for f in fields if PIN_RE.match(f))
     return t.ChangePin(tuple(fields)), tuple(fields)
 
 
-def _p_register(fields, norm, sep):
+def _p_register(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split:
         return t.BadFormat("register"), ()
@@ -304,7 +304,7 @@ def _p_register(fields, norm, sep):
     return t.Register(normalize_msisdn(phone) or phone, name, pin, city, markup), (pin,)
 
 
-def _p_transfer(fields, norm, sep):
+def _p_transfer(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or len(split[0]) not in (2, 3):
         return t.BadFormat("transfer"), (split[1],) if split else ()
@@ -320,7 +320,7 @@ def _p_transfer(fields, norm, sep):
     return t.Transfer(rest[0].upper(), amount, pin, counter), (pin,)
 
 
-def _p_pull(fields, norm, sep):
+def _p_pull(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or len(split[0]) != 2:
         return t.BadFormat("pull"), ()
@@ -331,7 +331,7 @@ def _p_pull(fields, norm, sep):
     return t.Pull(rest[0].upper(), amount, pin), (pin,)
 
 
-def _p_ticket(fields, norm, sep):
+def _p_ticket(fields, norm, sep, is_product=None):
     if not fields:
         return t.BadFormat("ticket"), ()
     pin = None
@@ -347,7 +347,7 @@ def _p_ticket(fields, norm, sep):
 
 
 def _dated(cls, hint):
-    def parse_dated(fields, norm, sep):
+    def parse_dated(fields, norm, sep, is_product=None):
         split = _pin_last(fields)
         if not split or len(split[0]) > 1:
             return t.BadFormat(hint), ()
@@ -359,7 +359,7 @@ def _dated(cls, hint):
     return parse_dated
 
 
-def _p_status(fields, norm, sep):
+def _p_status(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or len(split[0]) > 3:
         return t.BadFormat("status"), ()
@@ -378,14 +378,14 @@ def _p_status(fields, norm, sep):
     return t.Status(pin, dest, product, date), (pin,)
 
 
-def _p_last(fields, norm, sep):
+def _p_last(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or split[0]:
         return t.BadFormat("last"), ()
     return t.LastTransactions(split[1]), (split[1],)
 
 
-def _p_complaint(fields, norm, sep):
+def _p_complaint(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or not "".join(split[0]).strip():
         return t.BadFormat("complaint"), ()
@@ -393,14 +393,14 @@ def _p_complaint(fields, norm, sep):
     return t.Complaint(sep.join(rest).strip(), pin), (pin,)
 
 
-def _p_info(fields, norm, sep):
+def _p_info(fields, norm, sep, is_product=None):
     if not fields:
         return t.Help(), ()
-    return _p_complaint(fields, norm, sep)
+    return _p_complaint(fields, norm, sep, is_product)
 
 
 def _p_parallel(remove: bool):
-    def parse_parallel(fields, norm, sep):
+    def parse_parallel(fields, norm, sep, is_product=None):
         split = _pin_last(fields)
         if not split or not split[0]:
             return t.BadFormat("parallel"), ()
@@ -415,7 +415,7 @@ def _p_parallel(remove: bool):
     return parse_parallel
 
 
-def _p_cancel(fields, norm, sep):
+def _p_cancel(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or not 1 <= len(split[0]) <= 2:
         return t.BadFormat("cancel"), ()
@@ -427,12 +427,12 @@ def _p_cancel(fields, norm, sep):
     return t.CancelPending(dests[0], pin, others[0] if others else None), (pin,)
 
 
-def _p_help(fields, norm, sep):
+def _p_help(fields, norm, sep, is_product=None):
     return t.Help(fields[0].upper() if fields else ""), ()
 
 
 def _p_product(empty: bool):
-    def parse_product(fields, norm, sep):
+    def parse_product(fields, norm, sep, is_product=None):
         rest = list(fields)
         pin = rest.pop() if rest and PIN_RE.match(rest[-1]) else None
         if len(rest) > 1:
@@ -442,12 +442,12 @@ def _p_product(empty: bool):
 
 
 def _p_simple(cls):
-    def parse_simple(fields, norm, sep):
+    def parse_simple(fields, norm, sep, is_product=None):
         return cls(), ()
     return parse_simple
 
 
-def _p_markup(fields, norm, sep):
+def _p_markup(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or not 1 <= len(split[0]) <= 3:
         return t.BadFormat("markup"), ()
@@ -458,7 +458,7 @@ def _p_markup(fields, norm, sep):
     downline = product = None
     for f in rest[:-1]:
         up = f.upper()
-        if RESELLER_CODE_RE.match(up) and downline is None:
+        if RESELLER_CODE_RE.match(up) and downline is None and not (is_product and is_product(up)):
             downline = up
         elif CODE_RE.match(up) and product is None:
             product = up
@@ -468,7 +468,7 @@ def _p_markup(fields, norm, sep):
 
 
 def _pin_only(cls):
-    def parse_pin_only(fields, norm, sep):
+    def parse_pin_only(fields, norm, sep, is_product=None):
         split = _pin_last(fields)
         if not split or split[0]:
             return t.BadFormat(), ()
@@ -477,7 +477,7 @@ def _pin_only(cls):
 
 
 def _downline_cmd(builder):
-    def parse_downline(fields, norm, sep):
+    def parse_downline(fields, norm, sep, is_product=None):
         split = _pin_last(fields)
         if not split or len(split[0]) != 1:
             return t.BadFormat(), ()

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Pulsa — server pulsa elektronik.
+
+    python3 main.py --demo              the app on the built-in demo
+    python3 main.py test [pytest args]  the whole test suite
+    python3 main.py emulate --from 081211110001 "S10.081389092678.1234"
+    python3 main.py seed-demo --db shop.db
+    python3 main.py modem --port COM3 info
+
+The first run creates a virtual environment in .venv and installs what the project needs (and, when
+run as root on Debian/Ubuntu, the system libraries Qt needs). This part uses the standard library
+only, so it works on a machine that has nothing but Python.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+SUPPORTED = ((3, 11), (3, 12), (3, 13))  # qasync breaks on 3.14
+QT_SYSTEM_LIBS = ("libgl1", "libegl1", "libfontconfig1", "libxkbcommon0", "libdbus-1-3", "libglib2.0-0")
+
+
+# --- environment bootstrap (stdlib only) ---------------------------------------------------------
+
+def _venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _stamp() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def _say(msg: str) -> None:
+    print(f"[pulsa] {msg}", file=sys.stderr, flush=True)
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _apt_install(packages: list[str]) -> None:
+    if not packages or not _is_root() or not shutil.which("apt-get"):
+        return
+    _say(f"installing system packages: {' '.join(packages)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], check=True, env=env)
+
+
+def _missing_debs(packages: tuple[str, ...]) -> list[str]:
+    if not shutil.which("dpkg-query"):
+        return []
+    missing = []
+    for pkg in packages:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
+        if "install ok installed" not in out.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def _base_python() -> str:
+    if sys.version_info[:2] in SUPPORTED:
+        return sys.executable
+    for major, minor in reversed(SUPPORTED):
+        found = shutil.which(f"python{major}.{minor}")
+        if found:
+            return found
+    raise SystemExit(f"Pulsa needs Python 3.11, 3.12 or 3.13 (this is {sys.version.split()[0]}).")
+
+
+def _create_venv(python: str) -> None:
+    _say(f"creating a virtual environment in {VENV}")
+    result = subprocess.run([python, "-m", "venv", str(VENV)], capture_output=True, text=True)
+    if result.returncode != 0:
+        # Debian ships venv support separately.
+        shutil.rmtree(VENV, ignore_errors=True)
+        version = subprocess.run([python, "-c", "import sys;print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
+                                 capture_output=True, text=True).stdout.strip()
+        _apt_install([f"python{version}-venv"])
+        subprocess.run([python, "-m", "venv", str(VENV)], check=True)
+
+
+def ensure_environment() -> None:
+    """Make sure .venv exists with the current dependencies, then run inside it."""
+    if getattr(sys, "frozen", False) or os.environ.get("PULSA_NO_BOOTSTRAP"):
+        return
+    py = _venv_python()
+    stamp_file = VENV / "pulsa-installed.txt"
+    if not py.exists():
+        _create_venv(_base_python())
+    if not stamp_file.exists() or stamp_file.read_text().strip() != _stamp():
+        if sys.platform.startswith("linux"):
+            _apt_install(_missing_debs(QT_SYSTEM_LIBS))
+        _say("installing Python packages (first run only, about a minute)")
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"],
+                       check=False)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", f"{ROOT}[test]"],
+                       check=True)
+        stamp_file.write_text(_stamp())
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        env = dict(os.environ, PULSA_NO_BOOTSTRAP="1")
+        raise SystemExit(subprocess.call([str(py), str(ROOT / "main.py"), *sys.argv[1:]], env=env))
+
+
+# --- the program ----------------------------------------------------------------------------------
+
+def _parser():
+    import argparse
+
+    p = argparse.ArgumentParser(prog="pulsa", description="Pulsa — server pulsa elektronik")
+    p.add_argument("--db", help="database file or URL (default: pulsa.db in the user data folder)")
+    p.add_argument("--data-dir", help="folder for the database, logs and backups")
+    p.add_argument("--demo", action="store_true", help="run on the built-in demo")
+    p.add_argument("--headless", action="store_true", help="no window")
+    p.add_argument("--lang", choices=("id", "en"), help="language of messages")
+    p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
+    sub = p.add_subparsers(dest="command")
+
+    em = sub.add_parser("emulate", help="print the reply the server would send to an SMS")
+    em.add_argument("--from", dest="sender", required=True, help="sender number, e.g. 081211110001")
+    em.add_argument("--channel", default="sms")
+    em.add_argument("text", nargs="+", help="the message text")
+
+    sub.add_parser("seed-demo", help="fill an empty database with the demo shop")
+
+    mo = sub.add_parser("modem", help="talk to one modem: info, signal, sms, ussd, inbox", add_help=False)
+    mo.add_argument("args", nargs="...")
+
+    te = sub.add_parser("test", help="run the test suite", add_help=False)
+    te.add_argument("args", nargs="...")
+    return p
+
+
+def _paths(args):
+    import platformdirs
+
+    data = Path(args.data_dir) if args.data_dir else Path(platformdirs.user_data_dir("Pulsa", "Pulsa"))
+    logs = data / "logs" if args.data_dir else Path(platformdirs.user_log_dir("Pulsa", "Pulsa"))
+    db = args.db or str(data / "pulsa.db")
+    return data, logs, db
+
+
+def _setup_logging(logs: Path, verbose: bool) -> None:
+    import logging
+    import logging.handlers
+
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(logs / "pulsa.log", maxBytes=5_000_000, backupCount=5,
+                                                   encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    if verbose:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
+
+    def log_uncaught(exc_type, exc, tb):
+        logging.getLogger("pulsa").critical("uncaught exception", exc_info=(exc_type, exc, tb))
+        sys.__excepthook__(exc_type, exc, tb)
+
+    sys.excepthook = log_uncaught
+
+
+def _print_replies(result) -> None:
+    if result.duplicate:
+        print("(pesan ganda, diabaikan)")
+    for reply in result.replies:
+        prefix = "" if len({r.to for r in result.replies}) == 1 else f"[ke {reply.to}] "
+        print(prefix + reply.text)
+    if not result.replies and not result.duplicate:
+        print("(tidak ada balasan; pesanan masuk antrian)" if result.new_orders else "(tidak ada balasan)")
+
+
+def cmd_emulate(args, db_target: str) -> int:
+    import datetime as dt
+
+    from app.service import Inbound, MessageService
+    from storage.db import open_database
+
+    open_database(db_target)
+    service = MessageService()
+    if args.lang:
+        service.settings.language = args.lang
+    result = service.handle(Inbound(args.channel, args.sender, " ".join(args.text), sent_at=dt.datetime.now()))
+    _print_replies(result)
+    return 0
+
+
+def cmd_seed_demo(db_target: str) -> int:
+    from app.demo import seed_demo
+    from storage.db import open_database
+
+    open_database(db_target)
+    try:
+        seed_demo()
+    except RuntimeError:
+        print(f"Gagal: database {db_target} sudah berisi reseller; seed-demo hanya mengisi database kosong.",
+              file=sys.stderr)
+        return 1
+    print(f"Data demo dibuat di {db_target}")
+    return 0
+
+
+def run_demo_console(args, data: Path) -> int:
+    """The demo until the window lands: an SMS console against a fresh demo shop."""
+    import datetime as dt
+    import tempfile
+
+    from app.demo import DEMO_RESELLERS, seed_demo
+    from app.service import Inbound, MessageService
+    from storage.db import open_database
+
+    target = args.db or str(Path(tempfile.mkdtemp(prefix="pulsa-demo-")) / "demo.db")
+    open_database(target)
+    try:
+        seed_demo()
+    except RuntimeError:
+        pass  # an existing demo database given with --db
+    service = MessageService()
+    print("Pulsa demo — emulator SMS. Database:", target)
+    print("Akun demo:", ", ".join(f"{r.code} {r.phone} PIN {r.pin}" for r in DEMO_RESELLERS))
+    print("Ketik: <nomor pengirim> <pesan>, contoh: 081211110001 S10.081389092678.1234  (Ctrl-D keluar)")
+    sender = DEMO_RESELLERS[0].phone
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            print()
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        first, _, rest = line.partition(" ")
+        if rest and first.lstrip("+").isdigit() and len(first) >= 8:
+            sender, line = first, rest
+        result = service.handle(Inbound("sms", sender, line, sent_at=dt.datetime.now()))
+        _print_replies(result)
+
+
+def run_tests(extra: list[str]) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["test"]:
+        return run_tests(argv[1:])
+    if argv[:1] == ["modem"]:
+        from modems.cli import run
+
+        return run(argv[1:])
+    args = _parser().parse_args(argv)
+    data, logs, db_target = _paths(args)
+    _setup_logging(logs, args.verbose)
+    if args.command == "emulate":
+        return cmd_emulate(args, db_target)
+    if args.command == "seed-demo":
+        return cmd_seed_demo(db_target)
+    if args.demo or args.command is None:
+        return run_demo_console(args, data)
+    return 2
+
+
+if __name__ == "__main__":
+    ensure_environment()
+    sys.exit(main())

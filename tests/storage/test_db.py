@@ -1,0 +1,116 @@
+"""Opening, migrating and backing up the database; the same models on PostgreSQL."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+
+import peewee as pw
+import pytest
+
+from storage import migrations
+from storage.backup import backup_sqlite
+from storage.db import close_database, open_database
+from storage.models import InboundMessage, Reseller, SchemaVersion
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_sqlite_pragmas(db):
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_new_database_is_at_latest_version(db):
+    assert migrations.current_version(db) == migrations.LATEST
+
+
+def test_foreign_keys_are_enforced(shop):
+    with pytest.raises(pw.IntegrityError):
+        Reseller.create(code="X1", name="x", price_group=999, pin_hash="", pin_salt="")
+
+
+def test_old_database_opens_and_upgrades_keeping_data(tmp_path):
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript((DATA / "schema_v1.sql").read_text())
+    con.close()
+    db = open_database(path)
+    try:
+        assert migrations.current_version(db) == migrations.LATEST
+        columns = {c.name for c in db.get_columns("inbound_message")}
+        assert "norm_text" in columns
+        assert Reseller.get(Reseller.code == "R001").balance == 989_450
+        assert InboundMessage.select().count() == 1
+        assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2]
+    finally:
+        close_database()
+    # opening again is a no-op
+    db = open_database(path)
+    assert SchemaVersion.select().count() == 2
+    close_database()
+
+
+def test_database_from_a_newer_program_is_refused(tmp_path):
+    db = open_database(tmp_path / "new.db")
+    SchemaVersion.create(version=migrations.LATEST + 1)
+    close_database()
+    with pytest.raises(RuntimeError, match="newer"):
+        open_database(tmp_path / "new.db")
+    close_database()
+
+
+def test_online_backup_is_a_consistent_copy(shop, tmp_path):
+    from app.service import Inbound
+
+    shop.handle(Inbound("sms", "081211110001", "S10.081389092678.1234"))
+    dest = backup_sqlite(Reseller._meta.database.obj, tmp_path / "b" / "copy.db")
+    copy = sqlite3.connect(dest)
+    assert copy.execute("select balance from reseller where code='R001'").fetchone()[0] == 989_450
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+
+
+def _pg_url() -> str | None:
+    url = os.environ.get("PULSA_TEST_PG_URL")
+    if not url:
+        return None
+    try:
+        import psycopg2
+
+        psycopg2.connect(url.replace("postgresql://", "postgres://", 1), connect_timeout=3).close()
+    except Exception:
+        return None
+    return url
+
+
+@pytest.mark.skipif(_pg_url() is None, reason="no PostgreSQL server (set PULSA_TEST_PG_URL)")
+def test_same_models_and_money_rules_on_postgresql():
+    import psycopg2
+
+    from app.demo import seed_demo
+    from app.service import Inbound, MessageService
+    from storage.models import Order
+
+    url = _pg_url()
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE SCHEMA {schema}")
+    try:
+        db = open_database(f"{url}?options=-csearch_path%3D{schema}")
+        assert isinstance(db, pw.PostgresqlDatabase)
+        assert migrations.current_version(db) == migrations.LATEST
+        seed_demo()
+        result = MessageService().handle(Inbound("sms", "081211110001", "S10.081389092678.1234"))
+        assert len(result.new_orders) == 1
+        assert Reseller.get(Reseller.code == "R001").balance == 989_450
+        assert Order.get_by_id(result.new_orders[0]).status == "queued"
+        insufficient = MessageService().handle(Inbound("sms", "081211110002", "S10.081389092678.4321"))
+        assert insufficient.status == "rejected" and Reseller.get(Reseller.code == "R002").balance == 5_000
+    finally:
+        close_database()
+        admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()

@@ -1,0 +1,51 @@
+"""The command line as a shop owner uses it: seed-demo, emulate, and the demo console."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PULSA_NO_BOOTSTRAP="1")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, capture_output=True, text=True,
+                          input=stdin, env=env, timeout=60)
+
+
+def test_seed_then_emulate_against_the_database(tmp_path):
+    db = str(tmp_path / "shop.db")
+    seeded = run("--data-dir", str(tmp_path), "--db", db, "seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    order = run("--data-dir", str(tmp_path), "--db", db, "emulate", "--from", "081211110001", "S10.081389092678.1234")
+    assert order.returncode == 0 and "antrian" in order.stdout
+    bal = run("--data-dir", str(tmp_path), "--db", db, "emulate", "--from", "081211110001", "SAL.1234")
+    assert bal.stdout.startswith("Saldo R001: 989.450. Dalam proses: 10.550.")
+    wrong = run("--data-dir", str(tmp_path), "--db", db, "emulate", "--from", "081211110001", "S10.081389092678.9999")
+    assert wrong.stdout.strip() == "PIN salah. Sisa 2 kali percobaan."
+    # the log file exists and holds no PIN
+    log = (tmp_path / "logs" / "pulsa.log").read_text()
+    assert "S10.081389092678.****" in log and ".1234" not in log and ".9999" not in log
+
+
+def test_seed_demo_refuses_a_database_with_resellers(tmp_path):
+    db = str(tmp_path / "shop.db")
+    assert run("--data-dir", str(tmp_path), "--db", db, "seed-demo").returncode == 0
+    again = run("--data-dir", str(tmp_path), "--db", db, "seed-demo")
+    assert again.returncode == 1 and "sudah" in again.stderr
+
+
+def test_english_emulation(tmp_path):
+    db = str(tmp_path / "shop.db")
+    run("--data-dir", str(tmp_path), "--db", db, "seed-demo")
+    out = run("--data-dir", str(tmp_path), "--db", db, "--lang", "en", "emulate", "--from", "089999999999", "SAL.1234")
+    assert out.stdout.strip() == "Your number is not registered. Contact admin."
+
+
+def test_demo_console_answers_typed_messages(tmp_path):
+    out = run("--data-dir", str(tmp_path), "--demo", stdin="081211110002 SAL.4321\nS10.081389092678.4321\n")
+    assert out.returncode == 0
+    assert "Saldo R002: 5.000." in out.stdout
+    assert "Saldo tidak cukup. S10 harga 10.650, saldo Anda 5.000." in out.stdout
