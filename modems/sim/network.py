@@ -1,0 +1,571 @@
+"""The virtual GSM network: operators, subscribers, SMS routing and the virtual modems.
+
+One asyncio loop in one background thread owns all state. Other threads (the HTTP control API,
+tests, the demo) reach it through ``call``, which runs a function on the loop and waits for it.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+import threading
+from collections import deque
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from modems import pdu as pdu_codec
+
+from . import numbers
+from .faults import FaultKind
+from .modem import VirtualModem
+from .operators import (
+    FORCED_OUTCOMES,
+    SPECS,
+    Chip,
+    MenuSession,
+    OperatorService,
+    OperatorSettings,
+    UssdAnswer,
+)
+from .profiles import get_profile
+from .scenario import ModemConfig, Scenario, load
+from .subscribers import Subscriber
+from .templates import now_wib
+from .upstream import UpstreamServer
+
+log = logging.getLogger(__name__)
+
+# ICCID issuer digits per operator (89 62 xx …), used only for generated identities
+_ICCID_ISSUER = {"TSEL": "10", "ISAT": "01", "XL": "11", "AXIS": "08", "TRI": "89", "SMART": "09"}
+# TP-ST for a message the network could not deliver: permanent error, SME incompatible
+_ST_UNDELIVERABLE = 0x41
+
+
+class ApiError(ValueError):
+    """A control-API request that cannot be honoured; carries the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _luhn(body: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _mask_pin(code: str, pins: set[str]) -> str:
+    if not code.endswith("#"):
+        return code
+    fields = code[:-1].split("*")
+    return "*".join("*" * len(f) if f in pins and i > 1 else f for i, f in enumerate(fields)) + "#"
+
+
+class SimNetwork:
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed
+        self.rng = random.Random(scenario.seed)
+        self.smsc = scenario.smsc
+        self.send_delay = scenario.send_delay
+        self.delivery_delay = scenario.delivery_delay
+        self.report_delay = scenario.report_delay
+        self.reset_delay = scenario.reset_delay
+        self.subscribers: dict[str, Subscriber] = {}
+        self.operators: dict[str, OperatorService] = {}
+        for op_id, spec in SPECS.items():
+            settings = scenario.operators.get(op_id)
+            if settings is None:
+                settings = OperatorSettings()
+                settings.update(scenario.operator_defaults)
+            self.operators[op_id] = OperatorService(spec, settings, random.Random(f"{self.seed}:{op_id}"), self)
+        self._modems: dict[str, VirtualModem] = {}
+        self._by_msisdn: dict[str, VirtualModem] = {}
+        for index, cfg in enumerate(scenario.modems):
+            self._add_modem(cfg, index)
+        self.upstreams: dict[str, UpstreamServer] = {}
+        for up in scenario.upstreams:
+            server = UpstreamServer(up.id, up.msisdn, up.settings, up.accounts,
+                                    random.Random(f"{self.seed}:upstream:{up.id}"), self, up.name)
+            self.upstreams[up.id] = server
+        self._upstream_by_msisdn = {u.msisdn: u for u in self.upstreams.values()}
+        for sub in scenario.subscribers:
+            s = self.subscriber(sub["msisdn"])
+            s.airtime, s.state = sub["airtime"], sub["state"]
+        self.ussd_log: deque[dict] = deque(maxlen=5000)
+        self.sms_log: deque[dict] = deque(maxlen=10000)
+        self._partials: dict[tuple, dict[int, tuple[pdu_codec.SmsSubmit, int]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._control: Any = None
+        self._started = False
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_scenario(cls, source: str | Path | dict) -> "SimNetwork":
+        return cls(load(source))
+
+    def _add_modem(self, cfg: ModemConfig, index: int) -> None:
+        rng = random.Random(f"{self.seed}:modem:{cfg.id}")
+        spec = SPECS[cfg.operator]
+        msisdn = cfg.msisdn
+        if msisdn is None:
+            prefix = next(p for p, op in numbers.PREFIXES.items() if op == cfg.operator)
+            while msisdn is None or msisdn in self._by_msisdn:
+                msisdn = prefix + _digits(rng, 8)
+        if msisdn in self._by_msisdn:
+            raise ValueError(f"two modems share MSISDN {msisdn}")
+        imei = cfg.imei or ("35" + _digits(rng, 12))
+        if len(imei) == 14:
+            imei += _luhn(imei)
+        iccid = cfg.iccid or ("8962" + _ICCID_ISSUER[cfg.operator] + _digits(rng, 13))
+        if len(iccid) == 19:
+            iccid += _luhn(iccid)
+        imsi = spec.mcc_mnc + _digits(rng, 10)
+        chip = None
+        if cfg.role == "chip":
+            chip = Chip(cfg.id, cfg.operator, msisdn, cfg.pin or "1234", cfg.stock, cfg.region,
+                        stock_yesterday=cfg.stock)
+        modem = VirtualModem(self, id=cfg.id, role=cfg.role, operator=cfg.operator, msisdn=msisdn,
+                             profile=get_profile(cfg.profile), imei=imei, iccid=iccid, imsi=imsi, rng=rng,
+                             port=cfg.port, store_capacity=cfg.store_capacity, chip=chip)
+        modem.settings.update(cfg.settings)
+        modem.pin_ok = modem.settings.sim_pin is None
+        self._modems[cfg.id] = modem
+        self._by_msisdn[msisdn] = modem
+        self.subscriber(msisdn)
+
+    # ------------------------------------------------------------------ lifecycle (any thread)
+
+    def start(self, control_port: int | None = 0) -> "SimNetwork":
+        """Start the loop thread, open every modem port and (unless None) the control API."""
+        if self._started:
+            return self
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run_loop, name="sim-network", daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start_modems(), self._loop).result(60)
+        if control_port is not None:
+            from .control import ControlServer
+
+            self._control = ControlServer(self, control_port)
+            self._control.start()
+        self._started = True
+        return self
+
+    def _run_loop(self) -> None:
+        assert self._loop is not None
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    async def _start_modems(self) -> None:
+        for modem in self._modems.values():
+            await modem.start()
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        if self._control is not None:
+            self._control.stop()
+            self._control = None
+        loop = self._loop
+        assert loop is not None and self._thread is not None
+
+        async def shutdown() -> None:
+            for modem in self._modems.values():
+                await modem.stop()
+
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(10)
+            loop.close()
+
+    def __enter__(self) -> "SimNetwork":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def control_url(self) -> str | None:
+        return self._control.url if self._control else None
+
+    @property
+    def modems(self) -> list[VirtualModem]:
+        return list(self._modems.values())
+
+    def modem(self, modem_id: str) -> VirtualModem:
+        try:
+            return self._modems[modem_id]
+        except KeyError:
+            raise ApiError(f"no modem {modem_id!r}", 404) from None
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 30) -> Any:
+        """Run ``fn(*args)`` (sync or async) on the network's loop and return its result."""
+        if self._loop is None:
+            raise RuntimeError("network not started")
+
+        async def run() -> Any:
+            result = fn(*args)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
+
+    # ------------------------------------------------------------------ hooks used by parts (loop thread)
+
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        def guarded() -> None:
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - one bad timer must not stop the network
+                log.exception("simulator timer failed")
+
+        assert self._loop is not None
+        self._loop.call_later(max(0.0, delay), guarded)
+
+    def subscriber(self, national: str) -> Subscriber:
+        sub = self.subscribers.get(national)
+        if sub is None:
+            sub = Subscriber(national, numbers.operator_of(national))
+            self.subscribers[national] = sub
+        return sub
+
+    def operator_sms(self, sender: str, to: str, text: str) -> None:
+        self.route_sms(sender, to, text)
+
+    def ussd_delay_for(self, modem: VirtualModem) -> float:
+        return self.operators[modem.operator].delay()
+
+    def session_timeout_for(self, modem: VirtualModem) -> float:
+        return self.operators[modem.operator].settings.session_timeout
+
+    def ussd_request(self, modem: VirtualModem, text: str, session: MenuSession | None) -> UssdAnswer:
+        service = self.operators[modem.operator]
+        answer = session.input(text) if session is not None else service.handle(modem.chip, text)
+        self.log_ussd(modem, text, answer.events, note="menu input" if session else "")
+        return answer
+
+    def log_ussd(self, modem: VirtualModem, text: str, events: list, note: str = "") -> None:
+        pins = {modem.chip.pin} if modem.chip else set()
+        self.ussd_log.append({
+            "time": now_wib().isoformat(timespec="seconds"), "modem": modem.id,
+            "request": _mask_pin(text, pins) if not note.startswith("menu") else text,
+            "answers": [{"status": e.status, "text": e.text} for e in events], "note": note,
+        })
+
+    # ------------------------------------------------------------------ SMS routing (loop thread)
+
+    def route_sms(self, sender: str, to: str, text: str) -> bool:
+        """Deliver a whole message after the network's delivery delay. False if undeliverable."""
+        dest = numbers.try_normalize(to)
+        entry = {"time": now_wib().isoformat(timespec="seconds"), "from": sender, "to": dest or to,
+                 "text": text, "delivered": True}
+        self.sms_log.append(entry)
+        if dest is None:
+            entry["delivered"] = False
+            return False
+        modem = self._by_msisdn.get(dest)
+        if modem is not None:
+            pdus = pdu_codec.encode_deliver(numbers.international(sender), text,
+                                            smsc=self.smsc.lstrip("+"))
+            self.schedule(self.delivery_delay, lambda: modem.receive_pdus(pdus))
+            return True
+        upstream = self._upstream_by_msisdn.get(dest)
+        if upstream is not None:
+            self.schedule(self.delivery_delay, lambda: upstream.receive(sender, text))
+            return True
+        if numbers.is_mobile(dest) and numbers.operator_of(dest):
+            parts = pdu_codec.count_parts(text) if hasattr(pdu_codec, "count_parts") else 1
+            sub = self.subscriber(dest)
+            self.schedule(self.delivery_delay, lambda: sub.receive(sender, text, parts))
+            return True
+        entry["delivered"] = False
+        return False
+
+    def submit_from_modem(self, modem: VirtualModem, msg: pdu_codec.SmsSubmit, mr: int) -> None:
+        """One SMS-SUBMIT part accepted from a modem (after its +CMGS)."""
+        to = numbers.try_normalize(msg.to) or msg.to
+        if msg.concat is None or msg.concat.total <= 1:
+            delivered = self.route_sms(modem.msisdn, to, msg.text)
+            self._report(modem, [(msg, mr)], to, delivered)
+            return
+        key = (modem.id, to, msg.concat.ref, msg.concat.total)
+        parts = self._partials.setdefault(key, {})
+        parts[msg.concat.seq] = (msg, mr)
+        if len(parts) == msg.concat.total:
+            del self._partials[key]
+            text = pdu_codec.join_parts([p for p, _ in parts.values()])
+            delivered = self.route_sms(modem.msisdn, to, text)
+            self._report(modem, list(parts.values()), to, delivered)
+
+    def _report(self, modem: VirtualModem, parts: list, to: str, delivered: bool) -> None:
+        wanted = [(m, mr) for m, mr in parts if m.request_report]
+        if not wanted:
+            return
+        status = 0x00 if delivered else _ST_UNDELIVERABLE
+        scts = now_wib().replace(microsecond=0)
+        discharge = scts + timedelta(seconds=round(self.delivery_delay))
+        reports = [pdu_codec.encode_status_report(mr, numbers.international(to), scts, discharge, status,
+                                                  smsc=self.smsc.lstrip("+"))
+                   for _, mr in wanted]
+        self.schedule(self.delivery_delay + self.report_delay, lambda: modem.receive_pdus(reports, report=True))
+
+    # ------------------------------------------------------------------ control API operations (loop thread)
+
+    def api_modems(self) -> list[dict]:
+        return [m.info() for m in self._modems.values()]
+
+    def api_modem(self, modem_id: str) -> dict:
+        return self.modem(modem_id).details()
+
+    def api_modem_settings(self, modem_id: str, values: dict) -> dict:
+        m = self.modem(modem_id)
+        m.settings.update(values)
+        m._flush_backlog()
+        return m.details()
+
+    def api_sms(self, body: dict) -> dict:
+        sender = _require_str(body, "from")
+        to = _require_str(body, "to")
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise ApiError("'text' must be a string")
+        src = numbers.try_normalize(sender)
+        if src is None:
+            raise ApiError(f"'from' is not a phone number or sender name: {sender!r}")
+        dest = numbers.try_normalize(to)
+        if dest is None:
+            raise ApiError(f"'to' is not a phone number: {to!r}")
+        try:
+            parts = pdu_codec.encode_deliver(numbers.international(src), text)
+        except ValueError as exc:
+            raise ApiError(f"cannot encode text: {exc}") from None
+        if not self.route_sms(src, dest, text):
+            raise ApiError(f"no route to {dest}", 422)
+        return {"ok": True, "from": src, "to": dest, "parts": len(parts)}
+
+    def api_subscriber(self, msisdn: str) -> dict:
+        return self._subscriber(msisdn).as_dict()
+
+    def api_subscriber_update(self, msisdn: str, body: dict) -> dict:
+        sub = self._subscriber(msisdn)
+        for key, value in body.items():
+            if key == "airtime":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ApiError("'airtime' must be an integer >= 0")
+                sub.airtime = value
+            elif key == "state":
+                if value not in ("active", "grace", "blocked"):
+                    raise ApiError("'state' must be active, grace or blocked")
+                sub.state = value
+            else:
+                raise ApiError(f"unknown subscriber field {key!r}")
+        return sub.as_dict()
+
+    def api_subscriber_sms(self, msisdn: str) -> list[dict]:
+        return [s.as_dict() for s in self._subscriber(msisdn).inbox]
+
+    def _subscriber(self, msisdn: str) -> Subscriber:
+        national = numbers.try_normalize(msisdn)
+        if national is None or not numbers.is_mobile(national):
+            raise ApiError(f"not a mobile number: {msisdn!r}")
+        if numbers.operator_of(national) is None and national not in self.subscribers:
+            raise ApiError(f"no operator serves {national}", 404)
+        return self.subscriber(national)
+
+    def _chip(self, chip_id: str) -> Chip:
+        m = self.modem(chip_id)
+        if m.chip is None:
+            raise ApiError(f"modem {chip_id!r} is not a chip", 404)
+        return m.chip
+
+    def api_chips(self) -> list[dict]:
+        return [m.chip.as_dict() for m in self._modems.values() if m.chip]
+
+    def api_chip(self, chip_id: str) -> dict:
+        return self._chip(chip_id).as_dict()
+
+    def api_chip_stock(self, chip_id: str, body: dict | None = None) -> dict:
+        chip = self._chip(chip_id)
+        if body is not None:
+            stock = body.get("stock")
+            if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
+                raise ApiError("'stock' must be an integer >= 0")
+            chip.stock = stock
+        return {"id": chip.modem_id, "stock": chip.stock}
+
+    def api_chip_update(self, chip_id: str, body: dict) -> dict:
+        chip = self._chip(chip_id)
+        for key, value in body.items():
+            if key == "pin":
+                if not str(value).isdigit():
+                    raise ApiError("'pin' must be digits")
+                chip.pin = str(value)
+            elif key == "locked":
+                if not isinstance(value, bool):
+                    raise ApiError("'locked' must be true or false")
+                chip.locked = value
+                if not value:
+                    chip.wrong_pins = 0
+            elif key == "region":
+                if not isinstance(value, list):
+                    raise ApiError("'region' must be a list of prefixes")
+                chip.region = tuple(str(v) for v in value)
+            elif key == "stock":
+                self.api_chip_stock(chip_id, {"stock": value})
+            else:
+                raise ApiError(f"unknown chip field {key!r}")
+        return chip.as_dict()
+
+    def api_chip_outcomes(self, chip_id: str, body: dict) -> dict:
+        chip = self._chip(chip_id)
+        outcomes = body.get("outcomes")
+        if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+            raise ApiError("'outcomes' must be a list of strings")
+        bad = [o for o in outcomes if o not in FORCED_OUTCOMES]
+        if bad:
+            raise ApiError(f"unknown outcomes {bad}; known: {list(FORCED_OUTCOMES)}")
+        if body.get("replace", False):
+            chip.forced.clear()
+        chip.forced.extend(outcomes)
+        return chip.as_dict()
+
+    def api_chip_history(self, chip_id: str) -> list[dict]:
+        return [t.as_dict() for t in self._chip(chip_id).history]
+
+    def api_operators(self) -> list[dict]:
+        return [{"id": s.spec.id, "name": s.spec.name, "flow": s.flow.value, "sms_sender": s.spec.sms_sender,
+                 "settings": s.settings.as_dict()} for s in self.operators.values()]
+
+    def api_operator_update(self, op_id: str, body: dict) -> dict:
+        service = self.operators.get(op_id.upper())
+        if service is None:
+            raise ApiError(f"no operator {op_id!r}", 404)
+        service.settings.update(body)
+        return {"id": service.spec.id, "settings": service.settings.as_dict()}
+
+    def api_fault(self, body: dict) -> dict:
+        m = self.modem(_require_str(body, "modem"))
+        try:
+            kind = FaultKind(_require_str(body, "kind"))
+        except ValueError:
+            raise ApiError(f"unknown fault kind; known: {[k.value for k in FaultKind]}") from None
+        params = {k: v for k, v in body.items() if k not in ("modem", "kind")}
+        applied = m.set_fault(kind, params)
+        return {"modem": m.id, "kind": kind.value, "params": applied}
+
+    async def api_clear_faults(self, body: dict) -> dict:
+        modem_id = body.get("modem")
+        kind_name = body.get("kind")
+        try:
+            kind = FaultKind(kind_name) if kind_name is not None else None
+        except ValueError:
+            raise ApiError(f"unknown fault kind {kind_name!r}") from None
+        targets = [self.modem(modem_id)] if modem_id is not None else list(self._modems.values())
+        for m in targets:
+            await m.clear_fault(kind)
+        return {"cleared": [m.id for m in targets], "kind": kind_name}
+
+    def api_faults(self) -> list[dict]:
+        return [{"modem": m.id, "kind": k.value, "params": p}
+                for m in self._modems.values() for k, p in m.faults.items()]
+
+    def api_reset(self, modem_id: str, body: dict) -> dict:
+        m = self.modem(modem_id)
+        new_port = body.get("new_port")
+        if new_port is not None and not isinstance(new_port, bool):
+            raise ApiError("'new_port' must be true or false")
+        m.reset(new_port)
+        return {"id": m.id, "resetting": True}
+
+    def api_unplug(self, modem_id: str) -> dict:
+        m = self.modem(modem_id)
+        m.unplug()
+        return m.info()
+
+    async def api_replug(self, modem_id: str, body: dict) -> dict:
+        m = self.modem(modem_id)
+        new_port = body.get("new_port", False)
+        if not isinstance(new_port, bool):
+            raise ApiError("'new_port' must be true or false")
+        await m.replug(new_port)
+        return m.info()
+
+    def api_inject(self, modem_id: str, body: dict) -> dict:
+        """An SMS to this modem from any number or sender name."""
+        m = self.modem(modem_id)
+        return self.api_sms({"from": body.get("from"), "to": m.msisdn, "text": body.get("text")})
+
+    def api_fill_store(self, modem_id: str) -> dict:
+        m = self.modem(modem_id)
+        added = m.fill_store()
+        return {"id": m.id, "added": added, "used": m.store.used, "total": m.store.capacity}
+
+    def api_sent(self, modem_id: str) -> list[dict]:
+        return [s.as_dict() for s in self.modem(modem_id).sent]
+
+    def api_upstreams(self) -> list[dict]:
+        return [u.as_dict() for u in self.upstreams.values()]
+
+    def api_upstream_update(self, up_id: str, body: dict) -> dict:
+        up = self.upstreams.get(up_id)
+        if up is None:
+            raise ApiError(f"no upstream {up_id!r}", 404)
+        body = dict(body)
+        forced = body.pop("outcomes", None)
+        if forced is not None:
+            if not isinstance(forced, list) or any(
+                    o not in ("ok", "pending", "fail") and not str(o).startswith("fail:") for o in forced):
+                raise ApiError("'outcomes' must be a list of ok, pending, fail or fail:<REASON>")
+            up.forced.extend(forced)
+        balances = body.pop("balances", None)
+        if balances is not None:
+            for number, amount in dict(balances).items():
+                acct = up.accounts.get(numbers.try_normalize(number) or "")
+                if acct is None:
+                    raise ApiError(f"no account {number!r} at {up_id}", 404)
+                acct.balance = int(amount)
+                acct.locked, acct.wrong_pins = False, 0
+        up.settings.update(body)
+        return up.as_dict()
+
+    def api_network(self) -> dict:
+        return {"seed": self.seed, "smsc": self.smsc, "send_delay": self.send_delay,
+                "delivery_delay": self.delivery_delay, "report_delay": self.report_delay,
+                "reset_delay": self.reset_delay, "modems": len(self._modems),
+                "subscribers": len(self.subscribers)}
+
+    def api_network_update(self, body: dict) -> dict:
+        for key in body:
+            if key not in ("send_delay", "delivery_delay", "report_delay", "reset_delay"):
+                raise ApiError(f"unknown network setting {key!r}")
+            value = body[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ApiError(f"{key!r} must be a number >= 0")
+            setattr(self, key, float(value))
+        return self.api_network()
+
+
+def _require_str(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise ApiError(f"{key!r} is required and must be a string")
+    return value
