@@ -58,8 +58,10 @@ class ModemSettings:
     reset_delay: float | None = None
     reset_new_port: bool = False  # come back from AT+CFUN=1,1 on another port
     sim_pin: str | None = None  # SIM asks for this PIN at power-up
+    noise_interval: float | None = None  # Huawei ^RSSI/^BOOT period; None: the profile's
 
-    FIELDS = ("csq", "registered", "ussd_shape", "send_delay", "reset_delay", "reset_new_port", "sim_pin")
+    FIELDS = ("csq", "registered", "ussd_shape", "send_delay", "reset_delay", "reset_new_port", "sim_pin",
+              "noise_interval")
 
     def update(self, values: dict) -> None:
         for key, value in values.items():
@@ -73,7 +75,7 @@ class ModemSettings:
                     raise ValueError(f"{key} must be true or false")
             elif key == "ussd_shape":
                 value = None if value is None else UssdShape(value).value
-            elif key in ("send_delay", "reset_delay"):
+            elif key in ("send_delay", "reset_delay", "noise_interval"):
                 if value is not None and (not isinstance(value, (int, float)) or value < 0):
                     raise ValueError(f"{key} must be a number >= 0")
             elif key == "sim_pin" and value is not None and not str(value).isdigit():
@@ -144,6 +146,7 @@ class VirtualModem:
         self._worker_task: asyncio.Task | None = None
         self._timers: list[asyncio.TimerHandle] = []
         self._garbage_timer: asyncio.TimerHandle | None = None
+        self._noise_timer: asyncio.TimerHandle | None = None
         self._booting = False
         self._banner_pending = False
         self._memfull_announced = False
@@ -217,14 +220,15 @@ class VirtualModem:
         self._queue = asyncio.Queue()
         self._worker_task = asyncio.get_running_loop().create_task(self._worker())
         await self._listen(self.port)
-        if self.profile.urc_noise:
-            self._schedule(self.profile.noise_interval * (0.5 + self.rng.random()), self._noise_tick)
+        self.restart_noise()
 
     async def stop(self) -> None:
         for t in self._timers:
             t.cancel()
         if self._garbage_timer:
             self._garbage_timer.cancel()
+        if self._noise_timer:
+            self._noise_timer.cancel()
         self._drop_connection()
         self._close_server()
         self._cancel_ussd()
@@ -397,10 +401,22 @@ class VirtualModem:
             "^DSFLOWRPT: 00000014,00000000,00000000,0000000000000000,0000000000000000,0000BB80,0001F400",
         ))
 
+    def restart_noise(self) -> None:
+        if self._noise_timer is not None:
+            self._noise_timer.cancel()
+            self._noise_timer = None
+        if self.profile.urc_noise:
+            self._noise_timer = asyncio.get_running_loop().call_later(
+                self._noise_interval() * (0.5 + self.rng.random()), self._noise_tick)
+
     def _noise_tick(self) -> None:
         if self.curc and self._conn is not None:
             self.urc(self._noise_line())
-        self._schedule(self.profile.noise_interval, self._noise_tick)
+        self._noise_timer = asyncio.get_running_loop().call_later(self._noise_interval(), self._noise_tick)
+
+    def _noise_interval(self) -> float:
+        value = self.settings.noise_interval
+        return max(0.01, value if value is not None else self.profile.noise_interval)
 
     def inject_garbage(self, count: int, quote: bool = False) -> None:
         data = bytearray(self.rng.randrange(0x80, 0x100) for _ in range(count))

@@ -339,6 +339,8 @@ class SimNetwork:
     def api_modem_settings(self, modem_id: str, values: dict) -> dict:
         m = self.modem(modem_id)
         m.settings.update(values)
+        if "noise_interval" in values:
+            m.restart_noise()
         m._flush_backlog()
         return m.details()
 

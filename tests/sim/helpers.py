@@ -1,0 +1,145 @@
+"""A tiny raw AT client and control-API client for the simulator tests (no dependency on the driver)."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Callable
+
+import serial
+
+NOISE = re.compile(r"^\^(RSSI|BOOT|MODE|DSFLOWRPT):")
+FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|\+CME ERROR: .*|\+CMS ERROR: .*)$")
+
+
+class At:
+    def __init__(self, url: str, noise: bool = False) -> None:
+        self.ser = serial.serial_for_url(url, timeout=0.05)
+        self.raw = bytearray()
+        self._pos = 0
+        self.lines: list[str] = []
+        self.noise = noise  # keep Huawei ^RSSI/^BOOT lines
+
+    def close(self) -> None:
+        self.ser.close()
+
+    def write(self, data: bytes | str) -> None:
+        self.ser.write(data.encode("latin-1") if isinstance(data, str) else data)
+
+    def _pump(self) -> bool:
+        data = self.ser.read(4096)
+        if not data:
+            return False
+        self.raw += data
+        while True:
+            rest = self.raw[self._pos:]
+            m = re.search(rb"\r?\n|\r(?!\n|$)", rest)
+            if not m:
+                break
+            line = bytes(rest[:m.start()]).decode("latin-1").strip("\r")
+            self._pos += m.end()
+            if line and (self.noise or not NOISE.match(line)):
+                self.lines.append(line)
+        return True
+
+    def pending_text(self) -> bytes:
+        return bytes(self.raw[self._pos:])
+
+    def wait(self, pred: Callable[[], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not pred():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timeout; lines so far: {self.lines[-20:]!r}, raw tail {bytes(self.raw[-200:])!r}")
+            self._pump()
+
+    def wait_line(self, pattern: str, timeout: float = 5.0) -> str:
+        """Consume lines until one matches the regex; returns it (others stay in self.seen)."""
+        rx = re.compile(pattern)
+        found: list[str] = []
+
+        def check() -> bool:
+            for i, line in enumerate(self.lines):
+                if rx.search(line):
+                    found.append(line)
+                    del self.lines[: i + 1]
+                    return True
+            return False
+
+        self.wait(check, timeout)
+        return found[0]
+
+    def cmd(self, command: str, timeout: float = 5.0) -> tuple[list[str], str]:
+        """Send one command line; return (lines before the final result, final result)."""
+        self.lines.clear()
+        self.write(command + "\r")
+        out: list[str] = []
+
+        def check() -> bool:
+            for i, line in enumerate(self.lines):
+                if FINAL.match(line):
+                    out.extend(l for l in self.lines[:i] if l != command)
+                    out.append(line)
+                    del self.lines[: i + 1]
+                    return True
+            return False
+
+        self.wait(check, timeout)
+        return out[:-1], out[-1]
+
+    def ok(self, command: str, timeout: float = 5.0) -> list[str]:
+        lines, final = self.cmd(command, timeout)
+        assert final == "OK", (command, lines, final)
+        return lines
+
+    def wait_prompt(self, timeout: float = 5.0) -> None:
+        self.wait(lambda: b">" in self.pending_text() or any(l.startswith(">") for l in self.lines), timeout)
+        self.lines = [l for l in self.lines if not l.startswith(">")]
+        idx = self.raw.find(b">", self._pos)
+        if idx >= 0:
+            self._pos = idx + 1
+            if self.raw[self._pos:self._pos + 1] == b" ":
+                self._pos += 1
+
+    def send_pdu(self, hexpdu: str, length: int, timeout: float = 10.0) -> tuple[list[str], str]:
+        self.lines.clear()
+        self.write(f"AT+CMGS={length}\r")
+        self.wait_prompt()
+        self.write(hexpdu + "\x1a")
+        out: list[str] = []
+
+        def check() -> bool:
+            for i, line in enumerate(self.lines):
+                if FINAL.match(line):
+                    out.extend(l for l in self.lines[:i] if not l.startswith("AT") and l != hexpdu)
+                    out.append(line)
+                    del self.lines[: i + 1]
+                    return True
+            return False
+
+        self.wait(check, timeout)
+        return out[:-1], out[-1]
+
+
+def api(base: str, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def wait_for(fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Poll fn until it returns something truthy (a control-API condition), with a deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        time.sleep(interval)
