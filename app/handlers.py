@@ -15,7 +15,8 @@ from app.commands.dates import resolve as resolve_date
 from app.ledger import LedgerKind
 from app.money import group
 from app.phone import normalize_msisdn
-from app.pins import check_pin, hash_pin, new_salt
+from app.pins import hash_pin, new_salt
+from app.rows import AddressRow, InboundRow, ResellerRow
 from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntry, Order, OutboundMessage,
                             Price, Product, Reseller, ResellerAddress)
 
@@ -56,12 +57,12 @@ class PendingReply:
 @dataclass
 class Context:
     service: "MessageService"
-    row: InboundMessage
+    row: InboundRow
     inbound: "Inbound"
     parsed: t.Parsed
     now: _dt.datetime
-    reseller: Reseller | None = None
-    address: ResellerAddress | None = None
+    reseller: ResellerRow | None = None
+    address: AddressRow | None = None
     replies: list[PendingReply] = field(default_factory=list)
     new_orders: list[int] = field(default_factory=list)
     status: str = "processed"
@@ -167,16 +168,16 @@ def topup(ctx: Context, cmd: t.TopUp) -> None:
         values = _fmt_values(placement.values or {})
         if "status_code" in values:
             values["status"] = ctx.status_text(values["status_code"])
-        if placement.rejection is None and placement.order is not None:
-            ctx.new_orders.append(placement.order.id)
+        if placement.rejection is None and placement.order_id is not None:
+            ctx.new_orders.append(placement.order_id)
             reseller.balance = placement.balance_after
             if svc.settings.reply_accepted or ctx.inbound.channel != "sms":
-                ctx.reply("accepted", order_id=placement.order.id, **values)
+                ctx.reply("accepted", order_id=placement.order_id, **values)
             continue
         rejected += 1
         rej = placement.rejection
-        if rej == orders.Rejection.SAME_ORDER and placement.order is not None:
-            o = placement.order
+        if rej == orders.Rejection.SAME_ORDER and placement.same_order is not None:
+            o = placement.same_order
             ctx.reply("status", kode=values["kode"], tujuan=o.dest, jam=f"{o.created_at:%H:%M}",
                       status=ctx.status_text(o.status), sn=o.sn or "-", order_id=o.id)
             continue
@@ -281,7 +282,7 @@ def change_pin(ctx: Context, cmd: t.ChangePin) -> None:
         if r.locked_until and r.locked_until > ctx.now:
             ctx.service.verify_pin(ctx, a)
             return None
-        if check_pin(a, r.pin_salt, r.pin_hash):
+        if ctx.service.pins.check(r.id, a, r.pin_salt, r.pin_hash):
             current, new = a, b
         elif not ctx.service.verify_pin(ctx, b):
             return None
@@ -293,7 +294,7 @@ def change_pin(ctx: Context, cmd: t.ChangePin) -> None:
     _set_pin(ctx, r, new)
 
 
-def _set_pin(ctx: Context, r: Reseller, new: str) -> None:
+def _set_pin(ctx: Context, r: ResellerRow, new: str) -> None:
     salt = new_salt()
     Reseller.update(pin_salt=salt, pin_hash=hash_pin(new, salt), pin_failures=0).where(Reseller.id == r.id).execute()
     ctx.reply("pin_changed")
@@ -542,7 +543,7 @@ def cancel_pending(ctx: Context, cmd: t.CancelPending) -> None:
             ctx.reply("cannot_cancel", kode=order.product.code, tujuan=order.dest, jam=f"{order.updated_at:%H:%M}",
                       order_id=order.id)
             continue
-        _, posting = orders.settle_failed(order.id, "Dibatalkan", actor=ctx.reseller.code, now=ctx.now)
+        posting = orders.settle_failed(order.id, "Dibatalkan", actor=ctx.reseller.code, now=ctx.now)
         ctx.reply("cancelled", trxid=order.id, kode=order.product.code, tujuan=order.dest,
                   saldo_awal=group(posting.balance_before), harga=group(order.price), saldo=group(posting.balance_after),
                   order_id=order.id)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Callable
 
 import peewee as pw
 
-from storage.models import LedgerEntry, Order, Reseller, database_proxy as db
+from storage import sql
+from storage.models import LedgerEntry, Order, database_proxy as db, now
 
 
 class LedgerKind(str, enum.Enum):
@@ -51,31 +53,55 @@ def post(reseller_id: int, delta: int, kind: LedgerKind, *, order_id: int | None
         raise TypeError("money is integer rupiah")
     if not db.obj.in_transaction():
         raise RuntimeError("ledger.post must run inside a transaction")
-    query = Reseller.update(balance=Reseller.balance + delta).where(Reseller.id == reseller_id)
+    after = _change_balance(reseller_id, delta, enforce_limit)
+    return Posting(_write_entry(reseller_id, delta, after, kind, order_id, counterpart_id, note, actor), after - delta,
+                   after)
+
+
+def debit_for_order(reseller_id: int, price: int, create_order: Callable[[], int], *, note: str = "") -> tuple[int, Posting]:
+    """Debit first, then create the order, then its ledger row: a refused debit writes nothing, so no
+    savepoint is needed. Must run inside a transaction."""
+    if not db.obj.in_transaction():
+        raise RuntimeError("ledger.debit_for_order must run inside a transaction")
+    after = _change_balance(reseller_id, -price, True)
+    order_id = create_order()
+    entry = _write_entry(reseller_id, -price, after, LedgerKind.ORDER_DEBIT, order_id, None, note, "system")
+    return order_id, Posting(entry, after + price, after)
+
+
+def _change_balance(reseller_id: int, delta: int, enforce_limit: bool) -> int:
     if delta < 0 and enforce_limit:
-        query = query.where(Reseller.balance + Reseller.credit_limit >= -delta)
-    if query.execute() != 1:
-        row = Reseller.get_or_none(Reseller.id == reseller_id)
-        if row is None:
+        row = sql.one("UPDATE reseller SET balance = balance + ? WHERE id = ? AND balance + credit_limit >= ? "
+                      "RETURNING balance", (delta, reseller_id, -delta))
+    else:
+        row = sql.one("UPDATE reseller SET balance = balance + ? WHERE id = ? RETURNING balance", (delta, reseller_id))
+    if row is None:
+        current = sql.one("SELECT balance FROM reseller WHERE id = ?", (reseller_id,))
+        if current is None:
             raise LookupError(f"reseller {reseller_id} does not exist")
-        raise InsufficientBalance(row.balance, -delta)
-    after = Reseller.select(Reseller.balance).where(Reseller.id == reseller_id).scalar()
-    entry = LedgerEntry.create(reseller=reseller_id, delta=delta, balance_after=after, kind=kind.value,
-                               order=order_id, counterpart=counterpart_id, note=note[:200], actor=actor)
-    return Posting(entry.id, after - delta, after)
+        raise InsufficientBalance(current[0], -delta)
+    return int(row[0])
+
+
+def _write_entry(reseller_id: int, delta: int, after: int, kind: LedgerKind, order_id: int | None,
+                 counterpart_id: int | None, note: str, actor: str) -> int:
+    (entry_id,) = sql.one(
+        "INSERT INTO ledger_entry (reseller_id, delta, balance_after, kind, order_id, counterpart_id, note, actor, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (reseller_id, delta, after, kind.value, order_id, counterpart_id, note[:200], actor[:50], now()))
+    return entry_id
 
 
 def refund_order(order_id: int, *, note: str = "", actor: str = "system") -> Posting:
     """Return an order's price to its reseller, exactly once (guarded by `Order.refunded`)."""
     with db.atomic():
-        claimed = (Order.update(refunded=True)
-                   .where((Order.id == order_id) & (Order.refunded == False))  # noqa: E712
-                   .execute())
-        if claimed != 1:
+        row = sql.one('UPDATE "order" SET refunded = ? WHERE id = ? AND refunded = ? RETURNING reseller_id, price',
+                      (True, order_id, False))
+        if row is None:
             raise AlreadyRefunded(order_id)
-        order = Order.get_by_id(order_id)
-        return post(order.reseller_id, order.price, LedgerKind.REFUND, order_id=order_id,
-                    note=note, actor=actor, enforce_limit=False)
+        reseller_id, price = row
+        return post(reseller_id, int(price), LedgerKind.REFUND, order_id=order_id, note=note, actor=actor,
+                    enforce_limit=False)
 
 
 def transfer(from_id: int, to_id: int, amount: int, *, note: str = "", actor: str = "system") -> tuple[Posting, Posting]:

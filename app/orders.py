@@ -17,7 +17,9 @@ from app.ledger import LedgerKind
 from app.phone import PrefixTable, normalize_msisdn
 from app.commands.parser import parse_nominal
 from app.settings import Settings
-from storage.models import Order, Price, Product, Reseller, database_proxy as db
+from storage import sql
+from app.rows import ResellerRow
+from storage.models import Order, database_proxy as db
 
 
 class OrderStatus(str, enum.Enum):
@@ -31,6 +33,20 @@ class OrderStatus(str, enum.Enum):
 OPEN_STATUSES = (OrderStatus.QUEUED.value, OrderStatus.SENDING.value, OrderStatus.SUSPECT.value)
 # Orders that occupy a repeat key (commands.md 3.3); failed ones free it.
 OCCUPYING = (*OPEN_STATUSES, OrderStatus.SUCCESS.value)
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    id: int
+    counter: int
+    status: str
+    created_at: _dt.datetime
+    sent_at: _dt.datetime | None
+    finished_at: _dt.datetime | None
+
+
+def _dt_value(value) -> _dt.datetime | None:
+    return Order.created_at.python_value(value) if value is not None else None
 
 
 class Rejection(str, enum.Enum):
@@ -52,25 +68,47 @@ class Rejection(str, enum.Enum):
 class Placement:
     """The result of trying to place one top-up item."""
 
-    order: Order | None = None
+    order_id: int | None = None  # the new order
+    same_order: Order | None = None  # the earlier order an identical `.RO` text already made
     rejection: Rejection | None = None
-    product: Product | None = None
+    product: ProductRow | None = None
     dest: str = ""
     values: dict | None = None  # template values for the reply
     balance_before: int = 0
     balance_after: int = 0
 
 
-def resolve_product(token: str, dest: str | None, prefixes: PrefixTable) -> Product | None:
+@dataclass(frozen=True)
+class ProductRow:
+    id: int
+    code: str
+    name: str
+    operator: str
+    nominal: int
+    kind: str
+    active: bool
+    default_for_nominal: bool
+    skip_prefix_check: bool
+
+
+_PRODUCT_COLUMNS = "id, code, name, operator, nominal, kind, active, default_for_nominal, skip_prefix_check"
+
+
+def _product(row: tuple | None) -> ProductRow | None:
+    return ProductRow(*row) if row is not None else None
+
+
+def resolve_product(token: str, dest: str | None, prefixes: PrefixTable) -> ProductRow | None:
     """A product code, or a plain nominal whose operator comes from the destination's prefix."""
     nominal = parse_nominal(token) if token.isdigit() else None
     if nominal is None:
-        return Product.get_or_none(Product.code == token.upper())
+        return _product(sql.one(f"SELECT {_PRODUCT_COLUMNS} FROM product WHERE code = ?", (token.upper(),)))
     operator = prefixes.operator_of(dest) if dest else None
     if operator is None:
         return None
-    candidates = list(Product.select().where((Product.operator == operator) & (Product.nominal == nominal)
-                                             & (Product.kind == "airtime")))
+    candidates = [_product(r) for r in sql.all_rows(
+        f"SELECT {_PRODUCT_COLUMNS} FROM product WHERE operator = ? AND nominal = ? AND kind = ? ORDER BY id",
+        (operator, nominal, "airtime"))]
     preferred = [p for p in candidates if p.default_for_nominal]
     if preferred:
         return preferred[0]
@@ -83,7 +121,7 @@ def window_start(now: _dt.datetime, setting: str) -> _dt.datetime:
     return now - _dt.timedelta(hours=float(setting))
 
 
-def place_topup(reseller: Reseller, token: str, raw_dest: str, *, counter: int | None, repeat_next: bool,
+def place_topup(reseller: ResellerRow, token: str, raw_dest: str, *, counter: int | None, repeat_next: bool,
                 inbound_id: int | None, item_no: int, channel: str, settings: Settings,
                 prefixes: PrefixTable, now: _dt.datetime, sent_at: _dt.datetime | None = None,
                 same_text_order: Callable[[], Order | None] = lambda: None,
@@ -113,8 +151,9 @@ def place_topup(reseller: Reseller, token: str, raw_dest: str, *, counter: int |
     values["tujuan"] = dest
     if not product.active:
         return Placement(rejection=Rejection.PRODUCT_CLOSED, product=product, values=values)
-    price = (Price.select(Price.sell)
-             .where((Price.product == product.id) & (Price.price_group == reseller.price_group_id)).scalar())
+    row = sql.one("SELECT sell FROM price WHERE product_id = ? AND price_group_id = ?",
+                  (product.id, reseller.price_group_id))
+    price = int(row[0]) if row else None
     if price is None:
         return Placement(rejection=Rejection.NO_PRICE, product=product, values=values)
     if sent_at is not None:
@@ -125,11 +164,10 @@ def place_topup(reseller: Reseller, token: str, raw_dest: str, *, counter: int |
 
     # --- the repeat rule -----------------------------------------------------------------------
     since = window_start(now, settings.repeat_window)
-    earlier = list(Order.select(Order.id, Order.counter, Order.status, Order.created_at, Order.sent_at,
-                                Order.finished_at)
-                   .where((Order.reseller == reseller.id) & (Order.product == product.id)
-                          & (Order.dest == dest) & (Order.created_at >= since))
-                   .order_by(Order.id))
+    earlier = [_Earlier(i, c, st, _dt_value(ca), _dt_value(sa), _dt_value(fa)) for i, c, st, ca, sa, fa in sql.all_rows(
+        'SELECT id, counter, status, created_at, sent_at, finished_at FROM "order" '
+        "WHERE reseller_id = ? AND product_id = ? AND dest = ? AND created_at >= ? ORDER BY id",
+        (reseller.id, product.id, dest, since))]
     taken = {o.counter: o for o in earlier if o.status in OCCUPYING}
     cooldown_from = now - _dt.timedelta(seconds=settings.retry_cooldown_s)
     # A cancelled order never reached an operator, so it does not start the cooldown.
@@ -146,7 +184,7 @@ def place_topup(reseller: Reseller, token: str, raw_dest: str, *, counter: int |
         same = same_text_order()
         if same is not None:
             values.update(_order_values(same))
-            return Placement(order=same, rejection=Rejection.SAME_ORDER, product=product, values=values)
+            return Placement(same_order=same, rejection=Rejection.SAME_ORDER, product=product, values=values)
         counter = next_free()
     requested = counter or 1
     if requested > settings.repeat_max:
@@ -170,19 +208,22 @@ def place_topup(reseller: Reseller, token: str, raw_dest: str, *, counter: int |
         return Placement(rejection=Rejection.COOLDOWN, product=product, values=values)
 
     # --- debit and create, atomically -------------------------------------------------------------
+    def create_order() -> int:
+        return sql.one(
+            'INSERT INTO "order" (reseller_id, product_id, dest, counter, price, status, sn, fail_reason, channel, '
+            "inbound_id, item_no, ref_id, refunded, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (reseller.id, product.id, dest, requested, price, OrderStatus.QUEUED.value, channel, inbound_id,
+             item_no, ref_id, False, now, now))[0]
+
     try:
-        with db.atomic():
-            order = Order.create(reseller=reseller.id, product=product.id, dest=dest, counter=requested,
-                                 price=price, status=OrderStatus.QUEUED.value, channel=channel,
-                                 inbound=inbound_id, item_no=item_no, ref_id=ref_id, created_at=now, updated_at=now)
-            posting = ledger.post(reseller.id, -price, LedgerKind.ORDER_DEBIT, order_id=order.id,
-                                  note=f"{product.code} {dest}")
+        order_id, posting = ledger.debit_for_order(reseller.id, price, create_order, note=f"{product.code} {dest}")
     except ledger.InsufficientBalance as exc:
         values.update(harga=price, saldo=exc.balance)
         return Placement(rejection=Rejection.INSUFFICIENT, product=product, values=values)
-    values.update(trxid=order.id, harga=price, saldo_awal=posting.balance_before, saldo=posting.balance_after,
+    values.update(trxid=order_id, harga=price, saldo_awal=posting.balance_before, saldo=posting.balance_after,
                   jam=f"{now:%H:%M}")
-    return Placement(order=order, product=product, dest=dest, values=values,
+    return Placement(order_id=order_id, product=product, dest=dest, values=values,
                      balance_before=posting.balance_before, balance_after=posting.balance_after)
 
 
@@ -196,43 +237,41 @@ class TransitionError(Exception):
     pass
 
 
-def _transition(order_id: int, allowed_from: tuple[str, ...], now: _dt.datetime, **fields) -> Order:
-    updated = (Order.update(updated_at=now, **fields)
-               .where((Order.id == order_id) & (Order.status.in_(allowed_from))).execute())
-    if updated != 1:
-        current = Order.get_or_none(Order.id == order_id)
-        raise TransitionError(f"order {order_id} is {current.status if current else 'missing'}, "
-                              f"not in {allowed_from}")
-    return Order.get_by_id(order_id)
+def _transition(order_id: int, allowed_from: tuple[str, ...], now: _dt.datetime, **fields) -> None:
+    names = ", ".join(f"{name} = ?" for name in fields)
+    marks = ", ".join("?" for _ in allowed_from)
+    cursor = sql.execute(f'UPDATE "order" SET updated_at = ?, {names} WHERE id = ? AND status IN ({marks})',
+                         (now, *fields.values(), order_id, *allowed_from))
+    if cursor.rowcount != 1:
+        current = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
+        raise TransitionError(f"order {order_id} is {current[0] if current else 'missing'}, not in {allowed_from}")
 
 
-def mark_sending(order_id: int, supplier_id: int | None = None, now: _dt.datetime | None = None) -> Order:
+def mark_sending(order_id: int, supplier_id: int | None = None, now: _dt.datetime | None = None) -> None:
     now = now or _dt.datetime.now()
-    return _transition(order_id, (OrderStatus.QUEUED.value,), now, status=OrderStatus.SENDING.value,
-                       supplier=supplier_id, sent_at=now)
+    _transition(order_id, (OrderStatus.QUEUED.value,), now, status=OrderStatus.SENDING.value,
+                supplier_id=supplier_id, sent_at=now)
 
 
-def settle_success(order_id: int, sn: str, *, cost: int | None = None, now: _dt.datetime | None = None) -> Order:
+def settle_success(order_id: int, sn: str, *, cost: int | None = None, now: _dt.datetime | None = None) -> None:
     now = now or _dt.datetime.now()
-    with db.atomic():
-        return _transition(order_id, (OrderStatus.SENDING.value, OrderStatus.SUSPECT.value, OrderStatus.QUEUED.value),
-                           now, status=OrderStatus.SUCCESS.value, sn=sn, cost=cost, finished_at=now)
+    _transition(order_id, (OrderStatus.SENDING.value, OrderStatus.SUSPECT.value, OrderStatus.QUEUED.value),
+                now, status=OrderStatus.SUCCESS.value, sn=sn, cost=cost, finished_at=now)
 
 
 def settle_failed(order_id: int, reason: str, *, actor: str = "system",
-                  now: _dt.datetime | None = None) -> tuple[Order, ledger.Posting]:
+                  now: _dt.datetime | None = None) -> ledger.Posting:
     """Definite failure: mark failed and refund exactly once, in one transaction."""
     now = now or _dt.datetime.now()
     with db.atomic():
-        order = _transition(order_id, OPEN_STATUSES, now, status=OrderStatus.FAILED.value,
-                            fail_reason=reason[:200], finished_at=now)
-        posting = ledger.refund_order(order_id, note=reason, actor=actor)
-    return order, posting
+        _transition(order_id, OPEN_STATUSES, now, status=OrderStatus.FAILED.value, fail_reason=reason[:200],
+                    finished_at=now)
+        return ledger.refund_order(order_id, note=reason, actor=actor)
 
 
-def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = None) -> Order:
+def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = None) -> None:
     now = now or _dt.datetime.now()
-    return _transition(order_id, (OrderStatus.SENDING.value,), now, status=OrderStatus.SUSPECT.value,
+    _transition(order_id, (OrderStatus.SENDING.value,), now, status=OrderStatus.SUSPECT.value,
                        fail_reason=reason[:200])
 
 

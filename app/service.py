@@ -17,13 +17,16 @@ from app import handlers
 from app.commands import types as t
 from app.commands.parser import mask, parse
 from app.phone import PrefixTable, normalize_msisdn
-from app.pins import check_pin
+from app.pins import PinChecker
 from app.replies import Templates
+from app.rows import AddressRow, InboundRow, ResellerRow
 from app.settings import Settings
-from storage.models import (InboundMessage, OutboundMessage, Product, Reseller, ResellerAddress,
-                            database_proxy as db)
+from storage import sql
+from storage.models import InboundMessage, OutboundMessage, Product, Reseller, database_proxy as db
 
 log = logging.getLogger(__name__)
+
+_RESELLER_SELECT = ", ".join(f"r.{k}" for k in ResellerRow.COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class MessageService:
         self.settings = settings or Settings.load()
         self.clock = clock
         self._codes: set[str] = set()
+        self.pins = PinChecker()
         self.reload_catalog()
 
     def reload_catalog(self) -> None:
@@ -83,14 +87,17 @@ class MessageService:
         now = self.clock()
         key = inbound.dedupe_key or self._dedupe_key(inbound)
         with db.atomic():
-            existing = InboundMessage.get_or_none(InboundMessage.dedupe_key == key)
-            if existing is not None:
+            norm_hash = hashlib.sha1(parsed.normalized.upper().encode()).hexdigest()
+            inserted = sql.one(
+                "INSERT INTO inbound_message (channel, sender, text, received_at, sent_at, dedupe_key, modem, status, "
+                "reason, norm_text) VALUES (?, ?, ?, ?, ?, ?, ?, 'received', '', ?) "
+                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                (inbound.channel, inbound.sender[:200], stored_text, now, inbound.sent_at, key, inbound.modem, norm_hash))
+            if inserted is None:
+                existing = InboundMessage.get(InboundMessage.dedupe_key == key)
                 log.info("duplicate message from %s ignored: %s", inbound.sender, stored_text)
                 return HandleResult(existing.id, duplicate=True, status=existing.status, reason=existing.reason)
-            row = InboundMessage.create(
-                channel=inbound.channel, sender=inbound.sender[:200], text=stored_text, received_at=now,
-                sent_at=inbound.sent_at, dedupe_key=key, modem=inbound.modem,
-                norm_text=hashlib.sha1(parsed.normalized.upper().encode()).hexdigest())
+            row = InboundRow(inserted[0], norm_hash)
             ctx = handlers.Context(self, row, inbound, parsed, now)
             try:
                 with db.atomic():
@@ -102,9 +109,8 @@ class MessageService:
                 ctx.new_orders.clear()
                 ctx.reject("internal_error")
                 ctx.reply("bad_format", contoh_nama="isi pulsa", contoh="S10.08123456789.PIN")
-            InboundMessage.update(status=ctx.status, reason=ctx.reason[:100],
-                                  reseller=ctx.reseller.id if ctx.reseller else None).where(
-                InboundMessage.id == row.id).execute()
+            sql.execute("UPDATE inbound_message SET status = ?, reason = ?, reseller_id = ? WHERE id = ?",
+                        (ctx.status, ctx.reason[:100], ctx.reseller.id if ctx.reseller else None, row.id))
             replies = [self._queue(r, row.id) for r in ctx.replies]
         log.info("msg %s from %s [%s]: %s -> %s", row.id, inbound.sender, inbound.channel, stored_text,
                  ctx.reason or ctx.status)
@@ -125,15 +131,19 @@ class MessageService:
 
     # --- sender and PIN -----------------------------------------------------------------------
 
-    def find_reseller(self, channel: str, sender: str) -> tuple[Reseller | None, ResellerAddress | None]:
+    def find_reseller(self, channel: str, sender: str) -> tuple[ResellerRow | None, AddressRow | None]:
         address = normalize_msisdn(sender) if channel == "sms" else sender.strip().lower()
         if not address:
             return None, None
-        addr = ResellerAddress.get_or_none((ResellerAddress.channel == channel)
-                                           & (ResellerAddress.address == address))
-        if addr is None:
+        row = sql.one(f"SELECT a.id, a.is_main, {_RESELLER_SELECT} FROM reseller_address a "
+                      "JOIN reseller r ON r.id = a.reseller_id WHERE a.channel = ? AND a.address = ?",
+                      (channel, address))
+        if row is None:
             return None, None
-        return Reseller.get_by_id(addr.reseller_id), addr
+        reseller = ResellerRow(*row[2:])
+        if reseller.locked_until is not None:
+            reseller.locked_until = Reseller.locked_until.python_value(reseller.locked_until)
+        return reseller, AddressRow(row[0], bool(row[1]), channel, address)
 
     def verify_pin(self, ctx: "handlers.Context", pin: str) -> bool:
         """Check the PIN with lockout; on failure queue the reply and return False."""
@@ -148,7 +158,7 @@ class MessageService:
             ctx.reject("pin_not_set")
             ctx.reply("pin_not_set")
             return False
-        if check_pin(pin, r.pin_salt, r.pin_hash):
+        if self.pins.check(r.id, pin, r.pin_salt, r.pin_hash):
             if r.pin_failures:
                 Reseller.update(pin_failures=0).where(Reseller.id == r.id).execute()
                 r.pin_failures = 0

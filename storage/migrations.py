@@ -22,9 +22,20 @@ def _v2_inbound_norm_text(db: pw.Database) -> None:
     apply_ops(migrator.add_column("inbound_message", "norm_text", InboundMessage.norm_text))  # with its index
 
 
+def _v3_drop_redundant_indexes(db: pw.Database) -> None:
+    """v3: indexes covered by composite ones, or never searched; each cost every order a page write."""
+    for name in ("order_reseller_id", "order_product_id", "order_inbound_id", "ledger_entry_counterpart_id",
+                 "ledger_entry_created_at", "inbound_message_reseller_id"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    db.execute_sql('DROP INDEX IF EXISTS "order_reseller_id_ref_id"')
+    db.execute_sql('CREATE UNIQUE INDEX "order_reseller_id_ref_id" ON "order" ("reseller_id", "ref_id") '
+                   'WHERE "ref_id" IS NOT NULL')
+
+
 # version -> function bringing the schema from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_inbound_norm_text,
+    3: _v3_drop_redundant_indexes,
 }
 LATEST = max(MIGRATIONS, default=1)
 

@@ -114,13 +114,15 @@ class InboundMessage(BaseModel):
     modem = pw.CharField(max_length=100, default="")
     status = pw.CharField(max_length=20, default="received")  # received, processed, rejected
     reason = pw.CharField(max_length=100, default="")
-    reseller = pw.ForeignKeyField(Reseller, null=True, backref="inbound", on_delete="SET NULL")
+    reseller = pw.ForeignKeyField(Reseller, null=True, backref="inbound", on_delete="SET NULL", index=False)
     norm_text = pw.CharField(max_length=64, default="", index=True)  # hash of the normalised text
 
 
 class Order(BaseModel):
-    reseller = pw.ForeignKeyField(Reseller, backref="orders", on_delete="RESTRICT")
-    product = pw.ForeignKeyField(Product, backref="orders", on_delete="RESTRICT")
+    # The composite indexes below cover reseller and inbound; every extra index costs each order a
+    # page write at commit.
+    reseller = pw.ForeignKeyField(Reseller, backref="orders", on_delete="RESTRICT", index=False)
+    product = pw.ForeignKeyField(Product, backref="orders", on_delete="RESTRICT", index=False)
     dest = pw.CharField(max_length=32)
     counter = pw.IntegerField(default=1)
     price = pw.BigIntegerField()
@@ -129,7 +131,7 @@ class Order(BaseModel):
     sn = pw.CharField(max_length=100, default="")
     fail_reason = pw.CharField(max_length=200, default="")
     channel = pw.CharField(max_length=20, default="sms")
-    inbound = pw.ForeignKeyField(InboundMessage, null=True, backref="orders", on_delete="SET NULL")
+    inbound = pw.ForeignKeyField(InboundMessage, null=True, backref="orders", on_delete="SET NULL", index=False)
     item_no = pw.IntegerField(default=0)  # position inside a multi-order message
     ref_id = pw.CharField(max_length=100, null=True)  # H2H buyer reference
     supplier = pw.ForeignKeyField(Supplier, null=True, backref="orders", on_delete="SET NULL")
@@ -143,8 +145,11 @@ class Order(BaseModel):
         indexes = (
             (("inbound", "item_no"), True),
             (("reseller", "product", "dest", "created_at"), False),
-            (("reseller", "ref_id"), True),
         )
+
+
+# An H2H buyer's refID is unique per buyer; SMS orders have none and stay out of the index.
+Order.add_index(Order.index(Order.reseller, Order.ref_id, unique=True, where=Order.ref_id.is_null(False)))
 
 
 class LedgerEntry(BaseModel):
@@ -153,10 +158,10 @@ class LedgerEntry(BaseModel):
     balance_after = pw.BigIntegerField()
     kind = pw.CharField(max_length=20)
     order = pw.ForeignKeyField(Order, null=True, backref="ledger", on_delete="RESTRICT")
-    counterpart = pw.ForeignKeyField(Reseller, null=True, on_delete="SET NULL")
+    counterpart = pw.ForeignKeyField(Reseller, null=True, on_delete="SET NULL", index=False)
     note = pw.CharField(max_length=200, default="")
     actor = pw.CharField(max_length=50, default="system")
-    created_at = pw.DateTimeField(default=now, index=True)
+    created_at = pw.DateTimeField(default=now)  # ledger rows are read per reseller, in id order
 
 
 class OutboundMessage(BaseModel):

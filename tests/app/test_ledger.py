@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app import ledger, orders
 from app.ledger import LedgerKind
-from storage.models import LedgerEntry, Order, Reseller, database_proxy
+from storage.models import LedgerEntry, Order, Product, Reseller, database_proxy
 
 OPS = st.lists(
     st.one_of(
@@ -38,7 +38,7 @@ def _reset_money():
 def test_random_money_operations_keep_books_consistent(ops):
     _reset_money()
     people = [r.id for r in Reseller.select().order_by(Reseller.id)[:3]]
-    product_id = orders.Product.get(orders.Product.code == "S10").id
+    product_id = Product.get(Product.code == "S10").id
     deposits = corrections = 0
     placed: list[int] = []
     for op, who, amount in ops:

@@ -328,3 +328,10 @@ def test_replies_are_stored_in_the_outbox(shop):
     result = send(shop, "SAL.1234")
     row = OutboundMessage.get_by_id(result.replies[0].outbound_id)
     assert (row.to, row.status, row.text) == (R001, "queued", result.replies[0].text)
+
+
+def test_remembered_pin_is_forgotten_when_the_pin_changes(shop):
+    assert texts(send(shop, "SAL.1234"))[0].startswith("Saldo")  # remembered now
+    send(shop, "GP.8642.1234")
+    assert texts(send(shop, "SAL.1234"))[0].startswith("PIN salah")
+    assert texts(send(shop, "SAL.8642"))[0].startswith("Saldo")

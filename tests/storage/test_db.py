@@ -42,14 +42,16 @@ def test_old_database_opens_and_upgrades_keeping_data(tmp_path):
         assert migrations.current_version(db) == migrations.LATEST
         columns = {c.name for c in db.get_columns("inbound_message")}
         assert "norm_text" in columns
+        indexes = {i.name for i in db.get_indexes("order")}
+        assert "order_reseller_id" not in indexes and "order_reseller_id_product_id_dest_created_at" in indexes
         assert Reseller.get(Reseller.code == "R001").balance == 989_450
         assert InboundMessage.select().count() == 1
-        assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2]
+        assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3]
     finally:
         close_database()
     # opening again is a no-op
     db = open_database(path)
-    assert SchemaVersion.select().count() == 2
+    assert SchemaVersion.select().count() == 3
     close_database()
 
 
