@@ -1058,7 +1058,7 @@ async def _cmgd(m: VirtualModem, op: str, args: list[str]) -> list[str]:
         raise AtError("cms", 321)
     else:
         m.store.delete(index)
-    m._flush_backlog()
+    asyncio.get_running_loop().call_soon(m._flush_backlog)  # URCs after the OK
     return []
 
 

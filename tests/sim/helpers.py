@@ -11,6 +11,7 @@ from typing import Any, Callable
 import serial
 
 NOISE = re.compile(r"^\^(RSSI|BOOT|MODE|DSFLOWRPT):")
+URC = re.compile(r"^(\+CMTI:|\+CDSI:|\^SMMEMFULL|\+SMS FULL|RDY$|Call Ready$|SMS Ready$)")
 FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|\+CME ERROR: .*|\+CMS ERROR: .*)$")
 
 
@@ -55,7 +56,7 @@ class At:
             self._pump()
 
     def wait_line(self, pattern: str, timeout: float = 5.0) -> str:
-        """Consume lines until one matches the regex; returns it (others stay in self.seen)."""
+        """Wait for a line matching the regex and take it out; other lines stay queued."""
         rx = re.compile(pattern)
         found: list[str] = []
 
@@ -63,7 +64,7 @@ class At:
             for i, line in enumerate(self.lines):
                 if rx.search(line):
                     found.append(line)
-                    del self.lines[: i + 1]
+                    del self.lines[i]
                     return True
             return False
 
@@ -71,17 +72,22 @@ class At:
         return found[0]
 
     def cmd(self, command: str, timeout: float = 5.0) -> tuple[list[str], str]:
-        """Send one command line; return (lines before the final result, final result)."""
-        self.lines.clear()
+        """Send one command line; return (lines before the final result, final result).
+
+        Unsolicited SMS notifications that arrive meanwhile stay in self.lines for wait_line.
+        """
+        start = len(self.lines)
         self.write(command + "\r")
         out: list[str] = []
 
         def check() -> bool:
-            for i, line in enumerate(self.lines):
-                if FINAL.match(line):
-                    out.extend(l for l in self.lines[:i] if l != command)
-                    out.append(line)
-                    del self.lines[: i + 1]
+            for i in range(start, len(self.lines)):
+                if FINAL.match(self.lines[i]):
+                    body = self.lines[start:i]
+                    urcs = [l for l in body if URC.match(l)]
+                    out.extend(l for l in body if l != command and not URC.match(l))
+                    out.append(self.lines[i])
+                    self.lines[start:i + 1] = urcs
                     return True
             return False
 
@@ -103,7 +109,7 @@ class At:
                 self._pos += 1
 
     def send_pdu(self, hexpdu: str, length: int, timeout: float = 10.0) -> tuple[list[str], str]:
-        self.lines.clear()
+        self.lines = [l for l in self.lines if URC.match(l)]
         self.write(f"AT+CMGS={length}\r")
         self.wait_prompt()
         self.write(hexpdu + "\x1a")
