@@ -120,7 +120,7 @@ def _gsm7_packed(data: bytes) -> str:
 def _mostly_printable(text: str) -> bool:
     if not text:
         return True
-    good = sum(1 for ch in text if ch.isprintable() or ch in "\r\n\x0c")
+    good = sum(1 for ch in text if ch.isprintable() or ch.isspace())
     return good * 2 >= len(text)
 
 

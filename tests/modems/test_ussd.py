@@ -166,6 +166,10 @@ def test_packed_cr_padding_dropped():
     assert decode_ussd(hex_, 15, mode="gsm7-hex") == ("1234567", "gsm7-hex")
 
 
+def test_unusual_spaces_count_as_printable():
+    assert decode_ussd("00A0", 72) == ("\xa0", "ucs2-hex")
+
+
 def test_unprintable_result_falls_back_to_raw():
     # 0x00.. as UCS-2 would be control characters: give the raw payload back as text.
     assert decode_ussd("00010002000300040005", 72) == ("00010002000300040005", "text")
