@@ -185,6 +185,9 @@ def _run_command(args: argparse.Namespace, port: str, io: _Out) -> int:
     except AtError as exc:
         io.warn(f"Modem gagal menjalankan perintah: {exc}")
         return EXIT_FAILED
+    except ValueError as exc:  # a number or text the codec cannot encode
+        io.warn(f"Masukan tidak valid: {exc}")
+        return EXIT_USAGE
     finally:
         modem.close()
 

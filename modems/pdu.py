@@ -159,7 +159,9 @@ def _chunk(text: str, sizes: list[int], limit: int) -> list[str]:
 
 def _classify_number(number: str) -> tuple[int, str]:
     """(type-of-address octet, digits or text) for an address we encode."""
-    n = number.strip().replace(" ", "").replace("-", "")
+    n = number.strip()
+    for ch in " -().":
+        n = n.replace(ch, "")
     if n.startswith("+"):
         digits = n[1:]
         if not digits.isdigit():

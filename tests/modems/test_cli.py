@@ -192,6 +192,12 @@ def test_inbox_lists_without_deleting_then_deletes(net):
     assert code == EXIT_OK and "Kotak masuk kosong." in out
 
 
+def test_invalid_number_is_a_usage_error_not_a_crash(net):
+    code, out, err = cli("--port", port_of(net, "center"), "sms", "+62abc", "halo")
+    assert code == EXIT_USAGE
+    assert "Masukan tidak valid" in err
+
+
 def test_unreachable_port():
     code, out, err = cli("--port", "socket://127.0.0.1:9", "info")
     assert code == EXIT_NO_MODEM

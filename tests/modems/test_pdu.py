@@ -152,6 +152,11 @@ def test_alphanumeric_address_vectors():
     assert pdu.encode_address("+27829135934").hex().upper() == "0B917228195339F4"
 
 
+def test_number_punctuation_is_ignored():
+    assert pdu.encode_address("+62 (812) 3456-7890") == pdu.encode_address("+6281234567890")
+    assert pdu.encode_address("0812.3456.7890")[1] == 0x81
+
+
 def test_sca_vectors():
     assert pdu.encode_sca("+9876543210").hex().upper() == "06918967452301"
     assert pdu.encode_sca(None) == b"\x00"
