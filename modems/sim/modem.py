@@ -308,11 +308,12 @@ class VirtualModem:
         hang = self.faults.get(FaultKind.HANG)
         if hang and hang.get("clear_on_reconnect"):
             self.faults.pop(FaultKind.HANG)
+        # pyserial's socket:// open() flushes what arrives during the connect, so wait a moment
         if self.faults.pop(FaultKind.STALE_BYTES, None) is not None:
-            self._send(b"\r\nOK\r\n\r\nERROR\r\n\xff\xfeAT\r\n")
+            self._schedule(0.1, lambda: self._send(b"\r\nOK\r\n\r\nERROR\r\n\xff\xfeAT\r\n"))
         if self._banner_pending:
             self._banner_pending = False
-            self._schedule(0.05, self._emit_banner)
+            self._schedule(0.1, self._emit_banner)
         try:
             while True:
                 data = await reader.read(4096)
