@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from app.resources import resource_path
+from app.resources import load_json, resource_path
 
 FLAGS = re.IGNORECASE | re.DOTALL
 
@@ -435,6 +435,14 @@ def load_pack(name: str) -> RulePack:
     if name not in PACK_NAMES:
         raise ValueError(f"unknown rule pack {name!r}; known: {', '.join(PACK_NAMES)}")
     return RulePack.from_json(resource_path("rulepacks", f"{name}.json").read_text(encoding="utf-8"))
+
+
+def default_pack_name(operator_id: str) -> str:
+    """Default pack of an operator id of prefixes.json (``TSEL`` → ``tsel_mkios``)."""
+    ops = load_json("operator_replies.json")["operators"]
+    if operator_id.startswith("_") or operator_id not in ops:
+        raise ValueError(f"no default rule pack for operator {operator_id!r}")
+    return str(ops[operator_id]["pack"])
 
 
 def test_pack(pack_or_json: RulePack | Mapping[str, Any] | str, text: str) -> RuleMatch:

@@ -436,6 +436,15 @@ def test_live_tester_accepts_pack_dict_or_json_and_reports_bad_packs():
         rules.load_pack("../operator_replies")
 
 
+def test_default_pack_per_operator():
+    assert rules.default_pack_name("TSEL") == "tsel_mkios"
+    assert {rules.default_pack_name(op) for op in OPERATORS} == set(rules.PACK_NAMES[:-1])
+    prefixes = json.loads((ROOT / "resources" / "prefixes.json").read_text(encoding="utf-8"))
+    assert set(prefixes["operators"]) == set(OPERATORS)
+    with pytest.raises(ValueError):
+        rules.default_pack_name("ESIA")
+
+
 def test_rule_accepts_strings_for_enums():
     rule = Rule("x", "failed", "CUT_OFF", "r")
     assert (rule.outcome, rule.reason) == (Outcome.FAILED, FailReason.CUT_OFF)
