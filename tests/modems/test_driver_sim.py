@@ -27,10 +27,12 @@ from modems.types import (
     ModemState,
     RawAt,
     Registration,
+    Reset,
     SendSms,
     SignalChanged,
     SmsReceived,
     StateChanged,
+    StatusReportReceived,
     StorageWarning,
     Ussd,
     UssdOutcome,
@@ -570,3 +572,86 @@ def test_worker_events_come_from_its_thread_and_confirm_deletes(net: SimNetwork,
         wait_until(lambda: ctl.inbox(CUSTOMER), what="reply arrives")
     finally:
         assert w.stop(2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# More of the network's behaviour: fragments, stale bytes, busy SIM, reboot banner, no service,
+# delivery reports, a lost multipart part
+# ---------------------------------------------------------------------------------------------
+
+
+def test_fragmented_output_and_stale_bytes_at_connect(net: SimNetwork, ctl: Ctl, open_modem: OpenModem) -> None:
+    ctl.fault("chip", "stale_bytes")  # residual OK / ERROR / junk when the port opens
+    ctl.fault("chip", "fragment", max_chunk=3, gap=0.0005)
+    immediate_flow(ctl)
+    m, events = open_modem("chip")
+    assert m.info.imei == vm(net, "chip").imei and m.info.iccid == vm(net, "chip").iccid
+    result = m.ussd(TOPUP)
+    assert result.outcome == UssdOutcome.DONE and SN_RE.search(result.text), result
+    ctl.sms(CUSTOMER, ctl.modem("chip")["msisdn"], LONG_EMOJI)
+    ev = pump_until(m, lambda: received(events), timeout=10, what="fragmented SMS")[0]
+    assert ev.sms.text == LONG_EMOJI
+
+
+def test_busy_sim_refusing_the_ussd_means_it_was_not_sent(open_modem: OpenModem, ctl: Ctl) -> None:
+    m, _ = open_modem("chip")
+    ctl.fault("chip", "cme_busy", count=2, code=14)  # the AT+CUSD=2 clear, then the request itself
+    result = m.ussd(TOPUP)
+    assert result.outcome == UssdOutcome.FAILED and not result.sent, result
+    assert ctl.ussd_log("chip") == []  # never reached the network: the engine may retry
+    assert m.get_signal().rssi == 20  # busy is over; queries retried on CME 14 anyway
+
+
+def test_simcom_reset_reboots_with_banner_and_comes_back(net: SimNetwork, ctl: Ctl) -> None:
+    events = Events()
+    w = _worker(net, "sender", events)
+    try:
+        imei = w.info.imei
+        info = w.submit(Reset()).result(timeout=10)
+        assert info.imei == imei
+        details = ctl.modem("sender")
+        assert details["echo"] is False and details["cnmi"][:2] == [2, 1]  # init ran after the reboot
+        ctl.sms(CUSTOMER, details["msisdn"], "setelah reboot")
+        ev = events.wait_for(lambda e: isinstance(e, SmsReceived) and e.sms.text == "setelah reboot")
+        assert isinstance(ev, SmsReceived)
+        ev.confirm()
+        wait_until(lambda: ctl.store_used("sender") == 0, what="deleted")
+        assert w.state == ModemState.ONLINE
+    finally:
+        assert w.stop(2.0)
+
+
+def test_no_network_send_fails_clearly_and_modem_stays_usable(open_modem: OpenModem, ctl: Ctl) -> None:
+    m, _ = open_modem("center")
+    ctl.fault("center", "no_network")
+    result = m.send_sms(CUSTOMER, "tidak ada sinyal")
+    assert not result.ok and result.parts[0].error and "331" in result.parts[0].error
+    assert m.get_status().registration == Registration.NOT_REGISTERED
+    ctl.clear("center", "no_network")
+    assert m.send_sms(CUSTOMER, "sinyal kembali").ok
+    got = wait_until(lambda: ctl.inbox(CUSTOMER), what="SMS after the network came back")
+    assert [s["text"] for s in got] == ["sinyal kembali"]
+    assert m.state == ModemState.ONLINE
+
+
+def test_delivery_report_matches_the_sent_part(open_modem: OpenModem, ctl: Ctl) -> None:
+    m, events = open_modem("center")
+    result = m.send_sms(CUSTOMER, "dengan laporan", request_report=True)
+    assert result.ok
+    report = pump_until(m, lambda: events.of(StatusReportReceived), what="status report")[0].report
+    assert report.mr == result.parts[0].mr and report.delivered and report.final
+    assert report.recipient.endswith(CUSTOMER[1:])
+    pump_until(m, lambda: ctl.store_used("center") == 0, what="report deleted from the SIM")
+
+
+def test_multipart_with_a_lost_part_is_delivered_incomplete(open_modem: OpenModem, ctl: Ctl) -> None:
+    m, events = open_modem("center", multipart_timeout=1.0)
+    ctl.fault("center", "multipart_disorder", drop=True)
+    parts = ctl.sms(CUSTOMER, CENTER, LONG_GSM7)["parts"]
+    ev = pump_until(m, lambda: received(events), timeout=5, what="incomplete multipart")[0]
+    assert not ev.sms.complete and ev.sms.total_parts == parts
+    assert len(ev.sms.parts_present) == parts - 1
+    assert 0 < len(ev.sms.text) < len(LONG_GSM7)
+    assert ev.sms.text[:12] in LONG_GSM7 and ev.sms.text[-12:] in LONG_GSM7  # what exists, decoded
+    ev.confirm()
+    pump_until(m, lambda: ctl.store_used("center") == 0, what="parts deleted")
