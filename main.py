@@ -245,6 +245,31 @@ def run_demo_console(args, data: Path) -> int:
         _print_replies(result)
 
 
+def start_modems(engine, overrides: dict | None = None) -> list:
+    """A worker thread per configured modem, attached to the engine. Returns the started workers."""
+    import dataclasses
+    import json
+
+    from modems.driver import ModemConfig
+    from modems.worker import ModemWorker
+    from storage.models import Modem
+
+    known = {f.name for f in dataclasses.fields(ModemConfig)}
+    workers = []
+    for row in Modem.select().where(Modem.active == True).order_by(Modem.id):  # noqa: E712
+        settings = json.loads(row.config or "{}")
+        values = {k: v for k, v in {**settings, **(overrides or {})}.items() if k in known}
+        worker = ModemWorker(row.port_url, ModemConfig(**values), modem_id=row.name,
+                             on_event=engine.modem_callback(row.name))
+        engine.attach_modem(row.name, worker, {r.strip() for r in row.roles.split(",") if r.strip()})
+        if settings.get("sms_per_minute"):
+            engine.outbox.set_rate(row.name, float(settings["sms_per_minute"]))
+        workers.append(worker)
+    for worker in workers:
+        worker.start()
+    return workers
+
+
 def run_tests(extra: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
 

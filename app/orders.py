@@ -253,6 +253,12 @@ def mark_sending(order_id: int, supplier_id: int | None = None, now: _dt.datetim
                 supplier_id=supplier_id, sent_at=now)
 
 
+def requeue(order_id: int, now: _dt.datetime | None = None) -> None:
+    """After a definite failure on one route: back to the queue for the next route, money held."""
+    now = now or _dt.datetime.now()
+    _transition(order_id, (OrderStatus.SENDING.value,), now, status=OrderStatus.QUEUED.value)
+
+
 def settle_success(order_id: int, sn: str, *, cost: int | None = None, now: _dt.datetime | None = None) -> None:
     now = now or _dt.datetime.now()
     _transition(order_id, (OrderStatus.SENDING.value, OrderStatus.SUSPECT.value, OrderStatus.QUEUED.value),
@@ -275,9 +281,14 @@ def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = Non
                        fail_reason=reason[:200])
 
 
-def find_stale_sending(now: _dt.datetime | None = None) -> list[int]:
-    """Orders left `sending` (e.g. after a crash): their outcome is unknown."""
-    return [o.id for o in Order.select(Order.id).where(Order.status == OrderStatus.SENDING.value)]
+def recover_after_restart(now: _dt.datetime | None = None) -> list[int]:
+    """Orders found `sending` at start-up may or may not have reached the operator: make them
+    suspect (money held, nothing resent). Returns their ids."""
+    now = now or _dt.datetime.now()
+    ids = [i for (i,) in sql.all_rows('SELECT id FROM "order" WHERE status = ?', (OrderStatus.SENDING.value,))]
+    for order_id in ids:
+        mark_suspect(order_id, "Server berhenti saat transaksi dikirim", now=now)
+    return ids
 
 
 def sales_total(where: pw.Expression) -> int:

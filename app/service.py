@@ -6,6 +6,7 @@ either keeps all of it or none of it. It never raises for bad input: every messa
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import logging
@@ -85,6 +86,9 @@ class MessageService:
             parsed = parse("", self.is_product)
         stored_text = mask(inbound.text if isinstance(inbound.text, str) else "", parsed.secrets)
         now = self.clock()
+        if inbound.sent_at is not None and inbound.sent_at.tzinfo is not None:
+            # SMSC timestamps carry their zone; the books use the shop's local time
+            inbound = dataclasses.replace(inbound, sent_at=inbound.sent_at.astimezone().replace(tzinfo=None))
         key = inbound.dedupe_key or self._dedupe_key(inbound)
         with db.atomic():
             norm_hash = hashlib.sha1(parsed.normalized.upper().encode()).hexdigest()
@@ -108,7 +112,7 @@ class MessageService:
                 ctx.replies.clear()
                 ctx.new_orders.clear()
                 ctx.reject("internal_error")
-                ctx.reply("bad_format", contoh_nama="isi pulsa", contoh="S10.08123456789.PIN")
+                ctx.reply("internal_error")
             sql.execute("UPDATE inbound_message SET status = ?, reason = ?, reseller_id = ? WHERE id = ?",
                         (ctx.status, ctx.reason[:100], ctx.reseller.id if ctx.reseller else None, row.id))
             replies = [self._queue(r, row.id) for r in ctx.replies]

@@ -32,10 +32,24 @@ def _v3_drop_redundant_indexes(db: pw.Database) -> None:
                    'WHERE "ref_id" IS NOT NULL')
 
 
+def _v4_modems_and_attempts(db: pw.Database) -> None:
+    """v4: modem settings, supplier stock, and one row per try of an order."""
+    from storage.models import Attempt, Modem, Supplier
+
+    db.create_tables([Modem, Attempt], safe=True)
+    migrator = SchemaMigrator.from_database(db)
+    apply_ops(
+        migrator.add_column("supplier", "stock", Supplier.stock),
+        migrator.add_column("supplier", "low_stock", Supplier.low_stock),
+        migrator.add_column("supplier", "stock_checked_at", Supplier.stock_checked_at),
+    )
+
+
 # version -> function bringing the schema from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_inbound_norm_text,
     3: _v3_drop_redundant_indexes,
+    4: _v4_modems_and_attempts,
 }
 LATEST = max(MIGRATIONS, default=1)
 

@@ -88,11 +88,27 @@ class Price(BaseModel):
         indexes = ((("product", "price_group"), True),)
 
 
+class Modem(BaseModel):
+    """A configured phone or USB modem: where it is plugged in and what it does."""
+
+    name = pw.CharField(max_length=50, unique=True)
+    port_url = pw.CharField(max_length=200)  # COM3, /dev/ttyUSB0, socket://host:port, rfc2217://host:port
+    roles = pw.CharField(max_length=50, default="")  # comma separated: center, sender, chip
+    active = pw.BooleanField(default=True)
+    config = pw.TextField(default="{}")  # JSON: sms_per_minute, ussd mode, …
+    imei = pw.CharField(max_length=20, default="")
+    iccid = pw.CharField(max_length=25, default="")
+    created_at = pw.DateTimeField(default=now)
+
+
 class Supplier(BaseModel):
     name = pw.CharField(max_length=100, unique=True)
     kind = pw.CharField(max_length=20)  # ussd_chip, sms_chip, sms_upstream, http
     config = pw.TextField(default="{}")  # JSON; secrets such as the chip PIN live here, never logged
     active = pw.BooleanField(default=True)
+    stock = pw.BigIntegerField(null=True)  # the chip's own balance at the operator, when known
+    low_stock = pw.BigIntegerField(default=0)  # warn below this
+    stock_checked_at = pw.DateTimeField(null=True)
 
 
 class Route(BaseModel):
@@ -196,6 +212,21 @@ class Complaint(BaseModel):
     created_at = pw.DateTimeField(default=now)
 
 
+class Attempt(BaseModel):
+    """One try of an order on one supplier, with the operator's raw answer (disputes need it)."""
+
+    order = pw.ForeignKeyField(Order, backref="attempts", on_delete="CASCADE")
+    supplier = pw.ForeignKeyField(Supplier, null=True, backref="attempts", on_delete="SET NULL")
+    started_at = pw.DateTimeField(default=now)
+    finished_at = pw.DateTimeField(null=True)
+    request = pw.CharField(max_length=200, default="")  # chip PIN masked
+    response = pw.TextField(default="")
+    outcome = pw.CharField(max_length=12, default="")  # success, failed, pending, unknown
+    sn = pw.CharField(max_length=100, default="")
+    trxid = pw.CharField(max_length=50, default="")
+    reason = pw.CharField(max_length=200, default="")
+
+
 class AuditLog(BaseModel):
     at = pw.DateTimeField(default=now, index=True)
     actor = pw.CharField(max_length=50)
@@ -205,6 +236,6 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [
-    SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Supplier, Route,
-    InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, AuditLog,
+    SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Modem, Supplier, Route,
+    InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, Attempt, AuditLog,
 ]

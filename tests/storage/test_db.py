@@ -46,12 +46,12 @@ def test_old_database_opens_and_upgrades_keeping_data(tmp_path):
         assert "order_reseller_id" not in indexes and "order_reseller_id_product_id_dest_created_at" in indexes
         assert Reseller.get(Reseller.code == "R001").balance == 989_450
         assert InboundMessage.select().count() == 1
-        assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3]
+        assert [v.version for v in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3, 4]
     finally:
         close_database()
     # opening again is a no-op
     db = open_database(path)
-    assert SchemaVersion.select().count() == 3
+    assert SchemaVersion.select().count() == 4
     close_database()
 
 

@@ -1,0 +1,69 @@
+"""What the engine tells the outside world (the headless log, the UI adapter). Plain values, no Qt."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    at: datetime = field(default_factory=datetime.now, compare=False)
+
+
+@dataclass(frozen=True)
+class OrderChanged(EngineEvent):
+    order_id: int = 0
+    status: str = ""
+    detail: str = ""  # one readable line for logs and status bars (no PINs)
+
+
+@dataclass(frozen=True)
+class ModemChanged(EngineEvent):
+    name: str = ""
+    state: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MessageLogged(EngineEvent):
+    direction: str = ""  # in | out
+    channel: str = "sms"
+    peer: str = ""
+    modem: str = ""
+    text: str = ""  # masked
+
+
+@dataclass(frozen=True)
+class StockChanged(EngineEvent):
+    supplier_id: int = 0
+    name: str = ""
+    stock: int | None = None
+    low: bool = False
+
+
+@dataclass(frozen=True)
+class Alert(EngineEvent):
+    text: str = ""
+
+
+Listener = Callable[[EngineEvent], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def publish(self, event: EngineEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the engine
+                log.exception("event listener failed on %r", event)

@@ -1,0 +1,175 @@
+"""Sending queued replies: SMS through sender modems (round robin, rate-limited), other channels
+through registered senders.
+
+A reply is a committed `outbound_message` row before anything is sent, so none is lost. While it is
+in flight it is held in memory, so it is never sent twice in one run; a send that fails is tried
+again on another sender. A crash during a send may repeat that one reply after restart (better a
+reply twice than none).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from app.events import Alert, MessageLogged
+from modems.types import SendSms
+from storage import sql
+
+if TYPE_CHECKING:
+    from app.engine import Engine
+    from app.suppliers import ModemLink
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+ChannelSender = Callable[[str, str], Awaitable[bool]]  # (to, text) -> delivered
+
+
+class _Rate:
+    """At most `per_minute` sends in any 60 s (0 = unlimited)."""
+
+    def __init__(self, per_minute: float):
+        self.per_minute = per_minute
+        self.sent: deque[float] = deque()
+
+    def ready(self, now: float) -> bool:
+        if self.per_minute <= 0:
+            return True
+        while self.sent and now - self.sent[0] >= 60:
+            self.sent.popleft()
+        return len(self.sent) < self.per_minute
+
+    def note(self, now: float) -> None:
+        if self.per_minute > 0:
+            self.sent.append(now)
+
+
+class Outbox:
+    def __init__(self, engine: "Engine"):
+        self.engine = engine
+        self.channels: dict[str, ChannelSender] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._inflight: dict[int, asyncio.Task] = {}
+        self._busy: set[str] = set()
+        self._avoid: dict[int, set[str]] = {}
+        self._not_before: dict[int, float] = {}
+        self._rates: dict[str, _Rate] = {}
+        self._turn = 0
+        self._running = False
+
+    def start(self) -> None:
+        self._wake = asyncio.Event()
+        self._running = True
+        self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        self._running = False
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for task in list(self._inflight.values()):
+            task.cancel()
+        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def set_rate(self, modem: str, per_minute: float) -> None:
+        self._rates[modem] = _Rate(per_minute)
+
+    async def _run(self) -> None:
+        while self._running:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                self._dispatch()
+            except Exception:
+                log.exception("outbox dispatch failed")
+
+    def _senders(self) -> list["ModemLink"]:
+        return [link for link in self.engine.links.values() if "sender" in link.roles and link.online]
+
+    def _dispatch(self) -> None:
+        rows = sql.all_rows("SELECT id, channel, \"to\", text, attempts FROM outbound_message WHERE status = ? "
+                            "ORDER BY id LIMIT 500", ("queued",))
+        now = time.monotonic()
+        for out_id, channel, to, text, attempts in rows:
+            if out_id in self._inflight or self._not_before.get(out_id, 0) > now:
+                continue
+            if channel != "sms":
+                sender = self.channels.get(channel)
+                if sender is not None:
+                    self._start(out_id, self._send_channel(out_id, sender, to, text, attempts))
+                continue
+            link = self._pick(out_id, now)
+            if link is None:
+                continue
+            self._busy.add(link.name)
+            self._rates.setdefault(link.name, _Rate(0)).note(now)
+            self._start(out_id, self._send_sms(out_id, link, to, text, attempts))
+
+    def _pick(self, out_id: int, now: float) -> "ModemLink | None":
+        senders = self._senders()
+        if not senders:
+            return None
+        avoid = self._avoid.get(out_id, set())
+        if avoid >= {s.name for s in senders}:
+            avoid = set()  # every sender failed once: try them again
+        for i in range(len(senders)):
+            link = senders[(self._turn + i) % len(senders)]
+            if link.name in self._busy or link.name in avoid:
+                continue
+            if not self._rates.setdefault(link.name, _Rate(0)).ready(now):
+                continue
+            self._turn = (self._turn + i + 1) % len(senders)
+            return link
+        return None
+
+    def _start(self, out_id: int, coro) -> None:
+        task = asyncio.create_task(coro, name=f"outbox-{out_id}")
+        self._inflight[out_id] = task
+        task.add_done_callback(lambda _t, i=out_id: (self._inflight.pop(i, None), self._wake.set()))
+
+    async def _send_sms(self, out_id: int, link: "ModemLink", to: str, text: str, attempts: int) -> None:
+        try:
+            result = await link.run(SendSms(to, text))
+            ok = result.ok
+            error = "" if ok else "modem menolak SMS"
+        except Exception as exc:
+            ok, error = False, str(exc) or type(exc).__name__
+        finally:
+            self._busy.discard(link.name)
+        self._finish(out_id, ok, attempts, link.name, error, to, text)
+
+    async def _send_channel(self, out_id: int, sender: ChannelSender, to: str, text: str, attempts: int) -> None:
+        try:
+            ok, error = await sender(to, text), ""
+        except Exception as exc:
+            ok, error = False, str(exc)
+        self._finish(out_id, ok, attempts, "", error, to, text)
+
+    def _finish(self, out_id: int, ok: bool, attempts: int, modem: str, error: str, to: str, text: str) -> None:
+        if ok:
+            sql.execute("UPDATE outbound_message SET status = ?, modem = ?, sent_at = ?, attempts = ? WHERE id = ?",
+                        ("sent", modem, self.engine.clock(), attempts + 1, out_id))
+            self._avoid.pop(out_id, None)
+            self.engine.events.publish(MessageLogged(direction="out", peer=to, modem=modem, text=text))
+            return
+        attempts += 1
+        status = "failed" if attempts >= MAX_ATTEMPTS else "queued"
+        sql.execute("UPDATE outbound_message SET status = ?, modem = ?, attempts = ? WHERE id = ?",
+                    (status, modem, attempts, out_id))
+        if modem:
+            self._avoid.setdefault(out_id, set()).add(modem)
+        self._not_before[out_id] = time.monotonic() + 2.0 * attempts
+        log.warning("reply %s to %s failed on %s (%s), attempt %d", out_id, to, modem or "-", error, attempts)
+        if status == "failed":
+            self._avoid.pop(out_id, None)
+            self.engine.events.publish(Alert(text=f"Balasan ke {to} gagal dikirim {attempts}x"))

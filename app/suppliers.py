@@ -1,0 +1,270 @@
+"""Suppliers: who fulfils a top-up. A USSD chip, an SMS chip, or an upstream server reached by SMS.
+
+Each supplier renders its request from a template, executes it through a modem link, and turns the
+answer into a `SupplyResult` with its rule pack. HTTP upstreams plug in later with the same
+interface (`topup`, `check_stock`, `history`, `match_followup`).
+"""
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.money import group
+from app.rules import FailReason, Outcome, RulePack, load_pack, may_try_next_route
+from modems.driver import ModemUnavailable
+from modems.types import ModemState, Op, SendSms, Ussd, UssdOutcome
+
+log = logging.getLogger(__name__)
+
+
+class SupplierKind(str, enum.Enum):
+    USSD_CHIP = "ussd_chip"
+    SMS_CHIP = "sms_chip"
+    SMS_UPSTREAM = "sms_upstream"
+    HTTP = "http"
+
+
+class ModemHandle(Protocol):
+    """What the engine needs of a modem worker (modems.worker.ModemWorker fits)."""
+
+    def submit(self, op: Op) -> Future: ...
+
+
+@dataclass
+class ModemLink:
+    """The engine's view of one modem: its handle, roles and last known state."""
+
+    name: str
+    handle: ModemHandle
+    roles: frozenset[str]
+    state: ModemState = ModemState.CONNECTING
+    signal_bars: int = 0
+    detail: str = ""
+    ussd_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def online(self) -> bool:
+        return self.state in (ModemState.ONLINE, ModemState.BUSY)
+
+    async def run(self, op: Op) -> Any:
+        return await asyncio.wrap_future(self.handle.submit(op))
+
+
+@dataclass
+class Job:
+    """One order on one route."""
+
+    order_id: int
+    dest: str
+    nominal: int  # rupiah
+    product_code: str
+    supplier_code: str = ""
+    cost: int = 0
+    route_id: int | None = None
+
+
+@dataclass
+class SupplyResult:
+    outcome: Outcome
+    raw: str = ""
+    request: str = ""  # masked
+    sn: str = ""
+    trxid: str = ""
+    stock: int | None = None
+    reason: FailReason | None = None
+    reason_text: str = ""
+    retry_next: bool = False
+    sent: bool = True  # False: it never left the modem, so trying another route is safe
+
+
+def _render(template: str, job: Job | None, pin: str) -> str:
+    values = {"pin": pin}
+    if job is not None:
+        values.update(dest=job.dest, nominal=job.nominal // 1000, amount_plain=job.nominal,
+                      amount=group(job.nominal), code=job.supplier_code or job.product_code)
+    return template.format(**values)
+
+
+class Supplier:
+    kind: SupplierKind
+
+    def __init__(self, supplier_id: int, name: str, config: dict, link: ModemLink | None, pack: RulePack | None,
+                 stock: int | None = None, low_stock: int = 0):
+        self.id = supplier_id
+        self.name = name
+        self.config = config
+        self.link = link
+        self.pack = pack
+        self.stock = stock
+        self.low_stock = low_stock
+        self.operator = config.get("operator", "")
+        self.region: tuple[str, ...] = tuple(config.get("region") or ())
+        self.busy = False
+        self.disabled_reason = ""
+
+    @property
+    def pin(self) -> str:
+        return str(self.config.get("pin", ""))
+
+    def mask(self, text: str) -> str:
+        return text.replace(self.pin, "*" * len(self.pin)) if self.pin else text
+
+    @property
+    def online(self) -> bool:
+        return self.link is not None and self.link.online and not self.disabled_reason
+
+    def can_serve(self, dest: str, price_hint: int = 0) -> bool:
+        if self.region and not dest.startswith(self.region):
+            return False
+        if self.stock is not None and price_hint and self.stock < price_hint:
+            return False
+        return True
+
+    async def topup(self, job: Job) -> SupplyResult:
+        raise NotImplementedError
+
+    async def check_stock(self) -> int | None:
+        return None
+
+    async def history(self) -> str | None:
+        return None
+
+    def match_followup(self, sender: str, text: str):
+        """A rule-pack match for an SMS that arrived on this supplier's modem, or None."""
+        if self.pack is None:
+            return None
+        match = self.pack.match(text)
+        return None if match.outcome == Outcome.UNKNOWN else match
+
+    def result_from_text(self, text: str, request: str) -> SupplyResult:
+        if self.pack is None:
+            return SupplyResult(Outcome.UNKNOWN, raw=text, request=request)
+        match = self.pack.match(text)
+        # an upstream server reports our balance there; a chip reports its stock
+        stock = match.stock if match.stock is not None else match.balance
+        result = SupplyResult(match.outcome, raw=text, request=request, sn=match.sn or "", trxid=match.trxid or "",
+                              stock=stock, reason=match.reason, reason_text=match.reason_text or "")
+        if match.outcome == Outcome.FAILED:
+            result.retry_next = may_try_next_route(match.reason)
+        return result
+
+
+class UssdChip(Supplier):
+    kind = SupplierKind.USSD_CHIP
+
+    async def _ussd(self, code: str, replies: tuple[str, ...] = ()) -> Any:
+        assert self.link is not None
+        timeout = float(self.config.get("ussd_timeout", 30))
+        async with self.link.ussd_lock:
+            return await self.link.run(Ussd(code, replies=replies, secrets=(self.pin,) if self.pin else (),
+                                            timeout=timeout))
+
+    async def topup(self, job: Job) -> SupplyResult:
+        code = _render(self.config.get("topup", "*777*{dest}*{nominal}*{pin}#"), job, self.pin)
+        replies = tuple(_render(step, job, self.pin) for step in self.config.get("menu", ()))
+        masked = self.mask(code)
+        try:
+            res = await self._ussd(code, replies)
+        except ModemUnavailable as exc:
+            return SupplyResult(Outcome.FAILED, raw=str(exc), request=masked, retry_next=True, sent=False,
+                                reason=FailReason.NETWORK_BUSY)
+        except Exception as exc:  # the port died with the request possibly out: unknown
+            log.warning("USSD on %s ended abnormally: %s", self.name, exc)
+            return SupplyResult(Outcome.UNKNOWN, raw=str(exc), request=masked)
+        raw = " | ".join(res.raw) if res.raw else res.text
+        if not res.sent:
+            return SupplyResult(Outcome.FAILED, raw=res.error or raw, request=masked, retry_next=True, sent=False,
+                                reason=FailReason.USSD_REJECTED)
+        if res.outcome == UssdOutcome.FAILED:
+            return SupplyResult(Outcome.FAILED, raw=raw, request=masked, retry_next=True,
+                                reason=FailReason.USSD_REJECTED)
+        if res.outcome == UssdOutcome.UNKNOWN or not res.text:
+            return SupplyResult(Outcome.UNKNOWN, raw=raw or (res.error or ""), request=masked)
+        result = self.result_from_text(res.text, masked)
+        result.raw = res.text
+        return result
+
+    async def check_stock(self) -> int | None:
+        template = self.config.get("balance")
+        if not template or self.pack is None:
+            return None
+        res = await self._ussd(_render(template, None, self.pin))
+        if res.outcome not in (UssdOutcome.DONE, UssdOutcome.MENU):
+            return None
+        return self.pack.parse_stock(res.text)
+
+    async def history(self) -> str | None:
+        template = self.config.get("history")
+        if not template:
+            return None
+        res = await self._ussd(_render(template, None, self.pin))
+        return res.text if res.outcome in (UssdOutcome.DONE, UssdOutcome.MENU) else None
+
+
+class SmsSupplier(Supplier):
+    """An SMS chip (order SMS to an operator number) or an upstream server (our reseller account
+    there). The answer always comes later, by SMS from `to`."""
+
+    async def topup(self, job: Job) -> SupplyResult:
+        assert self.link is not None
+        to = self.config["to"]
+        text = _render(self.config.get("topup", "{code}.{dest}.{pin}"), job, self.pin)
+        masked = self.mask(text)
+        try:
+            result = await self.link.run(SendSms(to, text))
+        except ModemUnavailable as exc:
+            return SupplyResult(Outcome.FAILED, raw=str(exc), request=masked, retry_next=True, sent=False,
+                                reason=FailReason.NETWORK_BUSY)
+        except Exception as exc:
+            return SupplyResult(Outcome.UNKNOWN, raw=str(exc), request=masked)
+        if not result.ok:
+            return SupplyResult(Outcome.FAILED, raw="SMS gagal terkirim", request=masked, retry_next=True,
+                                sent=False, reason=FailReason.NETWORK_BUSY)
+        return SupplyResult(Outcome.PENDING, raw="", request=masked)
+
+    def match_followup(self, sender: str, text: str):
+        to = str(self.config.get("to", ""))
+        if to and _same_number(sender, to) is False:
+            return None
+        return super().match_followup(sender, text)
+
+
+class SmsChip(SmsSupplier):
+    kind = SupplierKind.SMS_CHIP
+
+
+class SmsUpstream(SmsSupplier):
+    kind = SupplierKind.SMS_UPSTREAM
+
+
+def _same_number(a: str, b: str) -> bool | None:
+    """True/False for two phone numbers; None when either is a name (operator short codes)."""
+    from app.phone import normalize_msisdn
+
+    na, nb = normalize_msisdn(a), normalize_msisdn(b)
+    if na is None or nb is None:
+        return None
+    return na == nb
+
+
+KINDS: dict[str, type[Supplier]] = {
+    SupplierKind.USSD_CHIP.value: UssdChip,
+    SupplierKind.SMS_CHIP.value: SmsChip,
+    SupplierKind.SMS_UPSTREAM.value: SmsUpstream,
+}
+
+
+def build_supplier(row, links: dict[str, ModemLink]) -> Supplier | None:
+    """A Supplier object from a `storage.models.Supplier` row (None for kinds not built yet)."""
+    cls = KINDS.get(row.kind)
+    if cls is None:
+        return None
+    config = json.loads(row.config or "{}")
+    pack_name = config.get("rule_pack")
+    pack = load_pack(pack_name) if pack_name else None
+    return cls(row.id, row.name, config, links.get(config.get("modem", "")), pack, row.stock, row.low_stock)
