@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 
 from modems import ussd as ussd_codec
-from modems.at import AtTimeout
+from modems.at import AtError, AtTimeout
 from modems.discovery import ModemRegistry, discover, make_resolver
 from modems.driver import Modem
 from modems.sim import SimNetwork
@@ -693,4 +693,52 @@ def test_sms_sent_while_unplugged_arrives_after_replug(net: SimNetwork, ctl: Ctl
             raise
         assert isinstance(ev, SmsReceived) and ev.sms.text == "dikirim saat modem dicabut"
     finally:
+        assert w.stop(2.0)
+
+
+class _Seen(logging.Handler):
+    """Sets an event when the driver logs a line containing ``needle`` (a condition, not a sleep)."""
+
+    def __init__(self, needle: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.needle = needle
+        self.event = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.event.set()
+
+
+def test_unplug_mid_sms_send_reports_an_error_then_recovers(net: SimNetwork, ctl: Ctl) -> None:
+    ctl.post("/api/modems/center", {"send_delay": 2.0})  # the network takes its time to accept
+    events = Events()
+    w = _worker(net, "center", events)
+    seen = _Seen("<pdu")
+    at_log = logging.getLogger("modems.at")
+    old_level = at_log.level
+    at_log.setLevel(logging.DEBUG)
+    at_log.addHandler(seen)
+    try:
+        fut = w.submit(SendSms(CUSTOMER, "terputus di tengah jalan"))
+        assert seen.event.wait(5), "the PDU was never written"
+        mark = events.mark()
+        ctl.post("/api/modems/center/unplug")
+        # the part was in the modem when the line went: its fate is unknown. The driver must say so
+        # (an exception, which the engine treats as "unknown"), never "ok" and never a clean
+        # "not sent" that would invite a resend on another route
+        try:
+            result = fut.result(timeout=5)
+        except AtError as exc:
+            assert "center" in str(exc), exc
+        else:
+            assert not result.ok and result.parts[0].error and "unknown" in result.parts[0].error, result
+        events.wait_for(lambda e: isinstance(e, StateChanged) and e.state == ModemState.OFFLINE, since=mark)
+        ctl.post("/api/modems/center/replug")
+        events.wait_for(lambda e: isinstance(e, StateChanged) and e.state == ModemState.ONLINE, timeout=10, since=mark)
+        # here the virtual network did accept it before the line went: from the driver's side the
+        # outcome of that part is not knowable, which is why it must be an error, never an "ok"
+        assert len(ctl.get("/api/modems/center/sent")) <= 1
+    finally:
+        at_log.removeHandler(seen)
+        at_log.setLevel(old_level)
         assert w.stop(2.0)
