@@ -33,7 +33,8 @@ FAST = {
     ],
     "upstreams": [
         {"id": "upline", "msisdn": "081299990000", "delay": 0.02, "markup": 150,
-         "accounts": [{"msisdn": "081200000003", "pin": "5566", "balance": 100000, "code": "PLS001"}]},
+         "accounts": [{"msisdn": "081200000003", "pin": "5566", "balance": 100000, "code": "PLS001"},
+                      {"msisdn": "081377770000", "pin": "5566", "balance": 100000, "code": "PLS002"}]},
     ],
 }
 
