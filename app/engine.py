@@ -275,11 +275,13 @@ class Engine:
     # --- settling -------------------------------------------------------------------------
 
     def _record_attempt(self, attempt_id: int, result: SupplyResult) -> None:
-        sql.execute("UPDATE attempt SET finished_at = ?, request = ?, response = ?, outcome = ?, sn = ?, trxid = ?, "
-                    "reason = ? WHERE id = ?",
-                    (self.clock(), result.request[:200], result.raw[:4000], result.outcome.value, result.sn[:100],
-                     result.trxid[:50], (result.reason_text or (result.reason.value if result.reason else ""))[:200],
-                     attempt_id))
+        # A follow-up SMS adds to the first answer (the acknowledgement); the request stays as sent.
+        sql.execute("UPDATE attempt SET finished_at = ?, request = CASE WHEN ? = '' THEN request ELSE ? END, "
+                    "response = CASE WHEN response = '' THEN ? ELSE response || ' || ' || ? END, outcome = ?, "
+                    "sn = ?, trxid = CASE WHEN ? = '' THEN trxid ELSE ? END, reason = ? WHERE id = ?",
+                    (self.clock(), result.request, result.request[:200], result.raw[:4000], result.raw[:4000],
+                     result.outcome.value, result.sn[:100], result.trxid, result.trxid[:50],
+                     (result.reason_text or (result.reason.value if result.reason else ""))[:200], attempt_id))
 
     def _settle(self, supplier: Supplier, job: Job, attempt_id: int, result: SupplyResult) -> None:
         with db.atomic():
