@@ -108,6 +108,7 @@ class ModemConfig:
     ussd_release_grace: float = 2.0
     command_gap: float = 0.0
     init_timeout: float = 10.0
+    settle_time: float = 0.3  # after the first answer at connect, swallow late residue this long
     probe_timeout: float = 2.0
     multipart_timeout: float = 600.0
     sweep_interval: float = 30.0
@@ -455,6 +456,7 @@ class Modem:
                 if self.clock() >= deadline:
                     raise
                 at.escape()
+        self._settle()
         if self.config.run_atz:
             self._opt("ATZ")
         self._opt("ATE0")
@@ -483,6 +485,13 @@ class Modem:
         self._sweep_due = True
         self._next_health = self.clock() + self.config.health_interval
         return self.info
+
+    def _settle(self) -> None:
+        """Residual OK/ERROR from an earlier session may still trickle in just after the port
+        opens (modems.md 4, step 2); read and drop it before the first command whose answer
+        matters, or a stale ERROR would fail that command."""
+        if self.config.settle_time > 0:
+            self.at.drain(quiet=self.config.settle_time)
 
     def _check_pin(self) -> None:
         tried_pin = False
@@ -535,6 +544,7 @@ class Modem:
                 except AtTimeout:
                     if attempt:
                         raise
+            self._settle()
             self._opt("ATE0", timeout=per)
             self.info = self._read_identity(per)
             return self.info
