@@ -105,7 +105,19 @@ def ensure_environment() -> None:
         stamp_file.write_text(_stamp())
     if Path(sys.prefix).resolve() != VENV.resolve():
         env = dict(os.environ, PULSA_NO_BOOTSTRAP="1")
-        raise SystemExit(subprocess.call([str(py), str(ROOT / "main.py"), *sys.argv[1:]], env=env))
+        child = subprocess.Popen([str(py), str(ROOT / "main.py"), *sys.argv[1:]], env=env)
+
+        def forward(signum, _frame):
+            try:
+                child.send_signal(signum)
+            except (OSError, ValueError):
+                pass
+
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, forward)
+        raise SystemExit(child.wait())
 
 
 # --- the program ----------------------------------------------------------------------------------
@@ -119,6 +131,10 @@ def _parser():
     p.add_argument("--demo", action="store_true", help="run on the built-in demo")
     p.add_argument("--headless", action="store_true", help="no window")
     p.add_argument("--lang", choices=("id", "en"), help="language of messages")
+    p.add_argument("--config", help="JSON file with the modems on real ports (see docs/config.md)")
+    p.add_argument("--control-port", type=int, default=0, help="--demo: the virtual network's control API port")
+    p.add_argument("--traffic", type=float, default=0, help="--demo: virtual resellers send N orders a minute")
+    p.add_argument("--console", action="store_true", help="--demo: the SMS emulator console instead of the server")
     p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
     sub = p.add_subparsers(dest="command")
 
@@ -270,6 +286,147 @@ def start_modems(engine, overrides: dict | None = None) -> list:
     return workers
 
 
+class DemoNetwork:
+    """The built-in virtual GSM network, started in this process (a device on loopback sockets)."""
+
+    def __init__(self, control_port: int = 0):
+        import json as _json
+
+        from app.resources import resource_path
+        from modems.sim import SimNetwork
+
+        self.scenario = _json.loads(resource_path("scenarios", "demo.json").read_text(encoding="utf-8"))
+        self.net = SimNetwork.from_scenario(self.scenario)
+        self.net.start(control_port=control_port)
+
+    @property
+    def control_url(self) -> str:
+        return self.net.control_url
+
+    def modems(self) -> list[dict]:
+        return self.net.api_modems()
+
+    def center_msisdn(self) -> str:
+        return next(m["msisdn"] for m in self.modems() if m.get("role") == "center")
+
+    def send_sms(self, sender: str, to: str, text: str) -> None:
+        self.net.api_sms({"from": sender, "to": to, "text": text})
+
+    def stop(self) -> None:
+        self.net.stop()
+
+
+def prepare_database(args, db_target: str):
+    """Open the database; for --demo a throw-away one seeded like seed-demo (unless --db is given),
+    with the virtual network's modems, chips and routes. Returns the DemoNetwork or None."""
+    import tempfile
+
+    from app.demo import configure_network, seed_demo
+    from storage.db import open_database
+    from storage.models import Modem, Reseller
+
+    demo = None
+    if args.demo:
+        target = args.db or str(Path(tempfile.mkdtemp(prefix="pulsa-demo-")) / "demo.db")
+        open_database(target)
+        if not Reseller.select().exists():
+            seed_demo()
+        demo = DemoNetwork(args.control_port)
+        Modem.delete().execute()  # ports change on every start of the virtual network
+        from storage.models import Route, Supplier
+        Route.delete().execute()
+        Supplier.delete().execute()
+        configure_network(demo.modems(), demo.scenario, sms_per_minute=0)
+        print(f"Database: {target}", flush=True)
+    else:
+        open_database(db_target)
+        if args.config:
+            from app.config import load_config
+
+            load_config(Path(args.config))
+    return demo
+
+
+async def _traffic(demo: DemoNetwork, per_minute: float) -> None:
+    import asyncio
+    import random
+
+    from app.demo import DEMO_RESELLERS
+
+    rng = random.Random()
+    center = demo.center_msisdn()
+    products = [("S5", "0813"), ("S10", "0812"), ("S20", "0852"), ("I10", "0857"), ("X10", "0817"), ("T10", "0896")]
+    counter = 0
+    while True:
+        await asyncio.sleep(rng.expovariate(per_minute / 60.0))
+        reseller = rng.choice(DEMO_RESELLERS[:1] + DEMO_RESELLERS[2:])  # R002 has almost no deposit
+        code, prefix = rng.choice(products)
+        counter += 1
+        dest = f"{prefix}{rng.randrange(10**7, 10**8)}"
+        await asyncio.get_running_loop().run_in_executor(
+            None, demo.send_sms, reseller.phone, center, f"{code}.{dest}.{reseller.pin}")
+
+
+def _print_event(event) -> None:
+    from app.events import Alert, OrderChanged
+
+    if isinstance(event, OrderChanged) and event.status in ("queued", "success", "failed", "suspect"):
+        print(f"{event.at:%H:%M:%S} TrxID {event.order_id:>5} {event.status.upper():8} {event.detail}", flush=True)
+    elif isinstance(event, Alert):
+        print(f"{event.at:%H:%M:%S} ! {event.text}", flush=True)
+
+
+def run_headless(args, db_target: str) -> int:
+    """The engine without a window: plain asyncio, a log line per order, Ctrl-C to stop."""
+    import asyncio
+    import signal
+
+    from app.engine import Engine
+    from app.service import MessageService
+    from modems.worker import shutdown_all
+
+    demo = prepare_database(args, db_target)
+    if demo is not None:
+        print(f"Virtual GSM network control API: {demo.control_url}", flush=True)
+        for m in demo.modems():
+            print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {m['port_url']}", flush=True)
+        print(f"Send an order: POST {demo.control_url}/api/sms "
+              f'{{"from": "081211110001", "to": "{demo.center_msisdn()}", "text": "S10.081389092678.1234"}}',
+              flush=True)
+
+    async def serve() -> None:
+        engine = Engine(MessageService())
+        engine.events.subscribe(_print_event)
+        workers = start_modems(engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
+                pass
+        await engine.start()
+        print(f"Server berjalan dengan {len(workers)} modem. Ctrl-C untuk berhenti.", flush=True)
+        traffic = asyncio.create_task(_traffic(demo, args.traffic)) if demo and args.traffic else None
+        try:
+            await stop.wait()
+        finally:
+            if traffic:
+                traffic.cancel()
+            await engine.stop()
+            shutdown_all(workers, timeout=2.0)
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if demo is not None:
+            demo.stop()
+    print("Server berhenti.", flush=True)
+    return 0
+
+
 def run_tests(extra: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
 
@@ -289,8 +446,12 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_emulate(args, db_target)
     if args.command == "seed-demo":
         return cmd_seed_demo(db_target)
-    if args.demo or args.command is None:
+    if args.demo and args.console:
         return run_demo_console(args, data)
+    if args.headless or args.demo or args.config:
+        return run_headless(args, db_target)
+    if args.command is None:
+        return run_headless(args, db_target)
     return 2
 
 

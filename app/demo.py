@@ -77,52 +77,24 @@ def seed_demo() -> None:
 
 # --- the demo shop's modems, chips and routes ---------------------------------------------------
 
-def supplier_config_for_chip(modem: str, operator: str, pin: str) -> dict:
-    """A USSD chip supplier for `operator`, with the codes and rule pack of operator_replies.json."""
-    from app.resources import load_json
-
-    op = load_json("operator_replies.json")["operators"][operator]
-    requests = op["requests"]
-    return {"modem": modem, "operator": operator, "pin": pin, "rule_pack": op["pack"],
-            "topup": requests["reload"][0], "balance": requests["stock"][0], "history": requests["last5"][0]}
-
-
 def configure_network(modems: list[dict], scenario: dict, *, sms_per_minute: float = 0) -> None:
     """Modems, suppliers and routes for a virtual network (the control API's /api/modems list and
-    the scenario it was started from, which holds the chip PINs)."""
-    import json
+    the scenario it was started from, which holds the chip PINs and upstream accounts)."""
+    from app.config import ModemSpec, apply
 
-    from storage.models import Modem, Product, Route, Supplier
-
-    pins = {m["id"]: m.get("pin", "") for m in scenario.get("modems", [])}
-    regions = {m["id"]: m.get("region") for m in scenario.get("modems", [])}
-    upstream_accounts = {acc["msisdn"]: (up, acc) for up in scenario.get("upstreams", []) for acc in up["accounts"]}
-    with db.atomic():
-        chips: dict[str, list[Supplier]] = {}
-        upstreams: list[Supplier] = []
-        for m in modems:
-            role = m.get("role", "")
-            roles = {"center": "center", "sender": "sender", "chip": "chip"}.get(role, "")
-            account = upstream_accounts.get(m["msisdn"])
-            if account:
-                roles = "upstream"
-            Modem.create(name=m["id"], port_url=m["port_url"], roles=roles, imei=m.get("imei", ""),
-                         iccid=m.get("iccid", ""), config=json.dumps({"sms_per_minute": sms_per_minute}))
-            if role == "chip":
-                config = supplier_config_for_chip(m["id"], m["operator"], pins.get(m["id"], ""))
-                if regions.get(m["id"]):
-                    config["region"] = regions[m["id"]]
-                chips.setdefault(m["operator"], []).append(
-                    Supplier.create(name=f"chip {m['id']}", kind="ussd_chip", config=json.dumps(config), low_stock=100_000))
-            elif account:
-                up, acc = account
-                config = {"modem": m["id"], "to": up["msisdn"], "pin": acc["pin"], "topup": "{code}.{dest}.{pin}",
-                          "rule_pack": "upstream_default"}
-                upstreams.append(Supplier.create(name=f"upstream {up['name']}", kind="sms_upstream",
-                                                 config=json.dumps(config)))
-        for product in Product.select():
-            for priority, chip in enumerate(chips.get(product.operator, [])):
-                Route.create(product=product, supplier=chip, priority=0, cost=product.nominal - 150)
-            for upstream in upstreams:
-                Route.create(product=product, supplier=upstream, priority=10, supplier_code=product.code,
-                             cost=product.nominal + 250)
+    by_id = {m["id"]: m for m in scenario.get("modems", [])}
+    accounts = {acc["msisdn"]: (up, acc) for up in scenario.get("upstreams", []) for acc in up["accounts"]}
+    specs = []
+    for m in modems:
+        source = by_id.get(m["id"], {})
+        role = m.get("role", "")
+        spec = ModemSpec(name=m["id"], port=m["port_url"], roles=[role] if role in ("center", "sender", "chip") else [],
+                         operator=m.get("operator", ""), pin=str(source.get("pin", "")),
+                         region=list(source.get("region") or []), sms_per_minute=sms_per_minute,
+                         imei=m.get("imei", ""), iccid=m.get("iccid", ""))
+        if m["msisdn"] in accounts:
+            up, acc = accounts[m["msisdn"]]
+            spec.roles = ["upstream"]
+            spec.upstream = {"to": up["msisdn"], "pin": acc["pin"], "name": up["name"]}
+        specs.append(spec)
+    apply(specs)

@@ -143,7 +143,9 @@ class Engine:
             self.events.publish(MessageLogged(direction="in", channel=inbound.channel, peer=inbound.sender,
                                               modem=inbound.modem, text=self._stored_text(result.inbound_id)))
         for order_id in result.new_orders:
-            self._publish_order(order_id, "queued")
+            row = sql.one('SELECT p.code, o.dest, r.code FROM "order" o JOIN product p ON p.id = o.product_id '
+                          "JOIN reseller r ON r.id = o.reseller_id WHERE o.id = ?", (order_id,))
+            self._publish_order(order_id, "queued", f"{row[0]} {row[1]} dari {row[2]}" if row else "")
             self._enqueue(order_id)
         if result.replies:
             self.outbox.wake()

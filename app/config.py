@@ -1,0 +1,126 @@
+"""Modems, chips and routes from a description: a JSON file for real ports (`--config`), or the
+virtual network for the demo. Applying the same description twice changes nothing.
+
+    {"modems": [
+      {"name": "center", "port": "COM3", "roles": ["center"]},
+      {"name": "sender", "port": "COM4", "roles": ["sender"], "sms_per_minute": 20},
+      {"name": "mkios-1", "port": "COM5", "roles": ["chip"], "operator": "TSEL", "pin": "1234"},
+      {"name": "allop", "port": "COM6", "roles": ["upstream"],
+       "upstream": {"to": "081299990000", "pin": "5566", "name": "Upline Pulsa"}}
+    ]}
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.resources import load_json
+from storage.models import Modem, Product, Route, Supplier, database_proxy as db
+
+ROLES = {"center", "sender", "chip", "upstream"}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class ModemSpec:
+    name: str
+    port: str
+    roles: list[str]
+    operator: str = ""
+    pin: str = ""
+    region: list[str] = field(default_factory=list)
+    sms_per_minute: float = 0
+    upstream: dict | None = None  # {"to", "pin", "name"}
+    imei: str = ""
+    iccid: str = ""
+
+
+def chip_config(modem: str, operator: str, pin: str) -> dict:
+    """A USSD chip supplier for `operator`, with the codes and rule pack of operator_replies.json."""
+    ops = load_json("operator_replies.json")["operators"]
+    if operator not in ops or operator.startswith("_"):
+        raise ConfigError(f"operator {operator!r} tidak dikenal; pilih salah satu: {', '.join(k for k in ops if not k.startswith('_'))}")
+    op = ops[operator]
+    requests = op["requests"]
+    return {"modem": modem, "operator": operator, "pin": pin, "rule_pack": op["pack"],
+            "topup": requests["reload"][0], "balance": requests["stock"][0], "history": requests["last5"][0]}
+
+
+def parse(data: dict) -> list[ModemSpec]:
+    specs = []
+    for i, m in enumerate(data.get("modems") or []):
+        try:
+            roles = [r.strip().lower() for r in (m["roles"] if isinstance(m["roles"], list) else str(m["roles"]).split(","))]
+            spec = ModemSpec(name=str(m["name"]), port=str(m["port"]), roles=[r for r in roles if r],
+                             operator=str(m.get("operator", "")).upper(), pin=str(m.get("pin", "")),
+                             region=list(m.get("region") or []), sms_per_minute=float(m.get("sms_per_minute", 0)),
+                             upstream=m.get("upstream"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"modem #{i + 1}: {exc}") from None
+        bad = set(spec.roles) - ROLES
+        if bad:
+            raise ConfigError(f"modem {spec.name}: peran tidak dikenal {sorted(bad)}")
+        if "chip" in spec.roles and (not spec.operator or not spec.pin):
+            raise ConfigError(f"modem {spec.name}: chip butuh 'operator' dan 'pin'")
+        if "upstream" in spec.roles and not (spec.upstream and spec.upstream.get("to") and spec.upstream.get("pin")):
+            raise ConfigError(f"modem {spec.name}: upstream butuh 'upstream': {{'to', 'pin'}}")
+        specs.append(spec)
+    if not specs:
+        raise ConfigError("tidak ada modem di konfigurasi")
+    return specs
+
+
+def load_config(path: Path) -> list[ModemSpec]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    specs = parse(data)
+    apply(specs)
+    return specs
+
+
+def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_markup: int = 250) -> None:
+    """Create or update modems, chip/upstream suppliers and the routes of every product they serve:
+    own chips first (priority 0), upstream servers as fallback (priority 10)."""
+    with db.atomic():
+        chips: dict[str, list[Supplier]] = {}
+        upstreams: list[Supplier] = []
+        for spec in specs:
+            values = dict(port_url=spec.port, roles=",".join(spec.roles), imei=spec.imei, iccid=spec.iccid,
+                          config=json.dumps({"sms_per_minute": spec.sms_per_minute}))
+            if Modem.update(**values).where(Modem.name == spec.name).execute() == 0:
+                Modem.create(name=spec.name, **values)
+            if "chip" in spec.roles:
+                config = chip_config(spec.name, spec.operator, spec.pin)
+                if spec.region:
+                    config["region"] = spec.region
+                chips.setdefault(spec.operator, []).append(_upsert_supplier(f"chip {spec.name}", "ussd_chip", config))
+            if "upstream" in spec.roles and spec.upstream:
+                config = {"modem": spec.name, "to": spec.upstream["to"], "pin": str(spec.upstream["pin"]),
+                          "topup": spec.upstream.get("format", "{code}.{dest}.{pin}"), "rule_pack": "upstream_default"}
+                upstreams.append(_upsert_supplier(f"upstream {spec.upstream.get('name', spec.name)}", "sms_upstream",
+                                                  config))
+        for product in Product.select():
+            for chip in chips.get(product.operator, []):
+                _ensure_route(product, chip, 0, "", product.nominal - chip_cost_discount)
+            for upstream in upstreams:
+                _ensure_route(product, upstream, 10, product.code, product.nominal + upstream_markup)
+
+
+def _upsert_supplier(name: str, kind: str, config: dict) -> Supplier:
+    row = Supplier.get_or_none(Supplier.name == name)
+    if row is None:
+        return Supplier.create(name=name, kind=kind, config=json.dumps(config), low_stock=100_000)
+    row.kind, row.config = kind, json.dumps(config)
+    row.save()
+    return row
+
+
+def _ensure_route(product: Product, supplier: Supplier, priority: int, code: str, cost: int) -> None:
+    if not Route.select().where((Route.product == product) & (Route.supplier == supplier)).exists():
+        Route.create(product=product, supplier=supplier, priority=priority, supplier_code=code, cost=cost)
