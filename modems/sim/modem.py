@@ -38,6 +38,7 @@ CMS_TEXT = {
     321: "invalid memory index", 322: "memory full", 331: "no network service", 500: "unknown error",
 }
 ROLES = ("center", "sender", "chip", "spare")
+REGISTRATION_DELAY = 0.5  # seconds from power-up until the network delivers held SMS
 
 
 class AtError(Exception):
@@ -275,6 +276,11 @@ class VirtualModem:
         if self.profile.boot_banner:
             self._banner_pending = True
             self.sms_ready = False
+        self._after_registration()
+
+    def _after_registration(self) -> None:
+        # the SMSC retries held messages once the phone is back on the network
+        self._schedule(REGISTRATION_DELAY, self._flush_backlog)
 
     def unplug(self) -> None:
         self.faults[FaultKind.UNPLUG] = {}
@@ -293,6 +299,7 @@ class VirtualModem:
         if self.profile.boot_banner:
             self._banner_pending = True
             self.sms_ready = False
+        self._after_registration()
 
     # ------------------------------------------------------------------ connection
 

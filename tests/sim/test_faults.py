@@ -237,3 +237,29 @@ def test_list_and_clear_all_faults(net, ctl):
     assert {f["kind"] for f in ctl("GET", "/api/faults")[1]} == {"slow", "duplicate_sms"}
     assert ctl("DELETE", "/api/faults")[0] == 200
     assert ctl("GET", "/api/faults")[1] == []
+
+
+@pytest.mark.parametrize("how", ["replug", "reset"])
+def test_sms_held_while_away_arrives_after_comeback(net, ctl, how):
+    url = _url(net, "center")
+    if how == "replug":
+        fault(ctl, "center", "unplug")
+    else:
+        ctl("POST", "/api/modems/center/reset", {})
+    ctl("POST", "/api/modems/center/sms", {"from": "081389092678", "text": "saat dicabut"})
+    wait_for(lambda: ctl("GET", "/api/modems/center")[1]["store"]["backlog"] == 1)
+    if how == "replug":
+        ctl("POST", "/api/modems/center/replug", {})
+    at = wait_for(lambda: _open(url), 5, 0.05)
+    at.ok("ATE0")
+    at.wait_line(r'^\+CMTI: "SM",1$')
+    at.close()
+
+
+def _open(url):
+    try:
+        at = At(url)
+        at.cmd("AT", timeout=1)
+        return at
+    except Exception:  # noqa: BLE001 - still rebooting
+        return None
