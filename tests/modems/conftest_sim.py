@@ -56,7 +56,7 @@ def fast_config(**overrides: Any) -> ModemConfig:
     values: dict[str, Any] = dict(
         ussd_timeout=3.0, ussd_release_grace=0.3, init_timeout=2.0, probe_timeout=0.5,
         reset_wait=3.0, max_backoff=0.5, sweep_interval=3600, health_interval=3600,
-        liveness_idle=3600,
+        liveness_idle=3600, settle_time=0.15,  # the sim's stale bytes come 0.1 s after connect
     )
     values.update(overrides)
     return ModemConfig(**values)

@@ -108,7 +108,7 @@ def test_init_identity_matches_the_network(open_modem: OpenModem, ctl: Ctl, mode
     assert status.storage is not None and status.storage.total == details["store"]["total"]
 
 
-@pytest.mark.parametrize("modem_id", ["center", "hwc", "sender"])
+@pytest.mark.parametrize("modem_id", ["center", "hwc"])
 def test_signal_in_dbm_and_bars_follows_the_network(open_modem: OpenModem, ctl: Ctl, modem_id: str) -> None:
     m, events = open_modem(modem_id)
     for csq, dbm, bars in ((25, -63, 5), (12, -89, 3), (7, -99, 2), (1, -111, 1)):
@@ -297,7 +297,7 @@ def test_every_ussd_shape_decodes_to_readable_text(open_modem: OpenModem, ctl: C
     assert ctl.airtime(DEST) == before
 
 
-@pytest.mark.parametrize("modem_id", ["chip", "sc"])
+@pytest.mark.parametrize("modem_id", ["sc"])
 def test_cusd_before_ok(open_modem: OpenModem, ctl: Ctl, modem_id: str) -> None:
     immediate_flow(ctl)
     m, _ = open_modem(modem_id)
@@ -335,7 +335,7 @@ def test_late_cme_error_is_unknown_and_never_retried(open_modem: OpenModem, ctl:
 def test_ussd_status_variants(open_modem: OpenModem, ctl: Ctl, fault: str, params: dict, outcome: UssdOutcome) -> None:
     m, _ = open_modem("chip")
     ctl.fault("chip", fault, **params)
-    result = m.ussd(STOCK, timeout=1.0)
+    result = m.ussd(STOCK, timeout=0.6)
     assert result.outcome == outcome, result
     if outcome == UssdOutcome.DONE:
         assert result.text.startswith("Stok M-Kios"), result  # not "Initiating Release"
@@ -455,9 +455,9 @@ def test_hang_times_out_and_recovery_ladder_brings_it_back(net: SimNetwork, ctl:
 
 
 def test_slow_network_still_succeeds(open_modem: OpenModem, ctl: Ctl) -> None:
-    immediate_flow(ctl, ussd_delay=1.2)
+    immediate_flow(ctl, ussd_delay=0.9)
     m, events = open_modem("chip")
-    ctl.fault("chip", "slow", delay=0.2)
+    ctl.fault("chip", "slow", delay=0.15)
     t0 = time.monotonic()
     assert m.get_signal().rssi == 20
     result = m.ussd(TOPUP)  # ussd_timeout is 3 s: slow, but inside it
@@ -710,7 +710,7 @@ class _Seen(logging.Handler):
 
 
 def test_unplug_mid_sms_send_reports_an_error_then_recovers(net: SimNetwork, ctl: Ctl) -> None:
-    ctl.post("/api/modems/center", {"send_delay": 2.0})  # the network takes its time to accept
+    ctl.post("/api/modems/center", {"send_delay": 1.0})  # the network takes its time to accept
     events = Events()
     w = _worker(net, "center", events)
     seen = _Seen("<pdu")
