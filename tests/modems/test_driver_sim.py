@@ -679,18 +679,7 @@ def test_sms_sent_while_unplugged_arrives_after_replug(net: SimNetwork, ctl: Ctl
         mark = events.mark()
         ctl.post("/api/modems/center/replug")
         events.wait_for(lambda e: isinstance(e, StateChanged) and e.state == ModemState.ONLINE, timeout=10, since=mark)
-        try:
-            ev = events.wait_for(lambda e: isinstance(e, SmsReceived), timeout=3, since=mark)
-        except AssertionError:
-            if ctl.modem("center")["store"]["backlog"] == 1:
-                # the driver's side still gets checked: any settings write makes the sim flush
-                ctl.post("/api/modems/center", {"csq": 20})
-                ev = events.wait_for(lambda e: isinstance(e, SmsReceived), timeout=5, since=mark)
-                assert isinstance(ev, SmsReceived) and ev.sms.text == "dikirim saat modem dicabut"
-                pytest.skip("simulator bug (reported, sim author still active): VirtualModem.replug() and "
-                            "_boot() never flush the network backlog, so an SMS sent while the modem was "
-                            "unplugged or rebooting is never delivered after it comes back")
-            raise
+        ev = events.wait_for(lambda e: isinstance(e, SmsReceived), timeout=5, since=mark)
         assert isinstance(ev, SmsReceived) and ev.sms.text == "dikirim saat modem dicabut"
     finally:
         assert w.stop(2.0)
