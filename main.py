@@ -448,10 +448,12 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_seed_demo(db_target)
     if args.demo and args.console:
         return run_demo_console(args, data)
-    if args.headless or args.demo or args.config:
+    if args.headless:
         return run_headless(args, db_target)
     if args.command is None:
-        return run_headless(args, db_target)
+        from ui.app import run_gui
+
+        return run_gui(args, db_target)
     return 2
 
 

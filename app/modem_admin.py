@@ -1,0 +1,199 @@
+"""Adding, editing and retiring modems from the control panel (no Qt here: the UI calls these).
+
+A modem row says where the device is plugged in and what it does (roles). A modem with the `chip`
+role also has a USSD-chip supplier whose JSON config holds the operator, the chip PIN and the USSD
+templates; `upstream` modems have an SMS-upstream supplier. The chip PIN is written here and never
+read back out to a screen: `ModemSettings.has_pin` only says whether one is set.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.config import ROLES, ConfigError, ModemSpec, apply, chip_config
+from storage.models import AuditLog, Modem, Supplier, database_proxy as db
+
+if TYPE_CHECKING:
+    from app.engine import Engine
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
+TEMPLATE_KEYS = ("topup", "balance", "history")
+
+
+@dataclass
+class ModemSettings:
+    """What the edit dialog shows and sends back. `pin` is only ever written (None = keep)."""
+
+    name: str
+    port: str
+    roles: list[str]
+    operator: str = ""
+    pin: str | None = None
+    has_pin: bool = False
+    templates: dict[str, str] = field(default_factory=dict)
+    sms_per_minute: float = 0
+    active: bool = True
+
+
+def _clean_roles(roles: list[str]) -> list[str]:
+    cleaned = [r.strip().lower() for r in roles if r and r.strip()]
+    bad = set(cleaned) - ROLES
+    if bad:
+        raise ConfigError(f"peran tidak dikenal: {', '.join(sorted(bad))}")
+    return list(dict.fromkeys(cleaned))
+
+
+def supplier_for(modem_name: str, kind: str | None = None) -> Supplier | None:
+    """The supplier row that runs on this modem (chip or upstream), if any."""
+    for row in Supplier.select().order_by(Supplier.id):
+        config = json.loads(row.config or "{}")
+        if config.get("modem") == modem_name and (kind is None or row.kind == kind):
+            return row
+    return None
+
+
+def load(name: str) -> ModemSettings:
+    row = Modem.get_or_none(Modem.name == name)
+    if row is None:
+        raise LookupError(name)
+    config = json.loads(row.config or "{}")
+    settings = ModemSettings(name=row.name, port=row.port_url,
+                             roles=[r for r in row.roles.split(",") if r], active=row.active,
+                             sms_per_minute=float(config.get("sms_per_minute", 0) or 0))
+    chip = supplier_for(name, "ussd_chip")
+    if chip is not None:
+        chip_conf = json.loads(chip.config or "{}")
+        settings.operator = chip_conf.get("operator", "")
+        settings.has_pin = bool(chip_conf.get("pin"))
+        settings.templates = {k: chip_conf.get(k, "") for k in TEMPLATE_KEYS}
+    return settings
+
+
+def _audit(actor: str, action: str, name: str, detail: str = "") -> None:
+    AuditLog.create(actor=actor, action=action, target=f"modem:{name}", detail=detail[:500])
+
+
+def add_modem(settings: ModemSettings, *, actor: str = "admin", imei: str = "", iccid: str = "") -> Modem:
+    """A new modem row (plus its chip supplier and routes when it is a chip)."""
+    name = settings.name.strip()
+    if not _NAME.match(name):
+        raise ConfigError("nama modem hanya huruf, angka, titik, strip (maks. 50)")
+    if not settings.port.strip():
+        raise ConfigError("port wajib diisi")
+    if Modem.select().where(Modem.name == name).exists():
+        raise ConfigError(f"modem {name} sudah ada")
+    if Modem.select().where((Modem.port_url == settings.port.strip()) & (Modem.active == True)).exists():  # noqa: E712
+        raise ConfigError(f"port {settings.port} sudah dipakai modem lain")
+    roles = _clean_roles(settings.roles)
+    if "chip" in roles and (not settings.operator or not settings.pin):
+        raise ConfigError("chip butuh operator dan PIN chip")
+    spec = ModemSpec(name=name, port=settings.port.strip(), roles=roles, operator=settings.operator.upper(),
+                     pin=settings.pin or "", sms_per_minute=settings.sms_per_minute, imei=imei, iccid=iccid)
+    with db.atomic():
+        apply([spec])
+        if "chip" in roles and settings.templates:
+            _write_templates(name, settings.templates)
+        _audit(actor, "add_modem", name, f"port={spec.port} roles={','.join(roles)}")
+    log.info("modem %s added on %s by %s", name, spec.port, actor)
+    return Modem.get(Modem.name == name)
+
+
+def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
+    """Change port, roles, rate, and for a chip its operator, PIN (when given) and templates."""
+    row = Modem.get_or_none(Modem.name == settings.name)
+    if row is None:
+        raise LookupError(settings.name)
+    roles = _clean_roles(settings.roles)
+    with db.atomic():
+        config = json.loads(row.config or "{}")
+        config["sms_per_minute"] = settings.sms_per_minute
+        row.port_url = settings.port.strip() or row.port_url
+        row.roles = ",".join(roles)
+        row.config = json.dumps(config)
+        row.save()
+        chip = supplier_for(row.name, "ussd_chip")
+        if "chip" in roles:
+            if chip is None:
+                if not settings.operator or not settings.pin:
+                    raise ConfigError("chip butuh operator dan PIN chip")
+                apply([ModemSpec(name=row.name, port=row.port_url, roles=roles, operator=settings.operator.upper(),
+                                 pin=settings.pin, sms_per_minute=settings.sms_per_minute,
+                                 imei=row.imei, iccid=row.iccid)])
+                row = Modem.get_by_id(row.id)
+            else:
+                chip_conf = json.loads(chip.config or "{}")
+                if settings.operator and settings.operator.upper() != chip_conf.get("operator"):
+                    fresh = chip_config(row.name, settings.operator.upper(), chip_conf.get("pin", ""))
+                    chip_conf.update({k: fresh[k] for k in ("operator", "rule_pack", *TEMPLATE_KEYS)})
+                if settings.pin:
+                    chip_conf["pin"] = settings.pin
+                chip.config = json.dumps(chip_conf)
+                chip.active = True
+                chip.save()
+            if settings.templates:
+                _write_templates(row.name, settings.templates)
+        elif chip is not None:
+            chip.active = False
+            chip.save()
+        _audit(actor, "edit_modem", row.name,
+               f"port={row.port_url} roles={row.roles}" + (" pin=diganti" if settings.pin else ""))
+    return row
+
+
+def _write_templates(name: str, templates: dict[str, str]) -> None:
+    chip = supplier_for(name, "ussd_chip")
+    if chip is None:
+        return
+    chip_conf = json.loads(chip.config or "{}")
+    for key in TEMPLATE_KEYS:
+        value = (templates.get(key) or "").strip()
+        if not value:
+            continue
+        if key == "topup" and "{dest}" not in value:
+            raise ConfigError("template isi ulang harus memuat {dest}")
+        try:
+            value.format(dest="0", nominal=0, pin="0", amount="0", amount_plain=0, code="X")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"template {key} tidak valid: {exc}") from None
+        chip_conf[key] = value
+    chip.config = json.dumps(chip_conf)
+    chip.save()
+
+
+def set_active(name: str, active: bool, *, actor: str = "admin") -> None:
+    """Retire (or bring back) a modem; its suppliers follow."""
+    with db.atomic():
+        if Modem.update(active=active).where(Modem.name == name).execute() == 0:
+            raise LookupError(name)
+        for kind in ("ussd_chip", "sms_upstream"):
+            supplier = supplier_for(name, kind)
+            if supplier is not None:
+                supplier.active = active
+                supplier.save()
+        _audit(actor, "activate_modem" if active else "deactivate_modem", name)
+
+
+def sync_engine(engine: "Engine", name: str) -> None:
+    """Bring a running engine in line with the database after an edit: roles on the link, the chip's
+    config (PIN, templates) on its live supplier, new suppliers started."""
+    row = Modem.get_or_none(Modem.name == name)
+    if row is None:
+        return
+    link = engine.links.get(name)
+    if link is not None:
+        link.roles = frozenset(r for r in row.roles.split(",") if r)
+    for kind in ("ussd_chip", "sms_upstream"):
+        supplier_row = supplier_for(name, kind)
+        if supplier_row is None:
+            continue
+        live = engine.suppliers.get(supplier_row.id)
+        if live is not None:
+            live.config = json.loads(supplier_row.config or "{}")
+            live.operator = live.config.get("operator", live.operator)
+            live.disabled_reason = "" if supplier_row.active and row.active else "dinonaktifkan admin"
+    engine.load_suppliers()

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Render every main view of the window on the demo, offscreen, to docs/screenshots/*.png.
+
+    .venv/bin/python scripts/screenshots.py [--seconds 25] [--out docs/screenshots]
+
+Starts the virtual network, the engine and the window exactly as `python main.py --demo` does, lets
+the virtual resellers place orders for a while (one chip is told to leave an order suspect, so the
+queue has something to act on), then shows each tab and grabs the window, plus the main dialogs.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _api(control_url: str, method: str, path: str, body: dict | None = None) -> object:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(control_url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+async def _pause(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path]:
+    import main
+    from ui.app import GuiServer
+
+    out.mkdir(parents=True, exist_ok=True)
+    db = str(Path(tempfile.mkdtemp(prefix="pulsa-shots-")) / "demo.db")
+    args = main._parser().parse_args(["--demo", "--db", db] + (["--lang", lang] if lang else []))
+    server = GuiServer(args, db, traffic=90)
+    saved: list[Path] = []
+    window = await server.start()
+    try:
+        window.resize(1360, 780)
+        control = server.demo.control_url
+        # one order left suspect and one failure, so the queue shows what needs a decision
+        _api(control, "POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["ok", "timeout_done"]})
+        for _ in range(60):  # modems online first (a few seconds), then let orders flow
+            await _pause(0.5)
+            if all(link.online for link in server.engine.links.values()):
+                break
+        await _pause(seconds)
+
+        def save(widget, name: str) -> None:
+            path = out / f"{name}.png"
+            widget.grab().save(str(path))
+            saved.append(path)
+
+        from ui.main_window import VIEWS, CloseChoice
+
+        order = [spec.key for spec in VIEWS if spec.key in window.views]
+        for index, key in enumerate(order):
+            window.show_tab(index)
+            await _pause(0.8)  # a tick or two, and the phones view's status poll
+            save(window, f"{index + 1:02d}-{key}")
+
+        phones = window.views["phones"]
+        window.show_view("phones")
+        phones.select("tsel-1")
+        phones.open_ussd()
+        phones.dialog.code.setText("*776*{pin}#")
+        phones.dialog.send()
+        for _ in range(40):
+            await _pause(0.25)
+            if not phones.dialog.busy:
+                break
+        save(phones.dialog, "dialog-ussd")
+        phones.dialog.close()
+        phones.open_console()
+        for command in ("AT+CSQ", "AT+COPS?"):
+            phones.dialog.send(command)
+        await _pause(1.0)
+        save(phones.dialog, "dialog-at-console")
+        phones.dialog.close()
+        phones.edit_modem()
+        await _pause(0.2)
+        save(phones.dialog, "dialog-edit-modem")
+        phones.dialog.reject()
+
+        queue = window.views["queue"]
+        window.show_view("queue")
+        await _pause(0.5)
+        target = next((r for r in queue.model.rows if r.status == "suspect"), None)
+        if target is not None:
+            queue.select(target.order_id)
+            queue.ask_retry()
+            await _pause(0.2)
+            save(queue.dialog, "dialog-retry")
+            queue.dialog.reject()
+        window.ask_close()
+        await _pause(0.2)
+        save(window.close_dialog, "dialog-close")
+        window.choose_close(CloseChoice.CANCEL)
+    finally:
+        await server.stop()
+    return saved
+
+
+def main() -> int:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20.0, help="demo traffic before the first screenshot")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--lang", choices=("id", "en"), default=None)
+    options = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        saved = loop.run_until_complete(asyncio.wait_for(shoot(Path(options.out), options.seconds, options.lang),
+                                                         options.seconds + 120))
+    for path in saved:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The window on the demo: the virtual GSM network, the engine, the modem workers and a throw-away
+database, on a fresh qasync loop per test (one QApplication for the whole run, owned by pytest-qt)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from typing import Any, Callable
+
+import pytest
+
+R001 = "081211110001"
+FAST_MODEMS = {"ussd_timeout": 5, "init_timeout": 5, "sweep_interval": 1}
+
+
+@pytest.fixture
+def loop(qapp):
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)
+    event_loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()
+    asyncio.set_event_loop(None)
+
+
+def run(loop, coro, timeout: float = 60) -> Any:
+    """Run a test body on the qasync loop; a stuck test fails instead of hanging."""
+    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+async def until(condition: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
+    """Wait for `condition()` to be truthy, checking while Qt and asyncio run (like qtbot.waitUntil)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+class Demo:
+    """A started GuiServer plus helpers to act on the virtual network."""
+
+    def __init__(self, server):
+        self.server = server
+
+    @property
+    def window(self):
+        return self.server.window
+
+    @property
+    def engine(self):
+        return self.server.engine
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.server.demo.control_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def order(self, text: str, sender: str = R001) -> None:
+        demo = self.server.demo
+        demo.send_sms(sender, demo.center_msisdn(), text)
+
+    async def online(self) -> None:
+        await until(lambda: self.engine.links and all(link.online for link in self.engine.links.values()),
+                    30, "every modem online")
+
+
+@pytest.fixture
+def start_demo(tmp_path, loop):
+    """`await start_demo()` inside a test body: the window on the demo, fast operators, no traffic."""
+    import main
+    from storage.db import close_database
+    from ui.app import GuiServer
+    from ui.i18n import set_language
+
+    servers: list = []
+
+    async def start() -> Demo:
+        db = str(tmp_path / "demo.db")
+        args = main._parser().parse_args(["--demo", "--db", db, "--lang", "id"])
+        server = GuiServer(args, db, traffic=0, modem_overrides=FAST_MODEMS)
+        servers.append(server)
+        await server.start()
+        demo = Demo(server)
+        demo.api("POST", "/api/network", {"send_delay": 0.05, "delivery_delay": 0.05, "report_delay": 0.05})
+        for op in demo.api("GET", "/api/operators"):
+            demo.api("POST", f"/api/operators/{op['id']}", {"ussd_delay": 0.1, "ussd_jitter": 0, "failure_rate": 0,
+                                                             "followup_delay": [1.0, 1.0], "too_soon_window": 0})
+        await demo.online()
+        return demo
+
+    yield start
+    for server in servers:
+        run(loop, server.stop(), 30)
+    close_database()
+    set_language("id")

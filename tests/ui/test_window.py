@@ -1,0 +1,102 @@
+"""The main window on the demo: tabs, status bar, shortcuts, tray and close, language."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from ui.main_window import VIEWS, CloseChoice, load_view_class
+
+from .conftest import run, until
+
+
+def test_window_opens_on_the_demo_with_every_modem_online(start_demo, loop, qtbot):
+    async def body():
+        demo = await start_demo()
+        window = demo.window
+        present = [spec.key for spec in VIEWS if load_view_class(spec) is not None]
+        assert list(window.views) == present and {"phones", "queue"} <= set(present)
+        assert [window.tabs.tabText(i) for i in range(window.tabs.count())][present.index("phones")] == "Telepon"
+        window.show_view("phones")
+        phones = window.views["phones"]
+        names = {m["id"] for m in demo.server.demo.modems()}
+        await until(lambda: {r.name for r in phones.model.rows} == names
+                    and all(r.state in ("online", "busy") for r in phones.model.rows), 10, "phones all online")
+        assert window.status_modems.text() == f"Modem online: {len(names)}/{len(names)}"
+        assert window.status_engine.text() == "Server: berjalan"
+        # the chips show their operator and a stock figure in rupiah once checked
+        chip = phones.model.row_named("tsel-1")
+        assert chip.roles == "chip" and chip.supplier_id is not None
+        phones.select("tsel-1")
+        phones.check_balance()  # the "Cek saldo" button: a USSD stock check on the chip
+        await until(lambda: phones.model.row_named("tsel-1").stock is not None, 10, "chip stock")
+        assert "Saldo tsel-1: Rp " in phones.message.text()
+        stock_text = phones.model.data(phones.model.index(phones.model.rows.index(phones.model.row_named("tsel-1")), 6))
+        assert stock_text.startswith("Rp ") and "." in stock_text
+    run(loop, body())
+
+
+def test_ctrl_number_switches_tabs_and_hidden_views_rest(start_demo, loop, qtbot):
+    async def body():
+        demo = await start_demo()
+        window = demo.window
+        window.activateWindow()
+        queue_index = window.tabs.indexOf(window.views["queue"])
+        qtbot.keyClick(window, Qt.Key.Key_1 + queue_index, Qt.KeyboardModifier.ControlModifier)
+        await until(lambda: window.tabs.currentIndex() == queue_index, 5, "Ctrl+N tab switch")
+        assert window.views["queue"].active and not window.views["phones"].active
+        phones_index = window.tabs.indexOf(window.views["phones"])
+        qtbot.keyClick(window, Qt.Key.Key_1 + phones_index, Qt.KeyboardModifier.ControlModifier)
+        await until(lambda: window.tabs.currentIndex() == phones_index, 5, "back to phones")
+        assert window.views["phones"].active and not window.views["queue"].active
+    run(loop, body())
+
+
+def test_close_asks_then_tray_keeps_the_server_running_and_stop_stops_it(start_demo, loop, qtbot):
+    async def body():
+        demo = await start_demo()
+        window, server = demo.window, demo.server
+        window.close()
+        assert window.isVisible() and window.close_dialog is not None and window.close_dialog.isVisible()
+        buttons = [b.text() for b in window.close_dialog.buttons()]
+        assert "Hentikan server" in buttons and "Tetap jalan di tray" in buttons
+        window.choose_close(CloseChoice.TRAY)
+        assert not window.isVisible()
+        assert server.bridge.running and not server._stop_requested.is_set()
+        assert not window.views["phones"].active  # hidden views do no refresh work
+        # the server still works while in the tray
+        demo.order("S10.081389092678.1234")
+        from storage.models import Order
+        await until(lambda: Order.select().where(Order.status == "success").exists(), 20, "order while in tray")
+        window.show_from_tray()
+        assert window.isVisible()
+        window.close()
+        window.choose_close(CloseChoice.CANCEL)
+        assert window.isVisible() and not server._stop_requested.is_set()
+        window.close()
+        with qtbot.waitSignal(window.stopRequested, timeout=2000):
+            window.choose_close(CloseChoice.STOP)
+        await until(lambda: server._stop_requested.is_set(), 2, "stop requested")
+        await server.stop()
+        assert not server.bridge.running and not window.isVisible()
+        assert all(not w.isRunning() for w in server.pool.workers.values())
+    run(loop, body())
+
+
+def test_language_switch_to_english_and_back(start_demo, loop, qtbot):
+    async def body():
+        from app import settings as app_settings
+        from ui.i18n import language
+
+        demo = await start_demo()
+        window = demo.window
+        window.show_view("queue")
+        window.language_actions["en"].trigger()
+        assert language() == "en" and app_settings.get("ui_language") == "en"
+        titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+        assert "Phones" in titles and "Queue" in titles
+        assert window.tabs.currentWidget() is window.views["queue"] and window.views["queue"].active
+        assert window.status_engine.text() == "Server: running"
+        assert window.views["queue"].buttons["retry"].text() == "Retry…"
+        assert window.views["queue"].model.headerData(1, Qt.Orientation.Horizontal) == "Age"
+        window.set_ui_language("id")
+        assert window.views["phones"].title() == "Telepon" and window.status_engine.text() == "Server: berjalan"
+    run(loop, body())

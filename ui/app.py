@@ -1,0 +1,144 @@
+"""The desktop program: QApplication and asyncio on one thread (qasync), the engine, the modem workers,
+the main window; for --demo also the virtual GSM network and virtual resellers placing orders."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+DEMO_TRAFFIC_PER_MINUTE = 20.0
+
+
+class GuiServer:
+    """Start and stop everything the window needs, in order. Used by `run_gui`, the tests and the
+    screenshot script."""
+
+    def __init__(self, args: Any, db_target: str, *, traffic: float | None = None,
+                 modem_overrides: dict | None = None, show: bool = True):
+        self.args = args
+        self.db_target = db_target
+        self.traffic_per_minute = traffic
+        self.modem_overrides = modem_overrides
+        self.show = show
+        self.demo = None
+        self.engine = None
+        self.bridge = None
+        self.pool = None
+        self.window = None
+        self.ctx = None
+        self._traffic_task: asyncio.Task | None = None
+        self._stop_requested: asyncio.Event | None = None
+        self._stopped = False
+
+    async def start(self):
+        import main
+        from app import settings as app_settings
+        from app.engine import Engine
+        from app.service import MessageService
+        from ui.bridge import EngineBridge
+        from ui.context import UiContext
+        from ui.i18n import set_language
+        from ui.main_window import MainWindow
+        from ui.workers import WorkerPool
+
+        self._stop_requested = asyncio.Event()
+        self.demo = main.prepare_database(self.args, self.db_target)
+        set_language(getattr(self.args, "lang", None) or app_settings.get("ui_language", "id"))
+        self.engine = Engine(MessageService())
+        self.bridge = EngineBridge(self.engine)
+        self.pool = WorkerPool(self.engine, self.modem_overrides)
+        self.pool.adopt(main.start_modems(self.engine, self.modem_overrides))
+        await self.engine.start()
+        self.bridge.set_running(True)
+        self.ctx = UiContext(self.engine, self.bridge, demo=self.demo, workers=self.pool)
+        self.window = MainWindow(self.ctx)
+        self.window.stopRequested.connect(self.request_stop)
+        if self.show:
+            self.window.show()
+        per_minute = self.traffic_per_minute
+        if per_minute is None:
+            per_minute = (getattr(self.args, "traffic", 0) or DEMO_TRAFFIC_PER_MINUTE) if self.demo else 0
+        if self.demo is not None and per_minute > 0:
+            self._traffic_task = asyncio.ensure_future(main._traffic(self.demo, per_minute))
+        log.info("window open with %d modems%s", len(self.engine.links), " (demo)" if self.demo else "")
+        return self.window
+
+    def request_stop(self) -> None:
+        if self._stop_requested is not None:
+            self._stop_requested.set()
+
+    async def wait_stop_requested(self) -> None:
+        assert self._stop_requested is not None
+        await self._stop_requested.wait()
+
+    async def stop(self) -> None:
+        """Traffic, engine, workers, window, virtual network — in that order. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._traffic_task is not None:
+            self._traffic_task.cancel()
+            await asyncio.gather(self._traffic_task, return_exceptions=True)
+        if self.engine is not None:
+            await self.engine.stop()
+        if self.bridge is not None:
+            self.bridge.set_running(False)
+        if self.pool is not None:
+            # the workers finish their current command within the timeout; blocking here is fine at exit
+            await asyncio.get_running_loop().run_in_executor(None, self.pool.shutdown, 3.0)
+        if self.window is not None:
+            self.window.close_for_real()
+            self.window.deleteLater()
+        if self.bridge is not None:
+            self.bridge.close()
+        if self.demo is not None:
+            self.demo.stop()
+        log.info("server stopped")
+
+
+def run_gui(args: Any, db_target: str) -> int:
+    """`python main.py [--demo]`: the window, until the owner stops the server."""
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Pulsa")
+    app.setOrganizationName("Pulsa")
+    app.setQuitOnLastWindowClosed(False)  # closing to the tray keeps the server running
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    server = GuiServer(args, db_target)
+
+    def on_signal(_signum, _frame) -> None:
+        loop.call_soon_threadsafe(server.request_stop)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, on_signal)
+        except (ValueError, OSError):
+            pass
+
+    code = 0
+    try:
+        with loop:
+            try:
+                loop.run_until_complete(server.start())
+                if server.demo is not None:
+                    print(f"Virtual GSM network control API: {server.demo.control_url}", flush=True)
+                loop.run_until_complete(server.wait_stop_requested())
+            except Exception:
+                log.exception("the server failed")
+                code = 1
+            finally:
+                loop.run_until_complete(server.stop())
+    finally:
+        from storage.db import close_database
+
+        close_database()
+    print("Server berhenti.", flush=True)
+    return code

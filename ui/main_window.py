@@ -1,0 +1,398 @@
+"""The main window: one tab per view, the status bar, the tray icon and the language setting."""
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import importlib
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QSystemTrayIcon, QTabWidget,
+                               QWidget)
+
+from storage import sql
+from ui.context import UiContext
+from ui.i18n import add_english, language, set_language, tr
+from ui.style import app_icon
+
+log = logging.getLogger(__name__)
+
+C = "Jendela"
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    key: str
+    module: str
+    cls: str
+
+
+# The tab order of the issue; a colleague's view that is not there yet is simply left out.
+VIEWS = (
+    ViewSpec("dashboard", "ui.views.dashboard", "DashboardView"),
+    ViewSpec("phones", "ui.views.phones", "PhonesView"),
+    ViewSpec("queue", "ui.views.queue", "QueueView"),
+    ViewSpec("log", "ui.views.log", "LogView"),
+    ViewSpec("messages", "ui.views.messages", "MessagesView"),
+    ViewSpec("resellers", "ui.views.resellers", "ResellersView"),
+    ViewSpec("products", "ui.views.products", "ProductsView"),
+    ViewSpec("suppliers", "ui.views.suppliers", "SuppliersView"),
+)
+
+
+def load_view_class(spec: ViewSpec) -> type | None:
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name == spec.module:
+            return None
+        log.exception("view %s cannot be imported", spec.module)
+        return None
+    except Exception:
+        log.exception("view %s cannot be imported", spec.module)
+        return None
+    return getattr(module, spec.cls, None)
+
+
+class CloseChoice(enum.Enum):
+    STOP = "stop"
+    TRAY = "tray"
+    CANCEL = "cancel"
+
+
+class MainWindow(QMainWindow):
+    stopRequested = Signal()  # the owner stops the engine, the workers and the loop
+    languageChanged = Signal(str)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._quitting = False
+        self.close_dialog: QMessageBox | None = None
+        self.views: dict[str, QWidget] = {}
+        self._active: QWidget | None = None
+        self.setWindowIcon(app_icon())
+        self.resize(1280, 760)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.setCentralWidget(self.tabs)
+
+        self.status_engine = QLabel()
+        self.status_modems = QLabel()
+        self.status_queue = QLabel()
+        self.status_today = QLabel()
+        for label in (self.status_engine, self.status_modems, self.status_queue, self.status_today):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+
+        self.tray = QSystemTrayIcon(app_icon(), self)
+        self.tray.activated.connect(self._on_tray_activated)
+
+        for i in range(1, 10):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{i}"), self)
+            shortcut.activated.connect(lambda index=i - 1: self.show_tab(index))
+
+        self._build()
+        self.tray.show()
+        ctx.bridge.tick.connect(self.refresh_status)
+        ctx.bridge.engineStateChanged.connect(lambda _state: self.refresh_status())
+        ctx.bridge.alert.connect(self._on_alert)
+        # today's count and queue length also change with the clock (midnight, ageing)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(5000)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        self.refresh_status()
+
+    # --- building (again on a language switch) ----------------------------------------------
+
+    def _build(self) -> None:
+        self.setWindowTitle(tr(C, "Pulsa — server pulsa elektronik") + (" [demo]" if self.ctx.demo else ""))
+        current = self.tabs.currentIndex()
+        self._build_menus()
+        self._build_tray_menu()
+        self._build_tabs()
+        if 0 <= current < self.tabs.count():
+            self.tabs.setCurrentIndex(current)
+        self.tray.setToolTip(tr(C, "Pulsa — server berjalan"))
+
+    def _build_tabs(self) -> None:
+        for view in self.views.values():
+            self._set_view_active(view, False)
+        self.tabs.blockSignals(True)
+        self.tabs.clear()
+        for view in self.views.values():
+            view.deleteLater()
+        self.views.clear()
+        self._active = None
+        for spec in VIEWS:
+            cls = load_view_class(spec)
+            if cls is None:
+                continue
+            try:
+                view = cls(self.ctx, self)
+            except Exception:
+                log.exception("view %s failed to open", spec.cls)
+                continue
+            self.views[spec.key] = view
+            self.tabs.addTab(view, view.title())
+        for index in range(self.tabs.count()):
+            if index < 9:
+                self.tabs.setTabToolTip(index, f"Ctrl+{index + 1}")
+        self.tabs.blockSignals(False)
+        self._on_tab_changed(self.tabs.currentIndex())
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.clear()
+        server = bar.addMenu(tr(C, "&Server"))
+        hide = QAction(tr(C, "Sembunyikan ke tray"), self)
+        hide.setShortcut(QKeySequence("Ctrl+H"))
+        hide.triggered.connect(self.hide_to_tray)
+        server.addAction(hide)
+        stop = QAction(tr(C, "Hentikan server dan keluar"), self)
+        stop.setShortcut(QKeySequence("Ctrl+Q"))
+        stop.triggered.connect(self.request_stop)
+        server.addAction(stop)
+
+        view_menu = bar.addMenu(tr(C, "&Tampilan"))
+        self._view_menu = view_menu  # filled once the tabs exist (_fill_view_menu)
+
+        settings = bar.addMenu(tr(C, "&Pengaturan"))
+        lang_menu = settings.addMenu(tr(C, "Bahasa"))
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, label in (("id", "Bahasa Indonesia"), ("en", "English")):
+            action = QAction(label, self, checkable=True)
+            action.setChecked(language() == code)
+            action.triggered.connect(lambda _checked=False, c=code: self.set_ui_language(c))
+            group.addAction(action)
+            lang_menu.addAction(action)
+            self.language_actions[code] = action
+
+        help_menu = bar.addMenu(tr(C, "&Bantuan"))
+        keys = QAction(tr(C, "Pintasan keyboard"), self)
+        keys.setShortcut(QKeySequence("F1"))
+        keys.triggered.connect(self._show_shortcuts)
+        help_menu.addAction(keys)
+
+    def _fill_view_menu(self) -> None:
+        self._view_menu.clear()
+        for index in range(self.tabs.count()):
+            # the key itself belongs to the window-wide QShortcut; the menu only shows it
+            label = self.tabs.tabText(index) + (f"\tCtrl+{index + 1}" if index < 9 else "")
+            action = QAction(label, self)
+            action.triggered.connect(lambda _c=False, i=index: self.show_tab(i))
+            self._view_menu.addAction(action)
+
+    def _build_tray_menu(self) -> None:
+        menu = QMenu(self)
+        menu.addAction(tr(C, "Tampilkan jendela"), self.show_from_tray)
+        menu.addSeparator()
+        menu.addAction(tr(C, "Hentikan server dan keluar"), self.request_stop)
+        old = self.tray.contextMenu()
+        self.tray.setContextMenu(menu)
+        self._tray_menu = menu  # the tray does not take ownership
+        if old is not None:
+            old.deleteLater()
+
+    # --- tabs ---------------------------------------------------------------------------------
+
+    def show_tab(self, index: int) -> None:
+        if 0 <= index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+
+    def show_view(self, key: str) -> QWidget | None:
+        view = self.views.get(key)
+        if view is not None:
+            self.tabs.setCurrentWidget(view)
+        return view
+
+    @staticmethod
+    def _set_view_active(view: QWidget, active: bool) -> None:
+        try:
+            view.set_active(active)  # type: ignore[attr-defined]
+        except Exception:
+            log.exception("%s.set_active(%s) failed", type(view).__name__, active)
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        view = self.tabs.widget(index) if index >= 0 else None
+        if self._active is not None and self._active is not view:
+            self._set_view_active(self._active, False)
+        self._active = view
+        if view is not None and self.isVisible():
+            self._set_view_active(view, True)
+        if hasattr(self, "_view_menu"):
+            self._fill_view_menu()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._active is not None:
+            self._set_view_active(self._active, True)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        if self._active is not None:
+            self._set_view_active(self._active, False)
+
+    # --- status bar ---------------------------------------------------------------------------
+
+    @Slot()
+    def refresh_status(self) -> None:
+        engine = self.ctx.engine
+        running = self.ctx.bridge.running
+        self.status_engine.setText(tr(C, "Server: berjalan") if running else tr(C, "Server: berhenti"))
+        self.status_engine.setStyleSheet("color: #1e8e3e; font-weight: bold;" if running
+                                         else "color: #d93025; font-weight: bold;")
+        links = engine.links.values()
+        online = sum(1 for link in links if link.online)
+        self.status_modems.setText(tr(C, "Modem online: {n}/{total}").format(n=online, total=len(engine.links)))
+        try:
+            queued, suspect = sql.one('SELECT SUM(CASE WHEN status IN (?, ?) THEN 1 ELSE 0 END), '
+                                      'SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) FROM "order" '
+                                      "WHERE status IN (?, ?, ?)",
+                                      ("queued", "sending", "suspect", "queued", "sending", "suspect")) or (0, 0)
+            midnight = _dt.datetime.combine(_dt.date.today(), _dt.time())
+            total, success = sql.one('SELECT COUNT(*), SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) FROM "order" '
+                                     "WHERE created_at >= ?", ("success", midnight)) or (0, 0)
+        except Exception:  # the database closes before the window on shutdown
+            log.debug("status query failed", exc_info=True)
+            return
+        text = tr(C, "Antrian: {n}").format(n=queued or 0)
+        if suspect:
+            text += " · " + tr(C, "suspect: {n}").format(n=suspect)
+        self.status_queue.setText(text)
+        self.status_today.setText(tr(C, "Hari ini: {n} trx, {ok} sukses").format(n=total or 0, ok=success or 0))
+
+    @Slot(str)
+    def _on_alert(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+        if not self.isVisible() and self.tray.isVisible():
+            self.tray.showMessage("Pulsa", text, QSystemTrayIcon.MessageIcon.Warning, 5000)
+
+    # --- language -----------------------------------------------------------------------------
+
+    def set_ui_language(self, lang: str) -> None:
+        if lang == language():
+            return
+        set_language(lang)
+        try:
+            from app import settings as app_settings
+
+            app_settings.put("ui_language", lang)
+        except Exception:
+            log.exception("could not store the language setting")
+        self._build()
+        self.refresh_status()
+        self.languageChanged.emit(lang)
+
+    def _show_shortcuts(self) -> None:
+        lines = [f"Ctrl+{i + 1}: {self.tabs.tabText(i)}" for i in range(min(9, self.tabs.count()))]
+        lines += ["Ctrl+H: " + tr(C, "Sembunyikan ke tray"), "Ctrl+Q: " + tr(C, "Hentikan server dan keluar")]
+        for view in self.views.values():
+            for key, what in getattr(view, "shortcuts", lambda: [])():
+                lines.append(f"{key}: {what}")
+        box = QMessageBox(QMessageBox.Icon.Information, tr(C, "Pintasan keyboard"), "\n".join(lines),
+                          QMessageBox.StandardButton.Ok, self)
+        box.open()
+
+    # --- tray and closing -------------------------------------------------------------------
+
+    def _on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_from_tray()
+
+    def show_from_tray(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def hide_to_tray(self) -> None:
+        self.hide()
+        if self.tray.isVisible():
+            self.tray.showMessage("Pulsa", tr(C, "Server tetap berjalan di tray."),
+                                  QSystemTrayIcon.MessageIcon.Information, 3000)
+
+    def request_stop(self) -> None:
+        """Stop the server: the owner (ui.app) shuts the engine down, then closes this window."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.stopRequested.emit()
+
+    def close_for_real(self) -> None:
+        self._quitting = True
+        self.tray.hide()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting:
+            for view in self.views.values():
+                self._set_view_active(view, False)
+            event.accept()
+            return
+        event.ignore()
+        self.ask_close()
+
+    def ask_close(self) -> QMessageBox:
+        """Stop the server, or keep it running in the tray? (non-modal: answered through `finished`)"""
+        if self.close_dialog is not None and self.close_dialog.isVisible():
+            return self.close_dialog
+        box = QMessageBox(QMessageBox.Icon.Question, tr(C, "Tutup Pulsa"),
+                          tr(C, "Hentikan server, atau biarkan tetap jalan di tray?\n"
+                                "Selama server berhenti, pesanan reseller tidak diproses."),
+                          QMessageBox.StandardButton.NoButton, self)
+        stop = box.addButton(tr(C, "Hentikan server"), QMessageBox.ButtonRole.DestructiveRole)
+        tray = box.addButton(tr(C, "Tetap jalan di tray"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(tr(C, "Batal"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(tray)
+        self._close_buttons: dict[QPushButton, CloseChoice] = {stop: CloseChoice.STOP, tray: CloseChoice.TRAY}
+        box.buttonClicked.connect(lambda button: self.choose_close(self._close_buttons.get(button,
+                                                                                            CloseChoice.CANCEL)))
+        self.close_dialog = box
+        box.open()
+        return box
+
+    def choose_close(self, choice: CloseChoice) -> None:
+        box, self.close_dialog = self.close_dialog, None
+        if box is not None and box.isVisible():
+            box.done(0)
+        if choice is CloseChoice.STOP:
+            self.request_stop()
+        elif choice is CloseChoice.TRAY:
+            self.hide_to_tray()
+
+
+add_english(C, {
+    "Pulsa — server pulsa elektronik": "Pulsa — electronic airtime server",
+    "Pulsa — server berjalan": "Pulsa — server running",
+    "&Server": "&Server",
+    "Sembunyikan ke tray": "Hide to tray",
+    "Hentikan server dan keluar": "Stop server and quit",
+    "&Tampilan": "&View",
+    "&Pengaturan": "S&ettings",
+    "Bahasa": "Language",
+    "&Bantuan": "&Help",
+    "Pintasan keyboard": "Keyboard shortcuts",
+    "Tampilkan jendela": "Show window",
+    "Server: berjalan": "Server: running",
+    "Server: berhenti": "Server: stopped",
+    "Modem online: {n}/{total}": "Modems online: {n}/{total}",
+    "Antrian: {n}": "Queue: {n}",
+    "suspect: {n}": "suspect: {n}",
+    "Hari ini: {n} trx, {ok} sukses": "Today: {n} orders, {ok} successful",
+    "Server tetap berjalan di tray.": "The server keeps running in the tray.",
+    "Tutup Pulsa": "Close Pulsa",
+    "Hentikan server, atau biarkan tetap jalan di tray?\n"
+    "Selama server berhenti, pesanan reseller tidak diproses.":
+        "Stop the server, or keep it running in the tray?\n"
+        "While the server is stopped, resellers' orders are not processed.",
+    "Hentikan server": "Stop server",
+    "Tetap jalan di tray": "Keep running in tray",
+    "Batal": "Cancel",
+})
