@@ -49,7 +49,7 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         window.resize(1360, 780)
         control = server.demo.control_url
         # one order left suspect and one failure, so the queue shows what needs a decision
-        _api(control, "POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["ok", "timeout_done"]})
+        _api(control, "POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["ok", "timeout"]})
         for _ in range(60):  # modems online first (a few seconds), then let orders flow
             await _pause(0.5)
             if all(link.online for link in server.engine.links.values()):
@@ -84,7 +84,10 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         phones.open_console()
         for command in ("AT+CSQ", "AT+COPS?"):
             phones.dialog.send(command)
-        await _pause(1.0)
+        for _ in range(60):
+            await _pause(0.25)
+            if phones.dialog.output.toPlainText().count("OK") >= 2:
+                break
         save(phones.dialog, "dialog-at-console")
         phones.dialog.close()
         phones.edit_modem()

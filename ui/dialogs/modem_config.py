@@ -10,7 +10,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -41,12 +41,12 @@ class _ModemForm(QDialog):
         self.port.setEditable(True)
         self.port.setMinimumWidth(260)
         self.roles: dict[str, QCheckBox] = {}
-        roles_box = QHBoxLayout()
-        for role, label in ROLE_LABELS:
+        roles_box = QGridLayout()
+        for i, (role, label) in enumerate(ROLE_LABELS):
             box = QCheckBox(tr(C, label))
             box.toggled.connect(self._update_chip_fields)
             self.roles[role] = box
-            roles_box.addWidget(box)
+            roles_box.addWidget(box, i // 2, i % 2)
         self.operator = QComboBox()
         self.operator.addItems(operators())
         self.pin = QLineEdit()
@@ -202,7 +202,7 @@ class EditModemDialog(_ModemForm):
     def __init__(self, ctx: UiContext, name: str, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.setWindowTitle(tr(C, "Ubah modem {name}").format(name=name))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         current = modem_admin.load(name)
         self._original_port = current.port
         self.name.setText(current.name)
