@@ -86,7 +86,8 @@ def configure_network(modems: list[dict], scenario: dict, *, sms_per_minute: flo
     accounts = {acc["msisdn"]: (up, acc) for up in scenario.get("upstreams", []) for acc in up["accounts"]}
     specs = []
     for m in modems:
-        source = by_id.get(m["id"], {})
+        # a scenario entry with "count" expands to ids "<id>-1", "<id>-2", …
+        source = by_id.get(m["id"]) or by_id.get(m["id"].rsplit("-", 1)[0], {})
         role = m.get("role", "")
         spec = ModemSpec(name=m["id"], port=m["port_url"], roles=[role] if role in ("center", "sender", "chip") else [],
                          operator=m.get("operator", ""), pin=str(source.get("pin", "")),

@@ -223,7 +223,11 @@ class SmsSupplier(Supplier):
         except Exception as exc:
             return SupplyResult(Outcome.UNKNOWN, raw=str(exc), request=masked)
         if not result.ok:
-            return SupplyResult(Outcome.FAILED, raw="SMS gagal terkirim", request=masked, retry_next=True,
+            errors = "; ".join(p.error or "" for p in result.parts)
+            if any(p.mr is not None for p in result.parts) or "unknown" in errors:
+                # a part left, or the modem could not tell: the order may be at the upstream already
+                return SupplyResult(Outcome.UNKNOWN, raw=errors, request=masked)
+            return SupplyResult(Outcome.FAILED, raw=errors or "SMS gagal terkirim", request=masked, retry_next=True,
                                 sent=False, reason=FailReason.NETWORK_BUSY)
         return SupplyResult(Outcome.PENDING, raw="", request=masked)
 
