@@ -22,6 +22,9 @@ CHANNELS = ("sms", "telegram", "jabber", "wa")
 # Supplier config keys the owner may edit; the chip PIN and modem binding stay with the set-up.
 TEMPLATE_KEYS = ("topup", "balance", "history", "menu", "to", "rule_pack", "ussd_timeout")
 PACK_PREFIX = "rule_pack:"
+# app.suppliers.build_supplier loads packs by name from resources only, so a supplier may only name a
+# default pack until it reads saved ones through `load_rule_pack`.
+SUPPLIER_PACKS = PACK_NAMES
 
 
 class AdminError(ValueError):
@@ -246,7 +249,7 @@ def update_supplier_templates(supplier_id: int, templates: dict[str, Any], *, ac
     if "topup" in templates and not str(templates["topup"]).strip():
         raise AdminError("Template isi ulang wajib diisi")
     pack = templates.get("rule_pack")
-    if pack and pack not in rule_pack_names():
+    if pack and pack not in SUPPLIER_PACKS:
         raise AdminError(f"Rule pack {pack} tidak dikenal")
     with db.atomic():
         row = Supplier.get_by_id(supplier_id)

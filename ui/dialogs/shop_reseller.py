@@ -1,0 +1,140 @@
+"""Add or edit a reseller: name, numbers and chat IDs, price group, upline, credit limit, markup."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QVBoxLayout, QWidget)
+
+from app import shop_admin
+from app.money import group
+from app.shop_admin import Address
+from storage import sql
+from ui.dialogs.shop_money import parse_signed_amount
+from ui.i18n import add_english, tr
+
+C = "Reseller"
+
+
+def parse_addresses(text: str) -> list[Address]:
+    """One per line: a phone number (SMS), or `telegram: @name` / `wa: 0812…` / `jabber: x@y`."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        channel, sep, rest = line.partition(":")
+        if sep and channel.strip().lower() in shop_admin.CHANNELS:
+            out.append(Address(channel.strip().lower(), rest.strip()))
+        else:
+            out.append(Address("sms", line))
+    return out
+
+
+def format_addresses(addresses: list[Address]) -> str:
+    return "\n".join(a.address if a.channel == "sms" else f"{a.channel}: {a.address}" for a in addresses)
+
+
+class ResellerDialog(QDialog):
+    """`reseller_id=None` adds. `saved(reseller_id, new_pin)` fires after a save; new_pin is "" on edit."""
+
+    saved = Signal(int, str)
+
+    def __init__(self, actor: str, reseller_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor, self.reseller_id = actor, reseller_id
+        self.setWindowTitle(tr(C, "Tambah reseller") if reseller_id is None else tr(C, "Ubah reseller"))
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.code = QLineEdit()
+        self.name = QLineEdit()
+        self.city = QLineEdit()
+        self.group = QComboBox()
+        for gid, code, name in shop_admin.price_groups():
+            self.group.addItem(f"{code} — {name}", gid)
+        self.upline = QComboBox()
+        self.upline.addItem(tr(C, "(tanpa upline)"), None)
+        for rid, code, name in sql.all_rows("SELECT id, code, name FROM reseller ORDER BY code"):
+            if rid != reseller_id:
+                self.upline.addItem(f"{code} — {name}", rid)
+        self.credit = QLineEdit("0")
+        self.markup = QLineEdit("0")
+        self.addresses = QPlainTextEdit()
+        self.addresses.setPlaceholderText("081234567890\ntelegram: @tokosaya")
+        self.addresses.setFixedHeight(80)
+        form.addRow(tr(C, "Kode"), self.code)
+        form.addRow(tr(C, "Nama"), self.name)
+        form.addRow(tr(C, "Kota"), self.city)
+        form.addRow(tr(C, "Grup harga"), self.group)
+        form.addRow(tr(C, "Upline"), self.upline)
+        form.addRow(tr(C, "Limit kredit"), self.credit)
+        form.addRow(tr(C, "Markup upline"), self.markup)
+        form.addRow(tr(C, "Nomor / ID chat"), self.addresses)
+        layout.addLayout(form)
+        hint = QLabel(tr(C, "Baris pertama adalah nomor utama. PIN dibuat acak saat reseller ditambah."))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #5f6368;")
+        layout.addWidget(hint)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #d93025;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        if reseller_id is not None:
+            self._load(reseller_id)
+
+    def _load(self, reseller_id: int) -> None:
+        row = sql.one("SELECT code, name, city, price_group_id, parent_id, credit_limit, markup FROM reseller "
+                      "WHERE id = ?", (reseller_id,))
+        if row is None:
+            return
+        self.code.setText(row[0])
+        self.code.setReadOnly(True)
+        self.name.setText(row[1])
+        self.city.setText(row[2])
+        self.group.setCurrentIndex(max(self.group.findData(row[3]), 0))
+        self.upline.setCurrentIndex(max(self.upline.findData(row[4]), 0))
+        self.credit.setText(group(row[5]))
+        self.markup.setText(group(row[6]))
+        self.addresses.setPlainText(format_addresses(shop_admin.reseller_addresses(reseller_id)))
+
+    def accept(self) -> None:
+        credit = parse_signed_amount(self.credit.text() or "0")
+        markup = parse_signed_amount(self.markup.text() or "0")
+        if credit is None or markup is None:
+            self.error.setText(tr(C, "Limit kredit dan markup harus angka rupiah"))
+            return
+        addresses = parse_addresses(self.addresses.toPlainText())
+        try:
+            if self.reseller_id is None:
+                rid, pin = shop_admin.create_reseller(
+                    code=self.code.text(), name=self.name.text(), city=self.city.text(),
+                    price_group_id=self.group.currentData(), parent_id=self.upline.currentData(),
+                    credit_limit=credit, markup=markup, addresses=addresses, actor=self.actor)
+            else:
+                shop_admin.update_reseller(
+                    self.reseller_id, actor=self.actor, name=self.name.text(), city=self.city.text(),
+                    price_group_id=self.group.currentData(), parent_id=self.upline.currentData(),
+                    credit_limit=credit, markup=markup, addresses=addresses)
+                rid, pin = self.reseller_id, ""
+        except shop_admin.AdminError as exc:
+            self.error.setText(str(exc))
+            return
+        self.saved.emit(rid, pin)
+        super().accept()
+
+
+add_english(C, {
+    "Tambah reseller": "Add reseller", "Ubah reseller": "Edit reseller", "(tanpa upline)": "(no upline)",
+    "Kode": "Code", "Nama": "Name", "Kota": "City", "Grup harga": "Price group", "Upline": "Upline",
+    "Limit kredit": "Credit limit", "Markup upline": "Upline markup", "Nomor / ID chat": "Numbers / chat IDs",
+    "Baris pertama adalah nomor utama. PIN dibuat acak saat reseller ditambah.":
+        "The first line is the main number. A random PIN is made when the reseller is added.",
+    "Simpan": "Save", "Batal": "Cancel",
+    "Limit kredit dan markup harus angka rupiah": "Credit limit and markup must be rupiah amounts",
+})
