@@ -648,7 +648,8 @@ class LogView(QWidget):
         self.product = QComboBox()
         self.operator = QComboBox()
         self.reload_choices()
-        for w in (QLabel(tr(C, "Tanggal")), self.date_preset, self.date_from, QLabel("–"), self.date_to,
+        self.date_dash = QLabel("–")
+        for w in (QLabel(tr(C, "Tanggal")), self.date_preset, self.date_from, self.date_dash, self.date_to,
                   self.status, self.reseller, self.product, self.operator):
             row1.addWidget(w)
         row1.addStretch(1)
@@ -678,7 +679,7 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((70, 140, 70, 60, 70, 110, 80, 80, 60, 70, 150, 110)):
+        for col, width in enumerate((64, 140, 64, 56, 68, 108, 72, 72, 60, 70, 150, 110)):
             self.table.setColumnWidth(col, width)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
@@ -726,8 +727,8 @@ class LogView(QWidget):
 
     def _sync_dates(self) -> None:
         custom = self.date_preset.currentIndex() == DATE_PRESETS.index("Rentang…")
-        self.date_from.setVisible(custom)
-        self.date_to.setVisible(custom)
+        for w in (self.date_from, self.date_dash, self.date_to):
+            w.setVisible(custom)
 
     # --- filter ---------------------------------------------------------------------------------
     def current_filter(self) -> LogFilter:
