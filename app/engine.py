@@ -111,6 +111,7 @@ class Engine:
             self._enqueue(order_id)
         self._tasks.append(asyncio.create_task(self._ticker(), name="engine-ticker"))
         self._tasks.append(asyncio.create_task(self._stock_loop(), name="engine-stock"))
+        self._tasks.append(asyncio.create_task(self._reconcile_loop(), name="engine-reconcile"))
         self.outbox.start()
         log.info("engine started with %d modems and %d suppliers", len(self.links), len(self.suppliers))
 
@@ -170,6 +171,7 @@ class Engine:
                 if link.online:
                     self._wake.set()
                     self.outbox.wake()
+                    self._check_stock_soon(link)
             elif isinstance(event, SignalChanged):
                 link.signal_bars = event.signal.bars
                 self.events.publish(ModemChanged(name=name, state=link.state.value,
@@ -463,10 +465,21 @@ class Engine:
 
     async def _stock_loop(self) -> None:
         while self._running:
+            await asyncio.sleep(self.settings.stock_check_interval_s)
             for supplier in list(self.suppliers.values()):
                 if supplier.online and not supplier.busy:
                     await self.check_stock(supplier.id)
-            await asyncio.sleep(self.settings.stock_check_interval_s)
+
+    def _check_stock_soon(self, link: ModemLink) -> None:
+        """A chip that (re)connects gets its stock read, unless it was read recently."""
+        now = self.clock()
+        for supplier in self.suppliers.values():
+            if supplier.link is not link:
+                continue
+            checked = sql.one("SELECT stock_checked_at FROM supplier WHERE id = ?", (supplier.id,))
+            last = SupplierRow.stock_checked_at.python_value(checked[0]) if checked and checked[0] else None
+            if last is None or (now - last).total_seconds() > self.settings.stock_check_interval_s:
+                self._tasks.append(asyncio.create_task(self.check_stock(supplier.id), name=f"stock-{supplier.name}"))
 
     async def check_stock(self, supplier_id: int) -> int | None:
         supplier = self.suppliers[supplier_id]
@@ -478,6 +491,52 @@ class Engine:
         if stock is not None:
             self._set_stock(supplier, stock)
         return stock
+
+    # --- reconciliation of suspect orders from the chips' own history ----------------------
+
+    async def _reconcile_loop(self) -> None:
+        while self._running:
+            await asyncio.sleep(self.settings.reconcile_interval_s)
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("reconciliation failed")
+
+    async def reconcile(self) -> int:
+        """Ask each chip holding suspect orders for its last transactions (M-Kios `*774*PIN#` style) and
+        settle the suspects it clearly lists: OK → success, GAGAL → failed and refunded. An order the
+        list does not show, or shows ambiguously, stays suspect for the shop owner. Returns how many
+        orders were settled."""
+        settled = 0
+        for supplier in list(self.suppliers.values()):
+            if not supplier.online or supplier.pack is None or supplier.pack.history is None:
+                continue
+            suspects = sql.all_rows('SELECT o.id, o.dest, p.nominal FROM "order" o JOIN product p ON p.id = o.product_id '
+                                    "WHERE o.supplier_id = ? AND o.status = ?",
+                                    (supplier.id, orders.OrderStatus.SUSPECT.value))
+            if not suspects:
+                continue
+            text = await supplier.history()
+            entries = supplier.pack.parse_history(text) if text else None
+            if entries is None:
+                continue
+            for order_id, dest, nominal in suspects:
+                same = [e for e in entries if e.dest == dest and e.amount == nominal]
+                twins = [s for s in suspects if s[1] == dest and s[2] == nominal]
+                if len(same) != 1 or len(twins) != 1:
+                    continue
+                entry = same[0]
+                with db.atomic():
+                    self._audit("system", "reconcile", order_id, f"{supplier.name}: {entry.status.value} {entry.time}")
+                    if entry.status == Outcome.SUCCESS:
+                        orders.settle_success(order_id, "", now=self.clock())
+                        self._reply(order_id, "success")
+                        self._publish_order(order_id, "success", f"menurut riwayat {supplier.name}")
+                        settled += 1
+                    elif entry.status == Outcome.FAILED:
+                        self._fail(order_id, FailReason.UNKNOWN, f"Gagal menurut riwayat chip")
+                        settled += 1
+        return settled
 
     # --- manual actions (called by the UI; each is logged with who did it) ----------------
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+IN_FLIGHT_PER_SENDER = 4  # the worker sends them one by one; queuing a few keeps the modem busy
 ChannelSender = Callable[[str, str], Awaitable[bool]]  # (to, text) -> delivered
 
 
@@ -54,7 +55,7 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._inflight: dict[int, asyncio.Task] = {}
-        self._busy: set[str] = set()
+        self._busy: dict[str, int] = {}
         self._avoid: dict[int, set[str]] = {}
         self._not_before: dict[int, float] = {}
         self._rates: dict[str, _Rate] = {}
@@ -111,7 +112,7 @@ class Outbox:
             link = self._pick(out_id, now)
             if link is None:
                 continue
-            self._busy.add(link.name)
+            self._busy[link.name] = self._busy.get(link.name, 0) + 1
             self._rates.setdefault(link.name, _Rate(0)).note(now)
             self._start(out_id, self._send_sms(out_id, link, to, text, attempts))
 
@@ -124,7 +125,7 @@ class Outbox:
             avoid = set()  # every sender failed once: try them again
         for i in range(len(senders)):
             link = senders[(self._turn + i) % len(senders)]
-            if link.name in self._busy or link.name in avoid:
+            if self._busy.get(link.name, 0) >= IN_FLIGHT_PER_SENDER or link.name in avoid:
                 continue
             if not self._rates.setdefault(link.name, _Rate(0)).ready(now):
                 continue
@@ -145,7 +146,7 @@ class Outbox:
         except Exception as exc:
             ok, error = False, str(exc) or type(exc).__name__
         finally:
-            self._busy.discard(link.name)
+            self._busy[link.name] -= 1
         self._finish(out_id, ok, attempts, link.name, error, to, text)
 
     async def _send_channel(self, out_id: int, sender: ChannelSender, to: str, text: str, attempts: int) -> None:

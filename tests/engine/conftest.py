@@ -24,6 +24,8 @@ SCENARIO: dict = {
     "modems": [
         {"id": "center", "role": "center", "operator": "TSEL", "msisdn": CENTER, "profile": "generic"},
         {"id": "sender", "role": "sender", "operator": "TSEL", "msisdn": SENDER, "profile": "simcom"},
+        {"id": "sender2", "role": "sender", "operator": "TSEL", "msisdn": "081200000004", "profile": "generic"},
+        {"id": "allop", "role": "spare", "operator": "TSEL", "msisdn": "081200000003", "profile": "generic"},
         {"id": "tsel-a", "role": "chip", "operator": "TSEL", "msisdn": "081299000001", "profile": "generic",
          "pin": "1234", "stock": 1_000_000},
         {"id": "tsel-b", "role": "chip", "operator": "TSEL", "msisdn": "081299000002", "profile": "generic",
@@ -32,6 +34,8 @@ SCENARIO: dict = {
          "pin": "1111", "stock": 1_000_000},
     ],
     "subscribers": [{"msisdn": "085612345678", "airtime": 0, "state": "grace"}],
+    "upstreams": [{"id": "upline", "name": "Upline Pulsa", "msisdn": "081299990000", "delay": 0.1, "markup": 150,
+                   "accounts": [{"msisdn": "081200000003", "pin": "5566", "balance": 500000, "code": "PLS001"}]}],
 }
 
 

@@ -59,6 +59,9 @@ def test_failure_on_first_chip_then_success_on_second(env):
 
 def test_all_routes_fail_refund_once_and_reply_says_so(env):
     async def body():
+        from storage.models import Supplier
+
+        Supplier.update(active=False).where(Supplier.kind == "sms_upstream").execute()  # chips only
         await env.start()
         env.sms("S10.081389092678.1234")  # warm-up that succeeds, so both chips are known good
         await env.wait(lambda: Order.select().where(Order.status == "success").count() == 1)
@@ -184,5 +187,125 @@ def test_bad_message_gets_clear_reply_and_moves_nothing(env):
         reply = await env.wait(lambda: env.received(R001))
         assert reply == ["PIN salah. Sisa 2 kali percobaan."]
         assert Order.select().count() == 0 and Reseller.get(Reseller.code == "R001").balance == 1_000_000
+        await env.stop()
+    run(body())
+
+
+def test_product_without_chip_goes_to_the_upstream_server_by_sms(env):
+    async def body():
+        await env.start()
+        env.sms("X10.081712345678.1234")  # no XL chip here: the upstream account is the route
+        order = await env.wait(lambda: Order.select().where(Order.status == "success").first(), what="success")
+        assert env.api("GET", "/api/subscribers/081712345678")["airtime"] == 10_000
+        attempt = Attempt.get(Attempt.order == order.id)
+        assert attempt.supplier.name == "upstream Upline Pulsa" and "X10.081712345678.****" == attempt.request
+        assert env.api("GET", "/api/upstreams")[0]["accounts"][0]["balance"] < 500_000  # it charged us
+        reply = await env.wait(lambda: [t for t in env.received(R001) if "SUKSES" in t])
+        assert f"SN:{order.sn}" in reply[0] and order.cost == 10_000 + 250
+        books_balance()
+        await env.stop()
+    run(body())
+
+
+def test_replies_move_to_the_other_sender_when_one_is_unplugged(env):
+    async def body():
+        await env.start()
+        env.api("POST", "/api/modems/sender/unplug")
+        await env.wait(lambda: not env.engine.links["sender"].online, what="sender offline")
+        env.sms("SAL.1234")
+        reply = await env.wait(lambda: env.received(R001))
+        assert reply[0].startswith("Saldo R001: 1.000.000")
+        assert OutboundMessage.get(OutboundMessage.status == "sent").modem == "sender2"
+        await env.stop()
+    run(body())
+
+
+def test_suspect_order_is_reconciled_from_the_chips_own_history(env):
+    async def body():
+        from app.engine import EngineSettings
+
+        # no USSD answer at all, although the operator did top up: only the chip's history can tell
+        for chip in ("tsel-a", "tsel-b"):
+            env.api("POST", f"/api/chips/{chip}/outcomes", {"outcomes": ["timeout_done"]})
+        env.api("POST", "/api/operators/TSEL", {"followup": "never"})
+        await env.start(settings=EngineSettings(reconcile_interval_s=0.5, stock_check_interval_s=3600))
+        env.sms("S10.081389092678.1234")
+        order = await env.wait(lambda: Order.select().where(Order.status.in_(["suspect", "success"])).first())
+        settled = await env.wait(lambda: Order.get_by_id(order.id).status == "success" and Order.get_by_id(order.id),
+                                 what="reconciled")
+        assert env.api("GET", "/api/subscribers/081389092678")["airtime"] == 10_000
+        from storage.models import AuditLog
+        assert AuditLog.select().where(AuditLog.action == "reconcile").count() == 1
+        assert Reseller.get(Reseller.code == "R001").balance == 1_000_000 - 10_550 and not settled.refunded
+        await env.wait(lambda: [t for t in env.received(R001) if "SUKSES" in t])
+        await env.stop()
+    run(body())
+
+
+def test_menu_step_is_answered_from_the_chip_template(env):
+    async def body():
+        import json
+
+        from storage.models import Supplier
+
+        env.api("POST", "/api/operators/ISAT", {"confirm_menu": True})
+        row = Supplier.get(Supplier.name == "chip isat-a")
+        config = json.loads(row.config)
+        config["menu"] = ["1"]
+        row.config = json.dumps(config)
+        row.save()
+        await env.start()
+        env.sms("I10.085712345678.1234")
+        await env.wait(lambda: Order.select().where(Order.status == "success").first(), what="success")
+        assert env.api("GET", "/api/subscribers/085712345678")["airtime"] == 10_000
+        await env.stop()
+    run(body())
+
+
+def test_stock_is_tracked_from_answers_and_balance_checks(env):
+    async def body():
+        from storage.models import Supplier
+
+        await env.start()
+        isat = next(s for s in env.engine.suppliers.values() if s.name == "chip isat-a")
+        assert await env.engine.check_stock(isat.id) == 1_000_000
+        env.sms("I10.085712345678.1234")
+        await env.wait(lambda: Order.select().where(Order.status == "success").first())
+        assert Supplier.get_by_id(isat.id).stock == 990_000
+        env.api("POST", "/api/chips/isat-a/stock", {"stock": 50_000})
+        assert await env.engine.check_stock(isat.id) == 50_000
+        from app.events import StockChanged
+        assert [e for e in env.events if isinstance(e, StockChanged) and e.stock == 50_000][-1].low  # below 100.000
+        await env.stop()
+    run(body())
+
+
+def test_manual_actions_are_logged_and_move_money_once(env):
+    async def body():
+        from storage.models import AuditLog
+
+        for chip in ("tsel-a", "tsel-b"):
+            env.api("POST", f"/api/chips/{chip}/outcomes", {"outcomes": ["timeout", "timeout"]})
+        await env.start()
+        env.sms("S10.081389092678.1234")
+        env.sms("S10.081234567890.1234")
+        await env.wait(lambda: Order.select().where(Order.status == "suspect").count() == 2, what="2 suspects")
+        first, second = [o.id for o in Order.select().order_by(Order.id)]
+        env.engine.force_success(first, "01447000007482589790", actor="budi")
+        env.engine.fail_and_refund(second, "Dicek manual: tidak masuk", actor="budi")
+        assert Order.get_by_id(first).sn == "01447000007482589790" and Order.get_by_id(second).refunded
+        replies = await env.wait(lambda: len([t for t in env.received(R001) if "SUKSES" in t or "GAGAL" in t]) == 2)
+        assert replies
+        out_id = env.engine.resend_reply(first, actor="budi")
+        await env.wait(lambda: OutboundMessage.get_by_id(out_id).status == "sent")
+        env.api("POST", "/api/chips/tsel-a/outcomes", {"outcomes": [], "replace": True})
+        env.api("POST", "/api/chips/tsel-b/outcomes", {"outcomes": [], "replace": True})
+        env.engine.retry(second, None, actor="budi")  # charged again, sent again
+        await env.wait(lambda: Order.get_by_id(second).status == "success", what="retried order succeeds")
+        assert [a.action for a in AuditLog.select().order_by(AuditLog.id)] == [
+            "force_success", "fail_refund", "resend_reply", "retry"]
+        assert all(a.actor == "budi" for a in AuditLog.select())
+        assert Reseller.get(Reseller.code == "R001").balance == 1_000_000 - 2 * 10_550
+        books_balance()
         await env.stop()
     run(body())
