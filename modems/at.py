@@ -440,17 +440,29 @@ class AtEngine:
             if data:
                 chunks = [data]
                 total = len(data)
-                # socket:// reports only 0/1 in in_waiting, so this loop is byte-wise there;
-                # the cap keeps one call short.
-                while total < 65536:
-                    n = self.port.in_waiting
-                    if not n:
-                        break
-                    more = self.port.read(n)
-                    if not more:
-                        break
-                    chunks.append(more)
-                    total += len(more)
+                sock = getattr(self.port, "_socket", None)
+                if sock is not None:
+                    # socket:// reports only 0/1 in in_waiting; its socket is non-blocking, so
+                    # take everything already there in one call instead of byte by byte.
+                    try:
+                        while total < 65536:
+                            more = sock.recv(65536 - total)
+                            if not more:
+                                raise PortError(f"{self.name}: read failed: socket disconnected")
+                            chunks.append(more)
+                            total += len(more)
+                    except (BlockingIOError, InterruptedError):
+                        pass
+                else:
+                    while total < 65536:
+                        n = self.port.in_waiting
+                        if not n:
+                            break
+                        more = self.port.read(n)
+                        if not more:
+                            break
+                        chunks.append(more)
+                        total += len(more)
                 data = b"".join(chunks)
         except AtError:
             raise
