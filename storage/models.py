@@ -166,6 +166,8 @@ class Order(BaseModel):
 
 # An H2H buyer's refID is unique per buyer; SMS orders have none and stay out of the index.
 Order.add_index(Order.index(Order.reseller, Order.ref_id, unique=True, where=Order.ref_id.is_null(False)))
+# Duplicate-SN check at settlement and the log's SN filter (schema v5).
+Order.add_index(Order.index(Order.sn, Order.status, name="order_sn_status"))
 
 
 class LedgerEntry(BaseModel):
