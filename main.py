@@ -451,6 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         return run_headless(args, db_target)
     if args.command is None:
+        if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+                and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+            print("Tidak ada layar (DISPLAY kosong): server berjalan tanpa jendela. "
+                  "Pakai --headless untuk memilih ini dengan sengaja.", flush=True)
+            return run_headless(args, db_target)
         from ui.app import run_gui
 
         return run_gui(args, db_target)
