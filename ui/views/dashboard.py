@@ -147,8 +147,7 @@ class DashboardView(QWidget):
         self.rate = _plot(tr(C, "Tingkat sukses (10 menit terakhir)"), "%")
         self.rate.setAxisItems({"bottom": pg.DateAxisItem()})
         self.rate.setYRange(0, 100, padding=0.05)
-        self.rate_curve = self.rate.plot([], [], pen=pg.mkPen("#1a73e8", width=2), symbol="o", symbolSize=4,
-                                         symbolBrush="#1a73e8", symbolPen="#1a73e8")
+        self.rate_curve = self.rate.plot([], [], pen=pg.mkPen("#1a73e8", width=2))
         self.money = _plot(tr(C, "Penjualan & laba hari ini"), tr(C, "ribu Rp"))
         self.money.setLabel("bottom", tr(C, "jam"))
         self.money.addLegend(offset=(8, 4), labelTextColor="#202124", brush=pg.mkBrush(255, 255, 255, 210))
@@ -239,7 +238,8 @@ class DashboardView(QWidget):
         self.sales.sub.setText(tr(C, "dari transaksi sukses"))
         for status, curve in self.curves.items():
             curve.setData(d.minutes, d.per_minute[status])
-        xs, ys = [], []
+        xs: list[float] = []
+        ys: list[float] = []
         for i, t in enumerate(d.minutes):  # trailing RATE_MIN minutes, so a quiet minute is not 0 % or 100 %
             lo = max(0, i - RATE_MIN + 1)
             done = sum(sum(d.per_minute[s][lo:i + 1]) for s in COLOURS)
@@ -263,9 +263,11 @@ class DashboardView(QWidget):
             curve = self.stock_curves.get(name)
             if curve is None:
                 colour = CHIP_COLOURS[len(self.stock_curves) % len(CHIP_COLOURS)]
-                curve = self.stock.plot([], [], name=name, pen=pg.mkPen(colour, width=2),
-                                        symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=colour)
+                curve = self.stock.plot([], [], name=name, pen=pg.mkPen(colour, width=2), symbolBrush=colour,
+                                        symbolPen=colour, symbolSize=5)
                 self.stock_curves[name] = curve
+            # a lone sample needs a dot to be seen; a line needs none (symbols cost paint time)
+            curve.setSymbol("o" if len(history) < 3 else None)
             curve.setData([t for t, _ in history], [v / 1000 for _, v in history])
         oldest = min((h[0][0] for h in self.stock_history.values() if h), default=now)
         self.stock.setXRange(min(oldest, now - 600), now + 30, padding=0.02)

@@ -55,14 +55,15 @@ def thread_rows(db: pw.Database, query: str, params: Sequence[Any] = ()) -> list
 
 
 class QueryRunner(QObject):
-    """One background thread for the views' heavy reads. `submit(fn)` runs `fn(db)` there and emits
-    `done(token, result)` on the GUI thread; an exception is delivered as the result."""
+    """Background threads for the views' heavy reads. `submit(fn)` runs `fn(db)` on one of them and
+    emits `done(token, result)` on the GUI thread; an exception is delivered as the result. Two threads,
+    so a new filter's ids need not wait behind the previous filter's totals."""
 
     done = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-sql")
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ui-sql")
         self._tokens = itertools.count(1)
 
     def submit(self, fn: Callable[[pw.Database], Any]) -> int:
@@ -223,7 +224,7 @@ class LogFilter:
     product_id: int | None = None
     operator: str = ""
     dest: str = ""  # prefix of the destination number
-    sn: str = ""  # prefix of the SN
+    sn: str = ""  # prefix of the SN (case-sensitive)
     search: str = ""  # TrxID, number, SN, reseller or product code
     sort: str = "id"  # a Column.key of LOG_COLUMNS
     descending: bool = True
@@ -286,8 +287,10 @@ def where_clause(f: LogFilter, *, live: bool = False) -> tuple[str, list[Any]]:
         parts.append(f"{col('dest')} LIKE ? ESCAPE '\\'")
         params.append(_like_prefix(f.dest.strip()))
     if f.sn.strip():
-        parts.append(f"{col('sn')} LIKE ? ESCAPE '\\'")
-        params.append(_like_prefix(f.sn.strip()))
+        # a range rather than LIKE, so the (sn, status) index serves it; SNs compare case-sensitively
+        prefix = f.sn.strip()
+        parts.append(f"{col('sn')} >= ? AND {col('sn')} < ?")
+        params += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
     term = f.search.strip()
     if term:
         like = f"%{term.replace('%', '').replace('_', '')}%"
@@ -400,6 +403,9 @@ class OrderLogModel(PagedModel):
         self._runner.done.connect(self._on_done)
         self._ids_token = 0
         self._totals_token = 0
+        # bumped per request; a queued job of an older one skips its query. A plain list, since the
+        # job reads it on the worker thread and must not touch this QObject (it may be gone by then).
+        self._generation = [0]
         self._max_id = 0
         self.pending = False
         self.last_full = 0.0
@@ -415,16 +421,24 @@ class OrderLogModel(PagedModel):
         f = self.filter
         self.pending = True
         self.busyChanged.emit(True)
-        self._ids_token = self._runner.submit(lambda db: (load_ids(db, f), _max_order_id(db)))
+        self._generation[0] += 1
+        gen, current = self._generation[0], self._generation
+        # the newest id is read first: an order placed between the two reads is then both in the list
+        # and "new" to the next live update, which drops it as already known
+        self._ids_token = self._runner.submit(
+            lambda db: (_max_order_id(db), load_ids(db, f))[::-1] if gen == current[0] else None)
         self.refresh_totals()
 
     def refresh_totals(self) -> None:
         f = self.filter
+        gen, current = self._generation[0], self._generation
         self.last_totals = time.monotonic()
-        self._totals_token = self._runner.submit(lambda db: load_totals(db, f))
+        self._totals_token = self._runner.submit(lambda db: load_totals(db, f) if gen == current[0] else None)
 
     @Slot(int, object)
     def _on_done(self, token: int, result: object) -> None:
+        if result is None:  # skipped: a newer request replaced it
+            return
         if token == self._ids_token:
             self.pending = False
             self.busyChanged.emit(False)
@@ -446,6 +460,8 @@ class OrderLogModel(PagedModel):
         """New orders since the last read (cheap, by primary key), then repaint visible rows."""
         f = self.filter
         now = time.monotonic()
+        if self._max_id == 0 and self.pending:  # the first list is still loading
+            return
         if f.changes_with_status:
             if now - self.last_full >= FULL_REFRESH_S and not self.pending:
                 self.last_full = now
@@ -458,6 +474,9 @@ class OrderLogModel(PagedModel):
                                           [self._max_id, *params])]
         top = sql.one('SELECT MAX(id) FROM "order"')
         self._max_id = max(self._max_id, int(top[0] or 0) if top else 0, *(new or [0]))
+        edge = self.ids[:200] if f.descending else self.ids[-200:]
+        known = set(edge)
+        new = [i for i in new if i not in known]
         if new:
             if f.descending:
                 self.prepend_ids(new[::-1])
@@ -612,6 +631,9 @@ class LogView(QWidget):
         self._dirty = False
         self._first_load = True
         self.model = OrderLogModel(self)
+        # several filter widgets changed in one go (e.g. a reset) make one query
+        self._soon = QTimer(self, singleShot=True, interval=0)
+        self._soon.timeout.connect(self.apply_filter)
         self._build()
         self.model.totalsChanged.connect(self._show_totals)
         self.model.busyChanged.connect(self._show_busy)
@@ -619,6 +641,7 @@ class LogView(QWidget):
         self.model.loaded.connect(self._on_loaded)
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.apply_filter)
+
         self._live = QTimer(self, interval=500)
         self._live.timeout.connect(self._on_live)
         bridge = getattr(ctx, "bridge", None)
@@ -699,9 +722,9 @@ class LogView(QWidget):
         self._sync_dates()
         self.date_preset.currentIndexChanged.connect(self._sync_dates)
         for combo in (self.date_preset, self.status, self.reseller, self.product, self.operator):
-            combo.currentIndexChanged.connect(self.apply_filter)
-        self.date_from.dateChanged.connect(self.apply_filter)
-        self.date_to.dateChanged.connect(self.apply_filter)
+            combo.currentIndexChanged.connect(self._soon.start)
+        self.date_from.dateChanged.connect(self._soon.start)
+        self.date_to.dateChanged.connect(self._soon.start)
         for edit in (self.dest, self.sn, self.search):
             edit.textChanged.connect(lambda _=None: self._debounce.start())
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -754,6 +777,8 @@ class LogView(QWidget):
 
     @Slot()
     def apply_filter(self) -> None:
+        self._soon.stop()
+        self._debounce.stop()
         self.model.apply(self.current_filter())
 
     # --- live -----------------------------------------------------------------------------------
