@@ -294,10 +294,13 @@ def where_clause(f: LogFilter, *, live: bool = False) -> tuple[str, list[Any]]:
     term = f.search.strip()
     if term:
         like = f"%{term.replace('%', '').replace('_', '')}%"
-        options = [f"{col('dest')} LIKE ?", f"{col('sn')} LIKE ?",
+        # instr/strpos rather than LIKE '%x%' on the million-row columns: about twice as fast, and
+        # numbers and SNs need no case folding
+        contains = "instr({}, ?) > 0" if isinstance(database_proxy.obj, pw.SqliteDatabase) else "strpos({}, ?) > 0"
+        options = [contains.format(col("dest")), contains.format(col("sn")),
                    f"{col('reseller_id')} IN (SELECT id FROM reseller WHERE code LIKE ? OR name LIKE ?)",
                    f"{col('product_id')} IN (SELECT id FROM product WHERE code LIKE ?)"]
-        params += [like, like, like, like, like]
+        params += [term, term, like, like, like]
         if term.isdigit() and len(term) < 12:
             options.insert(0, "o.id = ?")
             params.insert(len(params) - 5, int(term))

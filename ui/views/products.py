@@ -135,6 +135,7 @@ class RouteList(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setAlternatingRowColors(True)
+        self.setStyleSheet("QListWidget::item { padding: 5px 2px; }")
         self.model().rowsMoved.connect(self._moved)
 
     def route_ids(self) -> list[int]:

@@ -203,7 +203,7 @@ class ResellersView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((52, 120, 70, 58, 56, 92, 64, 74)):
+        for col, width in enumerate((48, 116, 64, 56, 52, 92, 60, 64)):
             self.table.setColumnWidth(col, width)
         lv.addWidget(self.table, 1)
 
@@ -231,7 +231,7 @@ class ResellersView(QWidget):
         self.ledger.verticalHeader().setDefaultSectionSize(22)
         self.ledger.setAlternatingRowColors(True)
         self.ledger.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((132, 80, 76, 84, 44, 150)):
+        for col, width in enumerate((140, 76, 76, 84, 44, 140)):
             self.ledger.setColumnWidth(col, width)
         rv.addWidget(self.ledger, 1)
 
