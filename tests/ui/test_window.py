@@ -20,7 +20,9 @@ def test_window_opens_on_the_demo_with_every_modem_online(start_demo, loop, qtbo
         names = {m["id"] for m in demo.server.demo.modems()}
         await until(lambda: {r.name for r in phones.model.rows} == names
                     and all(r.state in ("online", "busy") for r in phones.model.rows), 10, "phones all online")
-        assert window.status_modems.text() == f"Modem online: {len(names)}/{len(names)}"
+        # the status bar follows on its next refresh tick
+        await until(lambda: window.status_modems.text() == f"Modem online: {len(names)}/{len(names)}", 10,
+                    "status bar counts every modem online")
         assert window.status_engine.text() == "Server: berjalan"
         # the chips show their operator and a stock figure in rupiah once checked
         chip = phones.model.row_named("tsel-1")
