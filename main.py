@@ -448,6 +448,14 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_seed_demo(db_target)
     if args.demo and args.console:
         return run_demo_console(args, data)
+    if args.config:
+        from app.config import ConfigError, read_config
+
+        try:
+            read_config(Path(args.config))  # refuse a bad file before anything starts
+        except ConfigError as exc:
+            print(f"Konfigurasi tidak bisa dipakai: {exc}", file=sys.stderr)
+            return 2
     if args.headless:
         return run_headless(args, db_target)
     if args.command is None:

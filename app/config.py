@@ -74,12 +74,19 @@ def parse(data: dict) -> list[ModemSpec]:
     return specs
 
 
-def load_config(path: Path) -> list[ModemSpec]:
+def read_config(path: Path) -> list[ModemSpec]:
+    """Read and check a config file without touching the database (ConfigError if unusable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    specs = parse(data)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: harus berisi objek JSON dengan daftar 'modems'")
+    return parse(data)
+
+
+def load_config(path: Path) -> list[ModemSpec]:
+    specs = read_config(path)
     apply(specs)
     return specs
 

@@ -49,3 +49,12 @@ def test_demo_console_answers_typed_messages(tmp_path):
     assert out.returncode == 0
     assert "Saldo R002: 5.000." in out.stdout
     assert "Saldo tidak cukup. S10 harga 10.650, saldo Anda 5.000." in out.stdout
+
+
+def test_bad_config_file_is_refused_with_a_clear_message(tmp_path):
+    bad = tmp_path / "shop.json"
+    bad.write_text('{"modems": [{"name": "mkios", "port": "COM5", "roles": ["chip"]}]}')
+    out = run("--data-dir", str(tmp_path), "--headless", "--config", str(bad))
+    assert out.returncode == 2
+    assert "chip butuh 'operator' dan 'pin'" in out.stderr
+    assert not (tmp_path / "pulsa.db").exists()  # nothing was started or written
