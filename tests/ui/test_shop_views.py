@@ -248,5 +248,5 @@ def test_views_have_titles_in_both_languages(qtbot, shop_db, ctx):
         en = [cls(ctx).title() for cls in classes]
     finally:
         set_language("id")
-    assert ids == ["Dasbor", "Transaksi", "Pesan", "Reseller", "Produk & harga", "Supplier & aturan"]
-    assert en == ["Dashboard", "Transactions", "Messages", "Resellers", "Products & prices", "Suppliers & rules"]
+    assert ids == ["Dasbor", "Transaksi", "Pesan", "Reseller", "Produk dan harga", "Supplier dan aturan"]
+    assert en == ["Dashboard", "Transactions", "Messages", "Resellers", "Products and prices", "Suppliers and rules"]

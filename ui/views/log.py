@@ -705,7 +705,7 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((64, 140, 64, 56, 68, 108, 72, 72, 60, 70, 150, 110)):
+        for col, width in enumerate((60, 136, 60, 50, 64, 104, 66, 66, 56, 70, 136, 100)):
             self.table.setColumnWidth(col, width)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)

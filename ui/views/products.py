@@ -209,7 +209,7 @@ class ProductsView(QWidget):
         self.model.modelReset.connect(self._after_reset)
 
     def title(self) -> str:
-        return tr(C, "Produk & harga")
+        return tr(C, "Produk dan harga")
 
     def set_active(self, active: bool) -> None:
         self.active = active
@@ -302,7 +302,7 @@ class ProductsView(QWidget):
 
 
 add_english(C, {
-    "Produk & harga": "Products & prices", "Kode": "Code", "Nama": "Name", "Operator": "Operator",
+    "Produk dan harga": "Products and prices", "Kode": "Code", "Nama": "Name", "Operator": "Operator",
     "Nominal": "Face value", "Aktif": "Active", "Harga {group}": "Price {group}", "aktif": "on", "nonaktif": "off",
     "Modal termurah {cost}": "Cheapest cost {cost}", "Harga tidak terbaca: {value}": "Unreadable price: {value}",
     "Klik dua kali harga untuk mengubah; centang Aktif untuk menjual produk.":

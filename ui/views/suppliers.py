@@ -268,7 +268,7 @@ class SuppliersView(QWidget):
             bridge.stockChanged.connect(self._on_stock)
 
     def title(self) -> str:
-        return tr(C, "Supplier & aturan")
+        return tr(C, "Supplier dan aturan")
 
     def set_active(self, active: bool) -> None:
         self.active = active
@@ -399,5 +399,5 @@ add_english(C, {
     "Simpan template": "Save templates", "(tanpa)": "(none)", "ya": "yes", "tidak": "no",
     "Batas waktu harus angka detik": "Timeout must be a number of seconds",
     "Tersimpan. Berlaku setelah engine dimulai ulang.": "Saved. Takes effect after the engine restarts.",
-    "Supplier & aturan": "Suppliers & rules",
+    "Supplier dan aturan": "Suppliers and rules",
 })
