@@ -311,7 +311,8 @@ class Engine:
                 if self.settings.reply_pending:
                     self._reply(job.order_id, "pending")
             else:
-                self._suspect(job.order_id, result.raw[:200] or "tidak ada jawaban operator")
+                self._suspect(job.order_id, f"hasil tidak pasti: {result.raw[:150]}" if result.raw
+                              else "tidak ada jawaban operator")
 
     def _succeed(self, order_id: int, sn: str, cost: int | None, supplier: Supplier | None) -> None:
         if not sn or self._sn_used(sn, order_id):
