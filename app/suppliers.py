@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.money import group
-from app.rules import FailReason, Outcome, RulePack, load_pack, may_try_next_route
+from app.rules import FailReason, Outcome, RulePack, may_try_next_route
 from modems.driver import ModemUnavailable
 from modems.types import ModemState, Op, SendSms, Ussd, UssdOutcome
 
@@ -268,7 +268,17 @@ def build_supplier(row, links: dict[str, ModemLink]) -> Supplier | None:
     cls = KINDS.get(row.kind)
     if cls is None:
         return None
+    from app.shop_admin import load_rule_pack  # the owner's saved version of a pack wins
+
     config = json.loads(row.config or "{}")
     pack_name = config.get("rule_pack")
-    pack = load_pack(pack_name) if pack_name else None
-    return cls(row.id, row.name, config, links.get(config.get("modem", "")), pack, row.stock, row.low_stock)
+    pack, problem = None, ""
+    if pack_name:
+        try:
+            pack = load_rule_pack(pack_name)
+        except (OSError, ValueError, KeyError) as exc:
+            problem = f"rule pack {pack_name} tidak bisa dimuat"
+            log.error("supplier %s: %s (%s)", row.name, problem, exc)
+    supplier = cls(row.id, row.name, config, links.get(config.get("modem", "")), pack, row.stock, row.low_stock)
+    supplier.disabled_reason = problem  # never guess an operator's answers without rules
+    return supplier
