@@ -36,6 +36,14 @@ def _stamp() -> str:
     return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
+def _requirements() -> list[str]:
+    """The pinned runtime and test packages, read from pyproject.toml (nothing is built)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["test"]]
+
+
 def _say(msg: str) -> None:
     print(f"[pulsa] {msg}", file=sys.stderr, flush=True)
 
@@ -100,7 +108,7 @@ def ensure_environment() -> None:
         _say("installing Python packages (first run only, about a minute)")
         subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"],
                        check=False)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", f"{ROOT}[test]"],
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", *_requirements()],
                        check=True)
         stamp_file.write_text(_stamp())
     if Path(sys.prefix).resolve() != VENV.resolve():
