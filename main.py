@@ -399,10 +399,10 @@ def run_headless(args, db_target: str) -> int:
 
     demo = prepare_database(args, db_target)
     if demo is not None:
-        print(f"Virtual GSM network control API: {demo.control_url}", flush=True)
+        print(f"API kontrol jaringan GSM virtual: {demo.control_url}", flush=True)
         for m in demo.modems():
             print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {m['port_url']}", flush=True)
-        print(f"Send an order: POST {demo.control_url}/api/sms "
+        print(f"Kirim pesanan sebagai reseller: POST {demo.control_url}/api/sms "
               f'{{"from": "081211110001", "to": "{demo.center_msisdn()}", "text": "S10.081389092678.1234"}}',
               flush=True)
 
@@ -475,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
                 and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
             print("Tidak ada layar (DISPLAY kosong): server berjalan tanpa jendela. "
                   "Pakai --headless untuk memilih ini dengan sengaja.", flush=True)
+            if args.demo and not args.traffic:
+                args.traffic = 20  # as in the window: a newcomer sees orders flow at once
             return run_headless(args, db_target)
         from ui.app import run_gui
 
