@@ -147,7 +147,9 @@ class DashboardView(QWidget):
         self.rate = _plot(tr(C, "Tingkat sukses (10 menit terakhir)"), "%")
         self.rate.setAxisItems({"bottom": pg.DateAxisItem()})
         self.rate.setYRange(0, 100, padding=0.05)
-        self.rate_curve = self.rate.plot([], [], pen=pg.mkPen("#1a73e8", width=2))
+        # a symbol too: in the first minute of a demo there is only one point, which a bare line hides
+        self.rate_curve = self.rate.plot([], [], pen=pg.mkPen("#1a73e8", width=2), symbol="o", symbolSize=5,
+                                         symbolBrush="#1a73e8", symbolPen=None)
         self.money = _plot(tr(C, "Penjualan & laba hari ini"), tr(C, "ribu Rp"))
         self.money.setLabel("bottom", tr(C, "jam"))
         self.money.addLegend(offset=(8, 4), labelTextColor="#202124", brush=pg.mkBrush(255, 255, 255, 210))
