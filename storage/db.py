@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import threading
 from pathlib import Path
 
 import peewee as pw
@@ -21,11 +23,48 @@ SQLITE_PRAGMAS = {
     # last transactions before the cut, never corrupt the file.
     "synchronous": "normal",
     "cache_size": -16000,
+    # The Checkpointer below copies the WAL back into the database file off the engine's thread;
+    # this larger automatic threshold is only the safety net should it stop.
+    "wal_autocheckpoint": 10000,
 }
 
 
 def is_url(target: str) -> bool:
     return "://" in target
+
+
+class Checkpointer:
+    """Runs SQLite's WAL checkpoint on its own connection and thread, once a second, so the
+    thread that writes orders never pauses for it (PASSIVE never blocks writers)."""
+
+    def __init__(self, path: str, interval: float = 1.0):
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            con = sqlite3.connect(self.path, timeout=5)
+        except sqlite3.Error as exc:
+            log.warning("checkpoint thread could not open %s: %s", self.path, exc)
+            return
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # busy or closing: the next round will do it
+                    log.debug("checkpoint skipped: %s", exc)
+        finally:
+            con.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
+_checkpointer: Checkpointer | None = None
 
 
 def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> pw.Database:
@@ -38,10 +77,14 @@ def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> pw
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    close_database()
     database_proxy.initialize(db)
     db.connect(reuse_if_open=True)
     if upgrade:
         migrate(db)
+    if isinstance(db, pw.SqliteDatabase) and db.database != ":memory:":
+        global _checkpointer
+        _checkpointer = Checkpointer(db.database)
     log.info("database opened: %s", _describe(target))
     return db
 
@@ -54,6 +97,10 @@ def _describe(target: str) -> str:
 
 
 def close_database() -> None:
+    global _checkpointer
+    if _checkpointer is not None:
+        _checkpointer.stop()
+        _checkpointer = None
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()
