@@ -375,6 +375,10 @@ class Engine:
                 return match.outcome != Outcome.PENDING
             result = supplier.result_from_text(text, "")
             pending = self._pending.get(order_id)
+            if result.outcome == Outcome.PENDING:
+                if pending is not None and result.trxid:
+                    pending.trxid = result.trxid  # e.g. an upstream's "diproses" with its TrxID
+                return True
             with db.atomic():
                 if pending is not None:
                     self._record_attempt(pending.attempt_id, result)
