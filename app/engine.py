@@ -79,6 +79,7 @@ class Engine:
         self._waiting: dict[int, _OrderState] = {}  # orders with no usable route right now
         self._states: dict[int, _OrderState] = {}
         self._pending: dict[int, Pending] = {}
+        self._early: list[tuple[float, int, str, str]] = []  # follow-ups that came before their ack
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running = False
         self._wake = asyncio.Event()
@@ -310,6 +311,7 @@ class Engine:
                 self._publish_order(job.order_id, "sending", "menunggu SMS operator")
                 if self.settings.reply_pending:
                     self._reply(job.order_id, "pending")
+                self._replay_early(supplier)
             else:
                 self._suspect(job.order_id, f"hasil tidak pasti: {result.raw[:150]}" if result.raw
                               else "tidak ada jawaban operator")
@@ -362,43 +364,62 @@ class Engine:
                                          low=stock < supplier.low_stock))
 
     def _followup(self, link: ModemLink, sender: str, text: str) -> bool:
-        """An operator's or upstream's SMS that settles a pending or suspect order."""
+        """An operator's or upstream's SMS about a top-up: settle the pending or suspect order it
+        names. True when the SMS was such a message (whether or not an order matched)."""
         for supplier in self.suppliers.values():
             if supplier.link is not link:
                 continue
-            match = supplier.match_followup(sender, text)
-            if match is None:
+            found = self._apply_followup(supplier, sender, text)
+            if found is None:
                 continue
-            order_id = self._match_order(supplier.id, match.dest or "", match.amount or 0, match.trxid or "")
-            if order_id is None:
-                log.info("follow-up on %s matched no order: %s", link.name, text[:120])
-                return match.outcome != Outcome.PENDING
-            result = supplier.result_from_text(text, "")
-            pending = self._pending.get(order_id)
-            if result.outcome == Outcome.PENDING:
-                if pending is not None and result.trxid:
-                    pending.trxid = result.trxid  # e.g. an upstream's "diproses" with its TrxID
-                return True
-            with db.atomic():
-                if pending is not None:
-                    self._record_attempt(pending.attempt_id, result)
-                if result.stock is not None:
-                    self._set_stock(supplier, result.stock)
-                if result.outcome == Outcome.SUCCESS:
-                    self._succeed(order_id, result.sn, self._route_cost(order_id, supplier.id), supplier)
-                elif result.outcome == Outcome.FAILED:
-                    # The operator's final word; another route after a definite failure is allowed.
-                    self._pending.pop(order_id, None)
-                    status = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
-                    state = self._states.get(order_id)
-                    if (status and status[0] == "sending" and result.retry_next and state is not None
-                            and state.attempts < self.settings.max_attempts):
-                        orders.requeue(order_id, now=self.clock())
-                        self._loop.call_soon(self._enqueue, order_id)  # type: ignore[union-attr]
-                    else:
-                        self._fail(order_id, result.reason or FailReason.UNKNOWN, result.reason_text)
+            if found is False:
+                # The answer can overtake the USSD acknowledgement: keep it for a few minutes and
+                # try again when that order turns pending.
+                self._early.append((self._now(), supplier.id, sender, text))
+                log.info("follow-up on %s matched no order yet: %s", link.name, text[:120])
             return True
         return False
+
+    def _replay_early(self, supplier: Supplier) -> None:
+        horizon = self._now() - 300
+        self._early = [e for e in self._early if e[0] >= horizon]
+        for entry in [e for e in self._early if e[1] == supplier.id]:
+            if self._apply_followup(supplier, entry[2], entry[3]):
+                self._early.remove(entry)
+
+    def _apply_followup(self, supplier: Supplier, sender: str, text: str) -> bool | None:
+        """None: not this supplier's kind of message. False: recognised, no order to settle. True: done."""
+        match = supplier.match_followup(sender, text)
+        if match is None:
+            return None
+        order_id = self._match_order(supplier.id, match.dest or "", match.amount or 0, match.trxid or "")
+        if order_id is None:
+            return True if match.outcome == Outcome.PENDING else False
+        result = supplier.result_from_text(text, "")
+        pending = self._pending.get(order_id)
+        if result.outcome == Outcome.PENDING:
+            if pending is not None and result.trxid:
+                pending.trxid = result.trxid  # e.g. an upstream's "diproses" with its TrxID
+            return True
+        with db.atomic():
+            if pending is not None:
+                self._record_attempt(pending.attempt_id, result)
+            if result.stock is not None:
+                self._set_stock(supplier, result.stock)
+            if result.outcome == Outcome.SUCCESS:
+                self._succeed(order_id, result.sn, self._route_cost(order_id, supplier.id), supplier)
+            elif result.outcome == Outcome.FAILED:
+                # The operator's final word; another route after a definite failure is allowed.
+                self._pending.pop(order_id, None)
+                status = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
+                state = self._states.get(order_id)
+                if (status and status[0] == "sending" and result.retry_next and state is not None
+                        and state.attempts < self.settings.max_attempts):
+                    orders.requeue(order_id, now=self.clock())
+                    self._loop.call_soon(self._enqueue, order_id)  # type: ignore[union-attr]
+                else:
+                    self._fail(order_id, result.reason or FailReason.UNKNOWN, result.reason_text)
+        return True
 
     def _match_order(self, supplier_id: int, dest: str, nominal: int, trxid: str) -> int | None:
         candidates = [p for p in self._pending.values() if p.supplier_id == supplier_id and p.dest == dest

@@ -309,3 +309,16 @@ def test_manual_actions_are_logged_and_move_money_once(env):
         books_balance()
         await env.stop()
     run(body())
+
+
+def test_follow_up_sms_that_overtakes_the_ussd_answer_still_settles(env):
+    async def body():
+        for chip in ("tsel-a", "tsel-b"):
+            env.api("POST", f"/api/chips/{chip}/outcomes", {"outcomes": ["followup_before_ack"]})
+        await env.start()
+        env.sms("S10.081389092678.1234")
+        order = await env.wait(lambda: Order.select().where(Order.status == "success").first(), what="success")
+        assert order.sn and env.api("GET", "/api/subscribers/081389092678")["airtime"] == 10_000
+        assert not env.engine._early  # the early SMS was used, not left behind
+        await env.stop()
+    run(body())
