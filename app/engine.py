@@ -289,6 +289,16 @@ class Engine:
                      (result.reason_text or (result.reason.value if result.reason else ""))[:200], attempt_id))
 
     def _settle(self, supplier: Supplier, job: Job, attempt_id: int, result: SupplyResult) -> None:
+        try:
+            self._settle_result(supplier, job, attempt_id, result)
+        except orders.TransitionError as exc:  # settled by hand while the request was out
+            self._record_attempt(attempt_id, result)
+            log.warning("order %s: answer %s arrived after it was settled (%s)", job.order_id,
+                        result.outcome.value, exc)
+            self.events.publish(Alert(text=f"TrxID {job.order_id}: jawaban operator datang setelah diselesaikan "
+                                           f"manual ({result.outcome.value}). Periksa!"))
+
+    def _settle_result(self, supplier: Supplier, job: Job, attempt_id: int, result: SupplyResult) -> None:
         with db.atomic():
             self._record_attempt(attempt_id, result)
             if result.stock is not None:
@@ -607,7 +617,16 @@ class Engine:
         self._pending.pop(order_id, None)
         self._publish_order(order_id, "success", f"SN {sn} (manual {actor})")
 
+    def in_flight(self, order_id: int) -> bool:
+        """Handed to a chip or supplier whose answer has not come back yet (not merely pending)."""
+        row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
+        return bool(row) and row[0] == orders.OrderStatus.SENDING.value and order_id not in self._pending
+
     def fail_and_refund(self, order_id: int, reason: str, actor: str) -> None:
+        """Refund an order by hand. Refused while its request is at the operator with no answer yet:
+        the answer could still be a success, and the money would be gone twice."""
+        if self.in_flight(order_id):
+            raise orders.TransitionError(f"TrxID {order_id} sedang dikirim ke operator; tunggu jawabannya")
         with db.atomic():
             self._audit(actor, "fail_refund", order_id, reason)
             orders.settle_failed(order_id, reason or "Dibatalkan admin", actor=actor, now=self.clock())

@@ -322,3 +322,23 @@ def test_follow_up_sms_that_overtakes_the_ussd_answer_still_settles(env):
         assert not env.engine._early  # the early SMS was used, not left behind
         await env.stop()
     run(body())
+
+
+def test_manual_refund_is_refused_while_the_request_is_at_the_operator(env):
+    async def body():
+        import pytest
+
+        from app import orders
+
+        env.api("POST", "/api/operators/ISAT", {"ussd_delay": 1.5})
+        await env.start()
+        env.sms("I10.085712345678.1234")
+        await env.wait(lambda: [u for u in env.api("GET", "/api/ussd-log") if "085712345678" in u["request"]])
+        order = Order.get(Order.dest == "085712345678")
+        with pytest.raises(orders.TransitionError, match="sedang dikirim"):
+            env.engine.fail_and_refund(order.id, "salah input", actor="budi")
+        await env.wait(lambda: Order.get_by_id(order.id).status == "success", what="success")
+        assert not Order.get_by_id(order.id).refunded
+        books_balance()
+        await env.stop()
+    run(body())
