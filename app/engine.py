@@ -480,8 +480,9 @@ class Engine:
     async def _ticker(self) -> None:
         while self._running:
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.tick_s)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(self.settings.tick_s):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
             self._wake.clear()
             try:

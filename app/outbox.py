@@ -85,8 +85,9 @@ class Outbox:
     async def _run(self) -> None:
         while self._running:
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(1.0):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
             self._wake.clear()
             try:
