@@ -19,6 +19,7 @@ DIGITS_RE = re.compile(r"^\+?\d{3,16}$")  # something meant as a phone number, m
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
 RESELLER_CODE_RE = re.compile(r"^[A-Z]{1,4}\d{2,8}$")
 CHAT_REF_RE = re.compile(r"\s*\bR#(\S+)\s*")
+GROUPED_DIGITS_RE = re.compile(r"^\+?\d+(?:[\s\-]\d+)+$")
 
 TOPUP_VERBS = {"I", "ISI", "BELI", "ULANG", "MULTI", "M"}
 
@@ -142,6 +143,8 @@ def _starts_topup(tokens: list[str], is_product: Callable[[str], bool]) -> bool:
 
 def _parse_topup(tokens: list[str], is_product: Callable[[str], bool]) -> tuple[t.Command, tuple[str, ...]]:
     toks = [x for tok in tokens for x in tok.split(",")]
+    # numbers typed in groups: "0813 8909 2678", "0813-8909-2678"
+    toks = [re.sub(r"[\s\-]", "", x) if GROUPED_DIGITS_RE.match(x) else x for x in toks]
     if any(x == "" for x in toks):
         return t.BadFormat("topup", "empty field"), ()
     counter_pre: int | None = None
