@@ -8,9 +8,13 @@ import signal
 import sys
 from typing import Any
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ui.i18n import add_english, tr
 
 log = logging.getLogger(__name__)
+C = "Aplikasi"
 
 DEMO_TRAFFIC_PER_MINUTE = 20.0
 
@@ -102,6 +106,32 @@ class GuiServer:
         log.info("server stopped")
 
 
+def show_error(text: str, *, wait: bool = False) -> None:
+    """An error the owner must see, not only the log. `wait` blocks (only outside the event loop)."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "Pulsa", text)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if wait:
+        box.exec()
+    else:
+        box.open()
+
+
+def install_excepthook() -> None:
+    """Uncaught errors (e.g. in a slot) are logged as before and also shown."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb) -> None:
+        previous(exc_type, exc, tb)
+        if issubclass(exc_type, KeyboardInterrupt):
+            return
+        try:
+            show_error(tr(C, "Terjadi kesalahan: {error}\nRinciannya ada di file log.").format(error=exc))
+        except Exception:  # never let the hook itself fail
+            pass
+
+    sys.excepthook = hook
+
+
 def run_gui(args: Any, db_target: str) -> int:
     """`python main.py [--demo]`: the window, until the owner stops the server."""
     import qasync
@@ -112,6 +142,7 @@ def run_gui(args: Any, db_target: str) -> int:
     app.setQuitOnLastWindowClosed(False)  # closing to the tray keeps the server running
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    install_excepthook()
     server = GuiServer(args, db_target)
 
     def on_signal(_signum, _frame) -> None:
@@ -131,8 +162,10 @@ def run_gui(args: Any, db_target: str) -> int:
                 if server.demo is not None:
                     print(f"Virtual GSM network control API: {server.demo.control_url}", flush=True)
                 loop.run_until_complete(server.wait_stop_requested())
-            except Exception:
+            except Exception as exc:
                 log.exception("the server failed")
+                show_error(tr(C, "Server gagal dijalankan: {error}\nRinciannya ada di file log.").format(error=exc),
+                           wait=True)
                 code = 1
             finally:
                 loop.run_until_complete(server.stop())
@@ -142,3 +175,9 @@ def run_gui(args: Any, db_target: str) -> int:
         close_database()
     print("Server berhenti.", flush=True)
     return code
+
+
+add_english(C, {
+    "Terjadi kesalahan: {error}\nRinciannya ada di file log.": "An error occurred: {error}\nDetails are in the log file.",
+    "Server gagal dijalankan: {error}\nRinciannya ada di file log.": "The server could not start: {error}\nDetails are in the log file.",
+})

@@ -103,3 +103,22 @@ def test_language_switch_to_english_and_back(start_demo, loop, qtbot):
         window.set_ui_language("id")
         assert window.views["phones"].title() == "Telepon" and window.status_engine.text() == "Server: berjalan"
     run(loop, body())
+
+
+def test_uncaught_error_is_shown_not_only_logged(qapp, qtbot, caplog):
+    import sys
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.app import install_excepthook
+
+    previous = sys.excepthook
+    try:
+        install_excepthook()
+        sys.excepthook(ValueError, ValueError("port COM3 hilang"), None)
+        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        assert boxes and "port COM3 hilang" in boxes[-1].text()
+        for box in boxes:
+            box.close()
+    finally:
+        sys.excepthook = previous
