@@ -105,7 +105,7 @@ def test_language_switch_to_english_and_back(start_demo, loop, qtbot):
     run(loop, body())
 
 
-def test_uncaught_error_is_shown_not_only_logged(qapp, qtbot, caplog):
+def test_uncaught_error_is_shown_not_only_logged(qapp, qtbot):
     import sys
 
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -113,12 +113,17 @@ def test_uncaught_error_is_shown_not_only_logged(qapp, qtbot, caplog):
     from ui.app import install_excepthook
 
     previous = sys.excepthook
+    logged = []
     try:
+        sys.excepthook = lambda *exc: logged.append(exc)  # stands for main.py's logging hook
         install_excepthook()
         sys.excepthook(ValueError, ValueError("port COM3 hilang"), None)
-        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
-        assert boxes and "port COM3 hilang" in boxes[-1].text()
-        for box in boxes:
+
+        def shown():
+            return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        qtbot.waitUntil(lambda: bool(shown()), timeout=3000)
+        assert "port COM3 hilang" in shown()[-1].text() and len(logged) == 1
+        for box in shown():
             box.close()
     finally:
         sys.excepthook = previous
