@@ -8,7 +8,6 @@ import signal
 import sys
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui.i18n import add_english, tr
@@ -106,14 +105,18 @@ class GuiServer:
         log.info("server stopped")
 
 
+_open_boxes: set[QMessageBox] = set()  # a parentless box lives only while Python holds it
+
+
 def show_error(text: str, *, wait: bool = False) -> None:
     """An error the owner must see, not only the log. `wait` blocks (only outside the event loop)."""
     box = QMessageBox(QMessageBox.Icon.Critical, "Pulsa", text)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if wait:
         box.exec()
-    else:
-        box.open()
+        return
+    _open_boxes.add(box)
+    box.finished.connect(lambda _result, b=box: _open_boxes.discard(b))
+    box.open()
 
 
 def install_excepthook() -> None:
