@@ -97,7 +97,7 @@ def add_modem(settings: ModemSettings, *, actor: str = "admin", imei: str = "", 
     with db.atomic():
         apply([spec])
         if "chip" in roles and settings.templates:
-            _write_templates(name, settings.templates)
+            _write_templates(name, settings.templates, actor)
         _audit(actor, "add_modem", name, f"port={spec.port} roles={','.join(roles)}")
     log.info("modem %s added on %s by %s", name, spec.port, actor)
     return Modem.get(Modem.name == name)
@@ -136,7 +136,7 @@ def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
                 chip.active = True
                 chip.save()
             if settings.templates:
-                _write_templates(row.name, settings.templates)
+                _write_templates(row.name, settings.templates, actor)
         elif chip is not None:
             chip.active = False
             chip.save()
@@ -145,24 +145,16 @@ def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
     return row
 
 
-def _write_templates(name: str, templates: dict[str, str]) -> None:
+def _write_templates(name: str, templates: dict[str, str], actor: str) -> None:
+    """The chip templates edited with the modem: the same checks and audit as the suppliers view."""
+    from app.shop_admin import update_supplier_templates
+
     chip = supplier_for(name, "ussd_chip")
     if chip is None:
         return
-    chip_conf = json.loads(chip.config or "{}")
-    for key in TEMPLATE_KEYS:
-        value = (templates.get(key) or "").strip()
-        if not value:
-            continue
-        if key == "topup" and "{dest}" not in value:
-            raise ConfigError("template isi ulang harus memuat {dest}")
-        try:
-            value.format(dest="0", nominal=0, pin="0", amount="0", amount_plain=0, code="X")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"template {key} tidak valid: {exc}") from None
-        chip_conf[key] = value
-    chip.config = json.dumps(chip_conf)
-    chip.save()
+    values = {k: (templates.get(k) or "").strip() for k in TEMPLATE_KEYS if (templates.get(k) or "").strip()}
+    if values:
+        update_supplier_templates(chip.id, values, actor=actor)
 
 
 def set_active(name: str, active: bool, *, actor: str = "admin") -> None:

@@ -244,10 +244,19 @@ def update_supplier_templates(supplier_id: int, templates: dict[str, Any], *, ac
         raise AdminError(f"Kolom tidak boleh diubah di sini: {', '.join(sorted(unknown))}")
     for key in ("topup", "balance", "history"):
         value = templates.get(key)
-        if value is not None and not isinstance(value, str):
+        if value is None:
+            continue
+        if not isinstance(value, str):
             raise AdminError(f"Template {key} harus teks")
-    if "topup" in templates and not str(templates["topup"]).strip():
-        raise AdminError("Template isi ulang wajib diisi")
+        try:
+            value.format(dest="0", nominal=0, pin="0", amount="0", amount_plain=0, code="X")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise AdminError(f"Template {key} tidak valid: {exc}") from None
+    if "topup" in templates:
+        if not str(templates["topup"]).strip():
+            raise AdminError("Template isi ulang wajib diisi")
+        if "{dest}" not in templates["topup"]:
+            raise AdminError("Template isi ulang harus memuat {dest}")
     pack = templates.get("rule_pack")
     if pack and pack not in SUPPLIER_PACKS:
         raise AdminError(f"Rule pack {pack} tidak dikenal")

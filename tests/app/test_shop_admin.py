@@ -134,6 +134,23 @@ def test_supplier_templates_keep_the_pin(demo):
     assert "9999" not in _audits("supplier_templates")[0].detail
 
 
+@pytest.mark.parametrize("template,message", [
+    ("*777*{nominal}*{pin}#", "harus memuat {dest}"),
+    ("*777*{dest}*{nominal*{pin}#", "tidak valid"),
+    ("*777*{dest}*{harga}*{pin}#", "tidak valid"),
+])
+def test_bad_topup_template_is_refused_from_either_screen(demo, template, message):
+    from app import modem_admin
+
+    s = Supplier.create(name="chip m1", kind="ussd_chip",
+                        config=json.dumps({"modem": "m1", "pin": "9999", "topup": "*777*{dest}*{nominal}*{pin}#"}))
+    with pytest.raises(AdminError, match=message):
+        shop_admin.update_supplier_templates(s.id, {"topup": template}, actor="owner")
+    with pytest.raises(ValueError, match=message):  # the phones view's modem dialog: same checks
+        modem_admin._write_templates("m1", {"topup": template}, "owner")
+    assert json.loads(Supplier.get_by_id(s.id).config)["topup"] == "*777*{dest}*{nominal}*{pin}#"
+
+
 def test_rule_pack_save_load_revert(demo):
     default = load_pack("tsel_mkios")
     data = json.loads(shop_admin.rule_pack_source("tsel_mkios"))

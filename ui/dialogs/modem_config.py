@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from app import modem_admin
-from app.config import ConfigError
 from app.resources import load_json
 from ui.context import UiContext
 from ui.i18n import add_english, tr
@@ -188,7 +187,7 @@ class AddModemDialog(_ModemForm):
         imei, iccid = self._identity.get(settings.port, ("", ""))
         try:
             modem_admin.add_modem(settings, actor=self.ctx.actor, imei=imei, iccid=iccid)
-        except (ConfigError, LookupError) as exc:
+        except (ValueError, LookupError) as exc:  # ConfigError, AdminError
             self.show_error(str(exc))
             return
         if self.ctx.workers is not None:
@@ -243,7 +242,7 @@ class EditModemDialog(_ModemForm):
         settings.templates = {k: e.text().strip() for k, e in self.templates.items()}
         try:
             modem_admin.update_modem(settings, actor=self.ctx.actor)
-        except (ConfigError, LookupError) as exc:
+        except (ValueError, LookupError) as exc:  # ConfigError, AdminError
             self.show_error(str(exc))
             return
         if settings.port != self._original_port and self.ctx.workers is not None:
