@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
-TEMPLATE_KEYS = ("topup", "balance", "history")
+CHIP_TEMPLATE_FIELDS = ("topup", "balance", "history")
 
 
 @dataclass
@@ -70,7 +70,7 @@ def load(name: str) -> ModemSettings:
         chip_conf = json.loads(chip.config or "{}")
         settings.operator = chip_conf.get("operator", "")
         settings.has_pin = bool(chip_conf.get("pin"))
-        settings.templates = {k: chip_conf.get(k, "") for k in TEMPLATE_KEYS}
+        settings.templates = {k: chip_conf.get(k, "") for k in CHIP_TEMPLATE_FIELDS}
     return settings
 
 
@@ -129,7 +129,7 @@ def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
                 chip_conf = json.loads(chip.config or "{}")
                 if settings.operator and settings.operator.upper() != chip_conf.get("operator"):
                     fresh = chip_config(row.name, settings.operator.upper(), chip_conf.get("pin", ""))
-                    chip_conf.update({k: fresh[k] for k in ("operator", "rule_pack", *TEMPLATE_KEYS)})
+                    chip_conf.update({k: fresh[k] for k in ("operator", "rule_pack", *CHIP_TEMPLATE_FIELDS)})
                 if settings.pin:
                     chip_conf["pin"] = settings.pin
                 chip.config = json.dumps(chip_conf)
@@ -152,7 +152,7 @@ def _write_templates(name: str, templates: dict[str, str], actor: str) -> None:
     chip = supplier_for(name, "ussd_chip")
     if chip is None:
         return
-    values = {k: (templates.get(k) or "").strip() for k in TEMPLATE_KEYS if (templates.get(k) or "").strip()}
+    values = {k: (templates.get(k) or "").strip() for k in CHIP_TEMPLATE_FIELDS if (templates.get(k) or "").strip()}
     if values:
         update_supplier_templates(chip.id, values, actor=actor)
 
