@@ -113,6 +113,21 @@ def test_same_models_and_money_rules_on_postgresql():
         assert Order.get_by_id(result.new_orders[0]).status == "queued"
         insufficient = MessageService().handle(Inbound("sms", "081211110002", "S10.081389092678.4321"))
         assert insufficient.status == "rejected" and Reseller.get(Reseller.code == "R002").balance == 5_000
+        # the settlement statements (plain SQL on the hot path) on PostgreSQL too
+        from app import ledger, orders
+
+        order_id = result.new_orders[0]
+        orders.mark_sending(order_id)
+        orders.settle_failed(order_id, "Nomor tujuan salah")
+        assert Order.get_by_id(order_id).refunded and Reseller.get(Reseller.code == "R001").balance == 1_000_000
+        with pytest.raises(orders.TransitionError):
+            orders.settle_failed(order_id, "lagi")
+        second = MessageService().handle(Inbound("sms", "081211110001", "S10.081234567890.1234")).new_orders[0]
+        orders.mark_sending(second)
+        orders.settle_success(second, "01447000007482589790", cost=9_850)
+        assert Order.get_by_id(second).status == "success"
+        r001 = Reseller.get(Reseller.code == "R001")
+        assert r001.balance == ledger.ledger_sum(r001.id) == 1_000_000 - 10_550
     finally:
         close_database()
         admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
