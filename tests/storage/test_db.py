@@ -118,6 +118,11 @@ def test_same_models_and_money_rules_on_postgresql():
 
         order_id = result.new_orders[0]
         orders.mark_sending(order_id)
+        other = psycopg2.connect(url, options=f"-csearch_path={schema}")  # committed, not just visible here
+        cur = other.cursor()
+        cur.execute('SELECT status FROM "order" WHERE id = %s', (order_id,))
+        assert cur.fetchone()[0] == "sending"
+        other.close()
         orders.settle_failed(order_id, "Nomor tujuan salah")
         assert Order.get_by_id(order_id).refunded and Reseller.get(Reseller.code == "R001").balance == 1_000_000
         with pytest.raises(orders.TransitionError):
