@@ -33,6 +33,8 @@ from storage.models import Supplier as SupplierRow
 
 log = logging.getLogger(__name__)
 
+WRONG_PIN_REASON = "PIN chip salah"
+
 
 @dataclass
 class EngineSettings:
@@ -123,6 +125,34 @@ class Engine:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+
+    def refresh_suppliers(self) -> None:
+        """Apply edits made while running (templates, PIN, rule packs, on/off) to the live suppliers."""
+        from app.shop_admin import load_rule_pack
+
+        for row in SupplierRow.select():
+            live = self.suppliers.get(row.id)
+            if live is None:
+                continue
+            old_pin = live.pin
+            wrong_pin = live.disabled_reason == WRONG_PIN_REASON
+            live.config = json.loads(row.config or "{}")
+            live.operator = live.config.get("operator", live.operator)
+            live.region = tuple(live.config.get("region") or ())
+            if not row.active:
+                live.disabled_reason = "dinonaktifkan admin"
+            elif wrong_pin and live.pin == old_pin:
+                pass  # still the PIN the operator refused: another try could lock the chip
+            else:
+                live.disabled_reason = ""
+            pack_name = live.config.get("rule_pack")
+            if pack_name:
+                try:
+                    live.pack = load_rule_pack(pack_name)
+                except (OSError, ValueError, KeyError):
+                    live.disabled_reason = f"rule pack {pack_name} tidak bisa dimuat"
+        self.load_suppliers()  # and start the ones that are new or newly active
+        self._wake.set()
 
     def load_suppliers(self) -> None:
         """(Re)build supplier objects from the database; start a task for each new one."""
@@ -310,7 +340,7 @@ class Engine:
                     orders.requeue(job.order_id, now=self.clock())
                     self._publish_order(job.order_id, "queued", f"gagal di {supplier.name}, coba rute lain")
                     if result.reason == FailReason.WRONG_CHIP_PIN:
-                        supplier.disabled_reason = "PIN chip salah"
+                        supplier.disabled_reason = WRONG_PIN_REASON
                         self.events.publish(Alert(text=f"PIN chip {supplier.name} salah: chip dinonaktifkan"))
                     self._loop.call_soon(self._enqueue, job.order_id)  # type: ignore[union-attr]
                 else:

@@ -179,21 +179,4 @@ def sync_engine(engine: "Engine", name: str) -> None:
     link = engine.links.get(name)
     if link is not None:
         link.roles = frozenset(r for r in row.roles.split(",") if r)
-    for kind in ("ussd_chip", "sms_upstream"):
-        supplier_row = supplier_for(name, kind)
-        if supplier_row is None:
-            continue
-        live = engine.suppliers.get(supplier_row.id)
-        if live is not None:
-            live.config = json.loads(supplier_row.config or "{}")
-            live.operator = live.config.get("operator", live.operator)
-            live.disabled_reason = "" if supplier_row.active and row.active else "dinonaktifkan admin"
-            pack_name = live.config.get("rule_pack")
-            if pack_name:
-                from app.shop_admin import load_rule_pack
-
-                try:
-                    live.pack = load_rule_pack(pack_name)
-                except (OSError, ValueError, KeyError):
-                    live.disabled_reason = f"rule pack {pack_name} tidak bisa dimuat"
-    engine.load_suppliers()
+    engine.refresh_suppliers()

@@ -342,3 +342,33 @@ def test_manual_refund_is_refused_while_the_request_is_at_the_operator(env):
         books_balance()
         await env.stop()
     run(body())
+
+
+def test_chip_with_refused_pin_stays_off_until_its_pin_is_changed(env):
+    async def body():
+        import json
+
+        from storage.models import Supplier
+
+        env.api("POST", "/api/chips/tsel-a", {"pin": "9999"})  # the operator now expects another PIN
+        env.api("POST", "/api/chips/tsel-b", {"pin": "9999"})
+        Supplier.update(active=False).where(Supplier.kind == "sms_upstream").execute()  # chips only
+        await env.start()
+        env.sms("S10.081389092678.1234")
+        await env.wait(lambda: Order.select().where(Order.status == "failed").count() == 1, what="refused twice")
+        chips = {s.name: s for s in env.engine.suppliers.values() if s.name.startswith("chip tsel")}
+        assert all(s.disabled_reason == "PIN chip salah" for s in chips.values())
+        env.engine.refresh_suppliers()  # an unrelated edit elsewhere must not switch them back on
+        assert all(not s.online for s in chips.values())
+        row = Supplier.get(Supplier.name == "chip tsel-a")
+        config = json.loads(row.config)
+        config["pin"] = "9999"
+        row.config = json.dumps(config)
+        row.save()
+        env.engine.refresh_suppliers()
+        assert chips["chip tsel-a"].online and not chips["chip tsel-b"].online
+        env.sms("S10.081234567890.1234")
+        order = await env.wait(lambda: Order.select().where(Order.status == "success").first(), what="success")
+        assert Attempt.get(Attempt.order == order.id).supplier.name == "chip tsel-a"
+        await env.stop()
+    run(body())

@@ -73,9 +73,10 @@ def describe_match(match: RuleMatch, pack_rules: list[Any]) -> dict[str, str]:
 class RuleTester(QWidget):
     """The pack editor and the tester side by side; every edit re-runs the test (debounced)."""
 
-    def __init__(self, actor: str, parent: QWidget | None = None):
+    def __init__(self, actor: str, parent: QWidget | None = None, on_saved: Any = None):
         super().__init__(parent)
         self.actor = actor
+        self.on_saved = on_saved  # the running engine picks up a saved pack at once
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSize(max(mono.pointSize() - 1, 8))
         self.pack = QComboBox()
@@ -188,6 +189,8 @@ class RuleTester(QWidget):
             self.status.setText(str(exc))
             return
         self.save_as.clear()
+        if self.on_saved:
+            self.on_saved()
         self.reload(select=name)
         self.status.setStyleSheet("color: #1e8e3e;")
         self.status.setText(tr(C, "Rule pack {name} disimpan.").format(name=name))
@@ -196,6 +199,8 @@ class RuleTester(QWidget):
     def revert(self) -> None:
         name = self.pack.currentData()
         shop_admin.revert_rule_pack(name, actor=self.actor)
+        if self.on_saved:
+            self.on_saved()
         self.reload(select=name if name in shop_admin.rule_pack_names() else None)
 
 
@@ -252,7 +257,9 @@ class SuppliersView(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.table, 2)
         lv.addWidget(self.form_box, 3)
-        self.tester = RuleTester(self.actor)
+        engine = getattr(ctx, "engine", None)
+        self._apply = engine.refresh_suppliers if engine is not None else None
+        self.tester = RuleTester(self.actor, on_saved=self._apply)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.tester)
@@ -355,8 +362,10 @@ class SuppliersView(QWidget):
         except shop_admin.AdminError as exc:
             self._say(str(exc), ok=False)
             return
+        if self._apply:
+            self._apply()
         self.reload()
-        self._say(tr(C, "Tersimpan. Berlaku setelah engine dimulai ulang."), ok=True)
+        self._say(tr(C, "Tersimpan dan langsung berlaku."), ok=True)
 
     def _say(self, text: str, *, ok: bool) -> None:
         self.message.setStyleSheet(f"color: {'#1e8e3e' if ok else '#d93025'};")
@@ -398,6 +407,6 @@ add_english(C, {
     "{code} product code, {pin} chip PIN (never shown).",
     "Simpan template": "Save templates", "(tanpa)": "(none)", "ya": "yes", "tidak": "no",
     "Batas waktu harus angka detik": "Timeout must be a number of seconds",
-    "Tersimpan. Berlaku setelah engine dimulai ulang.": "Saved. Takes effect after the engine restarts.",
+    "Tersimpan dan langsung berlaku.": "Saved; in effect now.",
     "Supplier dan aturan": "Suppliers and rules",
 })
