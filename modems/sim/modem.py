@@ -818,17 +818,23 @@ def _int_arg(args: list[str], i: int, default: int | None = None) -> int:
         raise AtError("cme", 4) from None
 
 
+def _int_setting(m: VirtualModem, op: str, args: list[str], name: str, attr: str, top: int,
+                 error: tuple, *, default: int | None = 0) -> list[str]:
+    """A setting that is a small integer 0..top: read with `?`, range with `=?`, set with `=n`."""
+    if op == "?":
+        return [f"{name}: {getattr(m, attr)}"]
+    if op == "=?":
+        return [f"{name}: (0-{top})"]
+    n = _int_arg(args, 0, default)
+    if not 0 <= n <= top:
+        raise AtError(*error)
+    setattr(m, attr, n)
+    return []
+
+
 @_cmd("+CMEE")
 async def _cmee(m: VirtualModem, op: str, args: list[str]) -> list[str]:
-    if op == "?":
-        return [f"+CMEE: {m.cmee}"]
-    if op == "=?":
-        return ["+CMEE: (0-2)"]
-    n = _int_arg(args, 0, 0)
-    if n not in (0, 1, 2):
-        raise AtError("cme", 4)
-    m.cmee = n
-    return []
+    return _int_setting(m, op, args, "+CMEE", "cmee", 2, ("cme", 4))
 
 
 @_cmd("+CPIN")
@@ -1072,15 +1078,7 @@ async def _cmgd(m: VirtualModem, op: str, args: list[str]) -> list[str]:
 
 @_cmd("+CMMS")
 async def _cmms(m: VirtualModem, op: str, args: list[str]) -> list[str]:
-    if op == "?":
-        return [f"+CMMS: {m.cmms}"]
-    if op == "=?":
-        return ["+CMMS: (0-2)"]
-    n = _int_arg(args, 0, 0)
-    if n not in (0, 1, 2):
-        raise AtError("cms", 302)
-    m.cmms = n
-    return []
+    return _int_setting(m, op, args, "+CMMS", "cmms", 2, ("cms", 302))
 
 
 @_cmd("+CSCA")
@@ -1133,30 +1131,14 @@ async def _cusd(m: VirtualModem, op: str, args: list[str]) -> list[str]:
 async def _curc(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     if not m.profile.urc_noise:
         raise AtError("unsupported")
-    if op == "?":
-        return [f"^CURC: {m.curc}"]
-    if op == "=?":
-        return ["^CURC: (0-1)"]
-    n = _int_arg(args, 0)
-    if n not in (0, 1):
-        raise AtError("cme", 4)
-    m.curc = n
-    return []
+    return _int_setting(m, op, args, "^CURC", "curc", 1, ("cme", 4), default=None)
 
 
 @_cmd("^USSDMODE")
 async def _ussdmode(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     if not m.profile.supports_ussdmode:
         raise AtError("unsupported")
-    if op == "?":
-        return [f"^USSDMODE: {m.ussdmode}"]
-    if op == "=?":
-        return ["^USSDMODE: (0-1)"]
-    n = _int_arg(args, 0)
-    if n not in (0, 1):
-        raise AtError("cme", 4)
-    m.ussdmode = n
-    return []
+    return _int_setting(m, op, args, "^USSDMODE", "ussdmode", 1, ("cme", 4), default=None)
 
 
 @_cmd("^SYSINFO")
