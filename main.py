@@ -141,7 +141,8 @@ def _parser():
     p.add_argument("--lang", choices=("id", "en"), help="language of messages")
     p.add_argument("--config", help="JSON file with the modems on real ports (see docs/config.md)")
     p.add_argument("--control-port", type=int, default=0, help="--demo: the virtual network's control API port")
-    p.add_argument("--traffic", type=float, default=0, help="--demo: virtual resellers send N orders a minute")
+    p.add_argument("--traffic", type=float, default=None,
+                   help="--demo: virtual resellers send N orders a minute (window: 20 unless given; 0 = none)")
     p.add_argument("--console", action="store_true", help="--demo: the SMS emulator console instead of the server")
     p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
     sub = p.add_subparsers(dest="command")
@@ -406,6 +407,8 @@ def run_headless(args, db_target: str) -> int:
               f'{{"from": "081211110001", "to": "{demo.center_msisdn()}", "text": "S10.081389092678.1234"}}',
               flush=True)
 
+    failed: list[str] = []
+
     async def serve() -> None:
         engine = Engine(MessageService())
         engine.events.subscribe(_print_event)
@@ -417,6 +420,14 @@ def run_headless(args, db_target: str) -> int:
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
                 pass
+        def on_failure(event) -> None:
+            from app.events import EngineFailed
+
+            if isinstance(event, EngineFailed):
+                failed.append(f"{event.loop}: {event.error}")
+                stop.set()
+
+        engine.events.subscribe(on_failure)
         await engine.start()
         print(f"Server berjalan dengan {len(workers)} modem. Ctrl-C untuk berhenti.", flush=True)
         traffic = asyncio.create_task(_traffic(demo, args.traffic)) if demo and args.traffic else None
@@ -435,6 +446,10 @@ def run_headless(args, db_target: str) -> int:
     finally:
         if demo is not None:
             demo.stop()
+    if failed:
+        print(f"Server dihentikan karena galat yang terus berulang: {failed[0]}. Rinciannya ada di file log.",
+              file=sys.stderr, flush=True)
+        return 1
     print("Server berhenti.", flush=True)
     return 0
 
@@ -475,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
                 and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
             print("Tidak ada layar (DISPLAY kosong): server berjalan tanpa jendela. "
                   "Pakai --headless untuk memilih ini dengan sengaja.", flush=True)
-            if args.demo and not args.traffic:
+            if args.demo and args.traffic is None:
                 args.traffic = 20  # as in the window: a newcomer sees orders flow at once
             return run_headless(args, db_target)
         from ui.app import run_gui

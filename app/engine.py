@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from app import ledger, orders
-from app.events import Alert, EventBus, MessageLogged, ModemChanged, OrderChanged, StockChanged
+from app.events import Alert, EngineFailed, EventBus, MessageLogged, ModemChanged, OrderChanged, StockChanged
 from app.money import group
 from app.outbox import Outbox
 from app.phone import normalize_msisdn
 from app.rules import FailReason, Outcome, reply_text
 from app.service import HandleResult, Inbound, MessageService
+from app.supervisor import Supervisor
 from app.suppliers import Job, ModemHandle, ModemLink, Supplier, SupplyResult, build_supplier
 from modems.types import (ErrorEvent, ModemEvent, ModemState, SignalChanged, SmsReceived, StateChanged,
                           StorageWarning)
@@ -83,6 +84,8 @@ class Engine:
         self._pending: dict[int, Pending] = {}
         self._early: list[tuple[float, int, str, str]] = []  # follow-ups that came before their ack
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.supervisor = Supervisor()
+        self.failure = ""  # set when a background loop could not be kept alive
         self._running = False
         self._wake = asyncio.Event()
 
@@ -106,25 +109,34 @@ class Engine:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._running = True
+        self.supervisor = Supervisor(on_crash=self._loop_crashed, on_fatal=self._loop_gave_up)
         for order_id in orders.recover_after_restart(self.clock()):
             self._publish_order(order_id, "suspect", "server restart: hasil tidak pasti")
         self.load_suppliers()
         for order_id in [i for (i,) in sql.all_rows('SELECT id FROM "order" WHERE status = ? ORDER BY id',
                                                    (orders.OrderStatus.QUEUED.value,))]:
             self._enqueue(order_id)
-        self._tasks.append(asyncio.create_task(self._ticker(), name="engine-ticker"))
-        self._tasks.append(asyncio.create_task(self._stock_loop(), name="engine-stock"))
-        self._tasks.append(asyncio.create_task(self._reconcile_loop(), name="engine-reconcile"))
-        self.outbox.start()
+        self.supervisor.start("engine-ticker", self._ticker)
+        self.supervisor.start("engine-stock", self._stock_loop)
+        self.supervisor.start("engine-reconcile", self._reconcile_loop)
+        self.outbox.start(self.supervisor)
         log.info("engine started with %d modems and %d suppliers", len(self.links), len(self.suppliers))
 
     async def stop(self) -> None:
         self._running = False
+        await self.supervisor.stop()
         await self.outbox.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+
+    def _loop_crashed(self, name: str, error: BaseException) -> None:
+        self.events.publish(Alert(text=f"Proses latar {name} berhenti karena galat ({error}); dijalankan ulang"))
+
+    def _loop_gave_up(self, name: str, error: BaseException) -> None:
+        self.failure = f"{name}: {error}"
+        self.events.publish(EngineFailed(loop=name, error=str(error) or type(error).__name__))
 
     def refresh_suppliers(self) -> None:
         """Apply edits made while running (templates, PIN, rule packs, on/off) to the live suppliers."""
@@ -164,7 +176,7 @@ class Engine:
                 continue
             self.suppliers[row.id] = supplier
             self._queues[row.id] = asyncio.Queue()
-            self._tasks.append(asyncio.create_task(self._run_supplier(supplier), name=f"supplier-{row.name}"))
+            self.supervisor.start(f"supplier-{row.id}", lambda s=supplier: self._run_supplier(s))
 
     # --- inbound messages -----------------------------------------------------------------
 
@@ -505,7 +517,7 @@ class Engine:
     # --- timers ---------------------------------------------------------------------------
 
     def _now(self) -> float:
-        return asyncio.get_running_loop().time() if self._loop else 0.0
+        return self._loop.time() if self._loop else 0.0
 
     async def _ticker(self) -> None:
         while self._running:
@@ -546,6 +558,7 @@ class Engine:
             checked = sql.one("SELECT stock_checked_at FROM supplier WHERE id = ?", (supplier.id,))
             last = SupplierRow.stock_checked_at.python_value(checked[0]) if checked and checked[0] else None
             if last is None or (now - last).total_seconds() > self.settings.stock_check_interval_s:
+                self._tasks = [t for t in self._tasks if not t.done()]
                 self._tasks.append(asyncio.create_task(self.check_stock(supplier.id), name=f"stock-{supplier.name}"))
 
     async def check_stock(self, supplier_id: int) -> int | None:
@@ -622,7 +635,7 @@ class Engine:
                 raise orders.TransitionError(f"order {order_id} is {status}")
             if refunded:  # charge again before sending again
                 ledger.post(row[3], -int(row[2]), ledger.LedgerKind.ORDER_DEBIT, order_id=order_id,
-                            note="ulang manual", actor=actor)
+                            note="ulang manual", actor=actor, now=self.clock())
                 sql.execute('UPDATE "order" SET refunded = ? WHERE id = ?', (False, order_id))
             sql.execute('UPDATE "order" SET status = ?, fail_reason = ?, sn = ?, updated_at = ? WHERE id = ?',
                         (orders.OrderStatus.QUEUED.value, "", "", self.clock(), order_id))

@@ -50,6 +50,21 @@ class Alert(EngineEvent):
     text: str = ""
 
 
+@dataclass(frozen=True)
+class EngineFailed(EngineEvent):
+    """A background loop kept dying and was given up on: the server must stop, loudly."""
+    loop: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RepliesBacklog(EngineEvent):
+    """Replies waiting to be sent: how many, and how long the oldest has waited."""
+    queued: int = 0
+    oldest_s: float = 0.0
+    alarm: bool = False
+
+
 Listener = Callable[[EngineEvent], None]
 
 

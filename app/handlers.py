@@ -347,7 +347,8 @@ def transfer(ctx: Context, cmd: t.Transfer) -> None:
         return ctx.reply("transfer_repeat", jumlah=group(cmd.amount), jumlah_polos=cmd.amount, kode_tujuan=target.code,
                          jam=f"{earlier[-1].created_at:%H:%M}", n=len(earlier) + 1)
     try:
-        out, inn = ledger.transfer(r.id, target.id, cmd.amount, note=f"KIRIM {target.code}", actor=r.code)
+        out, inn = ledger.transfer(r.id, target.id, cmd.amount, note=f"KIRIM {target.code}", actor=r.code,
+                                   now=ctx.now)
     except ledger.InsufficientBalance as exc:
         ctx.reject("insufficient")
         return ctx.reply("insufficient", kode="KIRIM", harga=group(cmd.amount), saldo=group(exc.balance))

@@ -1,6 +1,7 @@
 """The only way a balance changes: a guarded UPDATE and a ledger row in the same transaction."""
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 from dataclasses import dataclass
 from typing import Callable
@@ -42,7 +43,7 @@ class Posting:
 
 def post(reseller_id: int, delta: int, kind: LedgerKind, *, order_id: int | None = None,
          counterpart_id: int | None = None, note: str = "", actor: str = "system",
-         enforce_limit: bool = True) -> Posting:
+         enforce_limit: bool = True, now: _dt.datetime | None = None) -> Posting:
     """Change a balance by `delta` and write its ledger row. Must run inside `db.atomic()`.
 
     A negative delta with `enforce_limit` is refused (InsufficientBalance) when it would take the
@@ -54,18 +55,19 @@ def post(reseller_id: int, delta: int, kind: LedgerKind, *, order_id: int | None
     if not db.obj.in_transaction():
         raise RuntimeError("ledger.post must run inside a transaction")
     after = _change_balance(reseller_id, delta, enforce_limit)
-    return Posting(_write_entry(reseller_id, delta, after, kind, order_id, counterpart_id, note, actor), after - delta,
-                   after)
+    return Posting(_write_entry(reseller_id, delta, after, kind, order_id, counterpart_id, note, actor, now),
+                   after - delta, after)
 
 
-def debit_for_order(reseller_id: int, price: int, create_order: Callable[[], int], *, note: str = "") -> tuple[int, Posting]:
+def debit_for_order(reseller_id: int, price: int, create_order: Callable[[], int], *, note: str = "",
+                    now: _dt.datetime | None = None) -> tuple[int, Posting]:
     """Debit first, then create the order, then its ledger row: a refused debit writes nothing, so no
     savepoint is needed. Must run inside a transaction."""
     if not db.obj.in_transaction():
         raise RuntimeError("ledger.debit_for_order must run inside a transaction")
     after = _change_balance(reseller_id, -price, True)
     order_id = create_order()
-    entry = _write_entry(reseller_id, -price, after, LedgerKind.ORDER_DEBIT, order_id, None, note, "system")
+    entry = _write_entry(reseller_id, -price, after, LedgerKind.ORDER_DEBIT, order_id, None, note, "system", now)
     return order_id, Posting(entry, after + price, after)
 
 
@@ -84,15 +86,15 @@ def _change_balance(reseller_id: int, delta: int, enforce_limit: bool) -> int:
 
 
 def _write_entry(reseller_id: int, delta: int, after: int, kind: LedgerKind, order_id: int | None,
-                 counterpart_id: int | None, note: str, actor: str) -> int:
+                 counterpart_id: int | None, note: str, actor: str, at: _dt.datetime | None) -> int:
     (entry_id,) = sql.one(
         "INSERT INTO ledger_entry (reseller_id, delta, balance_after, kind, order_id, counterpart_id, note, actor, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (reseller_id, delta, after, kind.value, order_id, counterpart_id, note[:200], actor[:50], now()))
+        (reseller_id, delta, after, kind.value, order_id, counterpart_id, note[:200], actor[:50], at or now()))
     return entry_id
 
 
-def refund_order(order_id: int, *, note: str = "", actor: str = "system") -> Posting:
+def refund_order(order_id: int, *, note: str = "", actor: str = "system", now: _dt.datetime | None = None) -> Posting:
     """Return an order's price to its reseller, exactly once (guarded by `Order.refunded`)."""
     with db.atomic():
         row = sql.one('UPDATE "order" SET refunded = ? WHERE id = ? AND refunded = ? RETURNING reseller_id, price',
@@ -101,15 +103,16 @@ def refund_order(order_id: int, *, note: str = "", actor: str = "system") -> Pos
             raise AlreadyRefunded(order_id)
         reseller_id, price = row
         return post(reseller_id, int(price), LedgerKind.REFUND, order_id=order_id, note=note, actor=actor,
-                    enforce_limit=False)
+                    enforce_limit=False, now=now)
 
 
-def transfer(from_id: int, to_id: int, amount: int, *, note: str = "", actor: str = "system") -> tuple[Posting, Posting]:
+def transfer(from_id: int, to_id: int, amount: int, *, note: str = "", actor: str = "system",
+             now: _dt.datetime | None = None) -> tuple[Posting, Posting]:
     if amount <= 0:
         raise ValueError("transfer amount must be positive")
     with db.atomic():
-        out = post(from_id, -amount, LedgerKind.TRANSFER_OUT, counterpart_id=to_id, note=note, actor=actor)
-        inn = post(to_id, amount, LedgerKind.TRANSFER_IN, counterpart_id=from_id, note=note, actor=actor)
+        out = post(from_id, -amount, LedgerKind.TRANSFER_OUT, counterpart_id=to_id, note=note, actor=actor, now=now)
+        inn = post(to_id, amount, LedgerKind.TRANSFER_IN, counterpart_id=from_id, note=note, actor=actor, now=now)
     return out, inn
 
 

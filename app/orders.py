@@ -217,7 +217,8 @@ def place_topup(reseller: ResellerRow, token: str, raw_dest: str, *, counter: in
              item_no, ref_id, False, now, now))[0]
 
     try:
-        order_id, posting = ledger.debit_for_order(reseller.id, price, create_order, note=f"{product.code} {dest}")
+        order_id, posting = ledger.debit_for_order(reseller.id, price, create_order, note=f"{product.code} {dest}",
+                                                   now=now)
     except ledger.InsufficientBalance as exc:
         values.update(harga=price, saldo=exc.balance)
         return Placement(rejection=Rejection.INSUFFICIENT, product=product, values=values)
@@ -272,7 +273,7 @@ def settle_failed(order_id: int, reason: str, *, actor: str = "system",
     with db.atomic():
         _transition(order_id, OPEN_STATUSES, now, status=OrderStatus.FAILED.value, fail_reason=reason[:200],
                     finished_at=now)
-        return ledger.refund_order(order_id, note=reason, actor=actor)
+        return ledger.refund_order(order_id, note=reason, actor=actor, now=now)
 
 
 def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = None) -> None:

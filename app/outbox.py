@@ -14,17 +14,21 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-from app.events import Alert, MessageLogged
+from app.events import Alert, MessageLogged, RepliesBacklog
 from modems.types import SendSms
 from storage import sql
 
 if TYPE_CHECKING:
     from app.engine import Engine
+    from app.supervisor import Supervisor
     from app.suppliers import ModemLink
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+BACKLOG_ALARM_COUNT = 30  # replies waiting at once
+BACKLOG_ALARM_AGE_S = 120.0  # or the oldest waiting this long
+BACKLOG_ALARM_REPEAT_S = 600.0
 IN_FLIGHT_PER_SENDER = 4  # the worker sends them one by one; queuing a few keeps the modem busy
 ChannelSender = Callable[[str, str], Awaitable[bool]]  # (to, text) -> delivered
 
@@ -53,7 +57,6 @@ class Outbox:
         self.engine = engine
         self.channels: dict[str, ChannelSender] = {}
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
         self._inflight: dict[int, asyncio.Task] = {}
         self._busy: dict[str, int] = {}
         self._avoid: dict[int, set[str]] = {}
@@ -61,17 +64,17 @@ class Outbox:
         self._rates: dict[str, _Rate] = {}
         self._turn = 0
         self._running = False
+        self._first_seen: dict[int, float] = {}  # queued reply -> when this run first saw it (monotonic)
+        self.backlog = RepliesBacklog()
+        self._alarm_said_at: float | None = None
 
-    def start(self) -> None:
+    def start(self, supervisor: "Supervisor") -> None:
         self._wake = asyncio.Event()
         self._running = True
-        self._task = asyncio.create_task(self._run(), name="outbox")
+        supervisor.start("outbox", self.run)
 
     async def stop(self) -> None:
         self._running = False
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
         for task in list(self._inflight.values()):
             task.cancel()
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
@@ -82,7 +85,8 @@ class Outbox:
     def set_rate(self, modem: str, per_minute: float) -> None:
         self._rates[modem] = _Rate(per_minute)
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """The send loop (kept alive by the engine's supervisor)."""
         while self._running:
             try:
                 async with asyncio.timeout(1.0):
@@ -94,6 +98,30 @@ class Outbox:
                 self._dispatch()
             except Exception:
                 log.exception("outbox dispatch failed")
+            try:
+                self._watch_backlog()
+            except Exception:
+                log.exception("outbox backlog check failed")
+
+    def _watch_backlog(self) -> None:
+        """Tell the owner how many replies wait, and raise an alert when they pile up."""
+        (queued,) = sql.one("SELECT COUNT(*) FROM outbound_message WHERE status = ?", ("queued",)) or (0,)
+        now = time.monotonic()
+        oldest = max((now - t for t in self._first_seen.values()), default=0.0)
+        alarm = queued >= BACKLOG_ALARM_COUNT or oldest >= BACKLOG_ALARM_AGE_S
+        state = RepliesBacklog(queued=int(queued), oldest_s=round(oldest), alarm=alarm)
+        changed = (state.queued, state.alarm) != (self.backlog.queued, self.backlog.alarm)
+        self.backlog = state
+        if changed:
+            self.engine.events.publish(state)
+        if not alarm:
+            self._alarm_said_at = None
+        elif self._alarm_said_at is None or now - self._alarm_said_at >= BACKLOG_ALARM_REPEAT_S:
+            self._alarm_said_at = now
+            senders = len(self._senders())
+            self.engine.events.publish(Alert(text=(
+                f"Balasan tertunda: {queued}, tertua {int(oldest // 60)} menit {int(oldest % 60)} detik. "
+                + ("Tidak ada modem pengirim yang online." if not senders else "Periksa modem pengirim."))))
 
     def _senders(self) -> list["ModemLink"]:
         return [link for link in self.engine.links.values() if "sender" in link.roles and link.online]
@@ -102,7 +130,11 @@ class Outbox:
         rows = sql.all_rows("SELECT id, channel, \"to\", text, attempts FROM outbound_message WHERE status = ? "
                             "ORDER BY id LIMIT 500", ("queued",))
         now = time.monotonic()
+        seen = {row[0] for row in rows}
+        for out_id in [i for i in self._first_seen if i not in seen]:
+            del self._first_seen[out_id]
         for out_id, channel, to, text, attempts in rows:
+            self._first_seen.setdefault(out_id, now)
             if out_id in self._inflight or self._not_before.get(out_id, 0) > now:
                 continue
             if channel != "sms":

@@ -115,7 +115,7 @@ class MessageService:
                 ctx.reply("internal_error")
             sql.execute("UPDATE inbound_message SET status = ?, reason = ?, reseller_id = ? WHERE id = ?",
                         (ctx.status, ctx.reason[:100], ctx.reseller.id if ctx.reseller else None, row.id))
-            replies = [self._queue(r, row.id) for r in ctx.replies]
+            replies = [self._queue(r, row.id, now) for r in ctx.replies]
         log.info("msg %s from %s [%s]: %s -> %s", row.id, inbound.sender, inbound.channel, stored_text,
                  ctx.reason or ctx.status)
         return HandleResult(row.id, replies=replies, new_orders=list(ctx.new_orders), status=ctx.status,
@@ -128,9 +128,9 @@ class MessageService:
         material = f"{inbound.channel}|{inbound.sender}|{inbound.sent_at.isoformat()}|{inbound.text}"
         return hashlib.sha1(material.encode("utf-8", "replace")).hexdigest()
 
-    def _queue(self, pending: handlers.PendingReply, inbound_id: int) -> Reply:
+    def _queue(self, pending: handlers.PendingReply, inbound_id: int, now: _dt.datetime) -> Reply:
         row = OutboundMessage.create(channel=pending.channel, to=pending.to, text=pending.text,
-                                     order=pending.order_id, inbound=inbound_id, event=pending.event)
+                                     order=pending.order_id, inbound=inbound_id, event=pending.event, created_at=now)
         return Reply(pending.to, pending.channel, pending.text, row.id, pending.order_id)
 
     # --- sender and PIN -----------------------------------------------------------------------

@@ -33,7 +33,8 @@ def db(tmp_path):
 
 @pytest.fixture
 def clock():
-    return Clock(dt.datetime.now().replace(hour=10, minute=0, second=0, microsecond=0))
+    # a fixed day, not today: no test may depend on the date or the time of day it runs at
+    return Clock(dt.datetime(2026, 6, 15, 10, 0, 0))
 
 
 @pytest.fixture

@@ -62,11 +62,13 @@ class GuiServer:
         self.ctx = UiContext(self.engine, self.bridge, demo=self.demo, workers=self.pool)
         self.window = MainWindow(self.ctx)
         self.window.stopRequested.connect(self.request_stop)
+        self.bridge.engineFailed.connect(lambda _text: self.request_stop())
         if self.show:
             self.window.show()
         per_minute = self.traffic_per_minute
         if per_minute is None:
-            per_minute = (getattr(self.args, "traffic", 0) or DEMO_TRAFFIC_PER_MINUTE) if self.demo else 0
+            chosen = getattr(self.args, "traffic", None)
+            per_minute = (DEMO_TRAFFIC_PER_MINUTE if chosen is None else chosen) if self.demo else 0
         if self.demo is not None and per_minute > 0:
             self._traffic_task = asyncio.ensure_future(main._traffic(self.demo, per_minute))
         log.info("window open with %d modems%s", len(self.engine.links), " (demo)" if self.demo else "")
@@ -135,6 +137,45 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
+async def show_error_and_wait(text: str) -> None:
+    """An error box the owner must close; awaited without a nested event loop."""
+    done = asyncio.get_running_loop().create_future()
+    box = QMessageBox(QMessageBox.Icon.Critical, "Pulsa", text)
+    _open_boxes.add(box)
+
+    def closed(_result: int) -> None:
+        _open_boxes.discard(box)
+        if not done.done():
+            done.set_result(None)
+
+    box.finished.connect(closed)
+    box.open()
+    await done
+
+
+async def serve_window(server: GuiServer) -> int:
+    """Start, run until the owner (or a signal, or a fatal engine error) stops it, stop. Everything runs
+    inside this one coroutine, so every task the server starts runs on the running qasync loop."""
+    code = 0
+    try:
+        await server.start()
+        if server.demo is not None:
+            print(f"Virtual GSM network control API: {server.demo.control_url}", flush=True)
+        await server.wait_stop_requested()
+        if server.engine is not None and server.engine.failure:
+            code = 1
+            await show_error_and_wait(tr(C, "Server dihentikan karena galat yang terus berulang: {error}\n"
+                                            "Rinciannya ada di file log.").format(error=server.engine.failure))
+    except Exception as exc:
+        log.exception("the server failed")
+        code = 1
+        await show_error_and_wait(tr(C, "Server gagal dijalankan: {error}\nRinciannya ada di file log.")
+                                  .format(error=exc))
+    finally:
+        await server.stop()
+    return code
+
+
 def run_gui(args: Any, db_target: str) -> int:
     """`python main.py [--demo]`: the window, until the owner stops the server."""
     import qasync
@@ -157,21 +198,9 @@ def run_gui(args: Any, db_target: str) -> int:
         except (ValueError, OSError):
             pass
 
-    code = 0
     try:
         with loop:
-            try:
-                loop.run_until_complete(server.start())
-                if server.demo is not None:
-                    print(f"Virtual GSM network control API: {server.demo.control_url}", flush=True)
-                loop.run_until_complete(server.wait_stop_requested())
-            except Exception as exc:
-                log.exception("the server failed")
-                show_error(tr(C, "Server gagal dijalankan: {error}\nRinciannya ada di file log.").format(error=exc),
-                           wait=True)
-                code = 1
-            finally:
-                loop.run_until_complete(server.stop())
+            code = loop.run_until_complete(serve_window(server))
     finally:
         from storage.db import close_database
 
@@ -183,4 +212,6 @@ def run_gui(args: Any, db_target: str) -> int:
 add_english(C, {
     "Terjadi kesalahan: {error}\nRinciannya ada di file log.": "An error occurred: {error}\nDetails are in the log file.",
     "Server gagal dijalankan: {error}\nRinciannya ada di file log.": "The server could not start: {error}\nDetails are in the log file.",
+    "Server dihentikan karena galat yang terus berulang: {error}\nRinciannya ada di file log.":
+        "The server was stopped by an error that kept coming back: {error}\nDetails are in the log file.",
 })

@@ -11,7 +11,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.engine import Engine
-from app.events import Alert, EngineEvent, MessageLogged, ModemChanged, OrderChanged, StockChanged
+from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemChanged, OrderChanged, RepliesBacklog,
+                        StockChanged)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ class EngineBridge(QObject):
     alert = Signal(str)
     tick = Signal()
     engineStateChanged = Signal(str)  # running | stopped
+    repliesBacklog = Signal(int, bool)  # replies waiting, piling up
+    engineFailed = Signal(str)  # a background loop could not be kept alive: the server stops
 
     _relay = Signal(object)  # an event published off the GUI thread
     _futureDone = Signal(object, object)  # (callback, future) from a worker thread
@@ -82,6 +85,11 @@ class EngineBridge(QObject):
             self.messageLogged.emit(event)
         elif isinstance(event, StockChanged):
             self.stockChanged.emit(event.supplier_id, event.name, event.stock, event.low)
+        elif isinstance(event, RepliesBacklog):
+            self.repliesBacklog.emit(event.queued, event.alarm)
+        elif isinstance(event, EngineFailed):
+            self.alerts.append(f"{event.loop}: {event.error}")
+            self.engineFailed.emit(f"{event.loop}: {event.error}")
         elif isinstance(event, Alert):
             self.alerts.append(event.text)
             del self.alerts[:-50]

@@ -85,7 +85,9 @@ class MainWindow(QMainWindow):
         self.status_modems = QLabel()
         self.status_queue = QLabel()
         self.status_today = QLabel()
-        for label in (self.status_engine, self.status_modems, self.status_queue, self.status_today):
+        self.status_replies = QLabel()
+        for label in (self.status_engine, self.status_modems, self.status_queue, self.status_replies,
+                      self.status_today):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
 
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         ctx.bridge.tick.connect(self.refresh_status)
         ctx.bridge.engineStateChanged.connect(lambda _state: self.refresh_status())
         ctx.bridge.alert.connect(self._on_alert)
+        ctx.bridge.repliesBacklog.connect(lambda _n, _alarm: self._show_replies_backlog())
         # today's count and queue length also change with the clock (midnight, ageing)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(5000)
@@ -268,6 +271,14 @@ class MainWindow(QMainWindow):
             text += " · " + tr(C, "suspect: {n}").format(n=suspect)
         self.status_queue.setText(text)
         self.status_today.setText(tr(C, "Hari ini: {n} trx, {ok} sukses").format(n=total or 0, ok=success or 0))
+        self._show_replies_backlog()
+
+    def _show_replies_backlog(self) -> None:
+        backlog = self.ctx.engine.outbox.backlog
+        self.status_replies.setText(tr(C, "Balasan tertunda: {n}").format(n=backlog.queued))
+        self.status_replies.setStyleSheet("color: #d93025; font-weight: bold;" if backlog.alarm else "")
+        self.status_replies.setToolTip(tr(C, "Balasan ke reseller yang belum terkirim. Merah: menumpuk — periksa "
+                                             "modem pengirim.") if backlog.queued else "")
 
     @Slot(str)
     def _on_alert(self, text: str) -> None:
@@ -386,6 +397,9 @@ add_english(C, {
     "Antrian: {n}": "Queue: {n}",
     "suspect: {n}": "suspect: {n}",
     "Hari ini: {n} trx, {ok} sukses": "Today: {n} orders, {ok} successful",
+    "Balasan tertunda: {n}": "Replies waiting: {n}",
+    "Balasan ke reseller yang belum terkirim. Merah: menumpuk — periksa modem pengirim.":
+        "Replies to resellers not sent yet. Red: piling up — check the sender modems.",
     "Server tetap berjalan di tray.": "The server keeps running in the tray.",
     "Tutup Pulsa": "Close Pulsa",
     "Hentikan server, atau biarkan tetap jalan di tray?\n"

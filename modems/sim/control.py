@@ -42,7 +42,7 @@ def _routes(net: "SimNetwork") -> list[Route]:
         r("GET", "/api/ussd-log", lambda q, b: list(net.ussd_log)[_since(q):]),
         r("GET", f"/api/subscribers/{seg}", lambda q, b, n: net.api_subscriber(n)),
         r("POST", f"/api/subscribers/{seg}", lambda q, b, n: net.api_subscriber_update(n, b)),
-        r("GET", f"/api/subscribers/{seg}/sms", lambda q, b, n: net.api_subscriber_sms(n)),
+        r("GET", f"/api/subscribers/{seg}/sms", lambda q, b, n: net.api_subscriber_sms(n, q)),
         r("GET", "/api/chips", lambda q, b: net.api_chips()),
         r("GET", f"/api/chips/{seg}", lambda q, b, i: net.api_chip(i)),
         r("POST", f"/api/chips/{seg}", lambda q, b, i: net.api_chip_update(i, b)),
@@ -135,7 +135,8 @@ class ControlServer:
                         continue
                     args = [unquote(a) for a in match.groups()]
                     try:
-                        return 200, net.call(fn, query, body, *args)
+                        # a long poll (`?wait=S`, at most 60 s) may hold its answer that long
+                        return 200, net.call(fn, query, body, *args, timeout=75 if "wait" in query else 30)
                     except ApiError as exc:
                         return exc.status, {"error": str(exc)}
                     except (ValueError, TypeError, KeyError) as exc:

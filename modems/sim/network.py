@@ -111,6 +111,7 @@ class SimNetwork:
         self._thread: threading.Thread | None = None
         self._control: Any = None
         self._started = False
+        self._subscriber_sms: asyncio.Event | None = None  # set (and replaced) when an SMS reaches a subscriber
 
     # ------------------------------------------------------------------ construction
 
@@ -295,7 +296,7 @@ class SimNetwork:
         if numbers.is_mobile(dest) and numbers.operator_of(dest):
             parts = pdu_codec.count_parts(text) if hasattr(pdu_codec, "count_parts") else 1
             sub = self.subscriber(dest)
-            self.schedule(self.delivery_delay, lambda: sub.receive(sender, text, parts))
+            self.schedule(self.delivery_delay, lambda: self._deliver_to_subscriber(sub, sender, text, parts))
             return True
         entry["delivered"] = False
         return False
@@ -382,8 +383,34 @@ class SimNetwork:
                 raise ApiError(f"unknown subscriber field {key!r}")
         return sub.as_dict()
 
-    def api_subscriber_sms(self, msisdn: str) -> list[dict]:
-        return [s.as_dict() for s in self._subscriber(msisdn).inbox]
+    async def api_subscriber_sms(self, msisdn: str, query: dict[str, list[str]] | None = None) -> list[dict]:
+        """A subscriber's received SMS. `?count=N&wait=S` holds the answer until it has at least N
+        messages or S seconds (at most 60) have passed, so a caller waits for a reply without polling."""
+        sub = self._subscriber(msisdn)
+        query = query or {}
+        try:
+            count = int(query.get("count", ["0"])[0])
+            wait = min(60.0, max(0.0, float(query.get("wait", ["0"])[0])))
+        except ValueError:
+            raise ApiError("'count' must be an integer and 'wait' a number of seconds") from None
+        deadline = asyncio.get_running_loop().time() + wait
+        while count and len(sub.inbox) < count:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            if self._subscriber_sms is None:
+                self._subscriber_sms = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._subscriber_sms.wait(), remaining)
+            except TimeoutError:
+                break
+        return [s.as_dict() for s in list(sub.inbox)]
+
+    def _deliver_to_subscriber(self, sub: Subscriber, sender: str, text: str, parts: int) -> None:
+        sub.receive(sender, text, parts)
+        arrived, self._subscriber_sms = self._subscriber_sms, None
+        if arrived is not None:
+            arrived.set()  # wakes every long poll; each checks its own subscriber and waits again
 
     def _subscriber(self, msisdn: str) -> Subscriber:
         national = numbers.try_normalize(msisdn)

@@ -127,3 +127,24 @@ def test_uncaught_error_is_shown_not_only_logged(qapp, qtbot):
             box.close()
     finally:
         sys.excepthook = previous
+
+
+def test_status_bar_shows_replies_waiting_and_turns_red_when_they_pile_up(start_demo, loop, qtbot, monkeypatch):
+    from app import outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "BACKLOG_ALARM_COUNT", 1)
+
+    async def body():
+        demo = await start_demo()
+        window = demo.window
+        assert window.status_replies.text() == "Balasan tertunda: 0"
+        demo.api("POST", "/api/modems/sender/unplug")
+        await until(lambda: not demo.engine.links["sender"].online, 10, "sender offline")
+        demo.order("S10.081389092678.1234")
+        await until(lambda: window.status_replies.text() == "Balasan tertunda: 1", 20, "one reply waiting")
+        assert "d93025" in window.status_replies.styleSheet()  # red: piling up
+        assert any(a.startswith("Balasan tertunda: 1") for a in demo.server.bridge.alerts)
+        demo.api("POST", "/api/modems/sender/replug", {})
+        await until(lambda: window.status_replies.text() == "Balasan tertunda: 0", 30, "reply sent")
+        assert window.status_replies.styleSheet() == ""
+    run(loop, body())
