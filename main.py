@@ -130,29 +130,44 @@ def ensure_environment() -> None:
 
 # --- the program ----------------------------------------------------------------------------------
 
+def _add_global_options(p, *, after_subcommand: bool = False) -> None:
+    """The options that work before or after a subcommand (`main.py --db X seed-demo` and
+    `main.py seed-demo --db X` alike): given after it, they are suppressed unless present, so they
+    never overwrite what was given before it."""
+    import argparse
+
+    def default(value):
+        return argparse.SUPPRESS if after_subcommand else value
+
+    p.add_argument("--db", default=default(None),
+                   help="database file or URL (default: pulsa.db in the user data folder)")
+    p.add_argument("--data-dir", default=default(None), help="folder for the database, logs and backups")
+    p.add_argument("--lang", choices=("id", "en"), default=default(None), help="language of messages")
+    p.add_argument("-v", "--verbose", action="store_true", default=default(False), help="log to the console too")
+
+
 def _parser():
     import argparse
 
     p = argparse.ArgumentParser(prog="pulsa", description="Pulsa — server pulsa elektronik")
-    p.add_argument("--db", help="database file or URL (default: pulsa.db in the user data folder)")
-    p.add_argument("--data-dir", help="folder for the database, logs and backups")
+    _add_global_options(p)
     p.add_argument("--demo", action="store_true", help="run on the built-in demo")
     p.add_argument("--headless", action="store_true", help="no window")
-    p.add_argument("--lang", choices=("id", "en"), help="language of messages")
     p.add_argument("--config", help="JSON file with the modems on real ports (see docs/config.md)")
     p.add_argument("--control-port", type=int, default=0, help="--demo: the virtual network's control API port")
     p.add_argument("--traffic", type=float, default=None,
                    help="--demo: virtual resellers send N orders a minute (window: 20 unless given; 0 = none)")
     p.add_argument("--console", action="store_true", help="--demo: the SMS emulator console instead of the server")
-    p.add_argument("-v", "--verbose", action="store_true", help="log to the console too")
     sub = p.add_subparsers(dest="command")
 
     em = sub.add_parser("emulate", help="print the reply the server would send to an SMS")
+    _add_global_options(em, after_subcommand=True)
     em.add_argument("--from", dest="sender", required=True, help="sender number, e.g. 081211110001")
     em.add_argument("--channel", default="sms")
     em.add_argument("text", nargs="+", help="the message text")
 
-    sub.add_parser("seed-demo", help="fill an empty database with the demo shop")
+    seed = sub.add_parser("seed-demo", help="fill an empty database with the demo shop")
+    _add_global_options(seed, after_subcommand=True)
 
     mo = sub.add_parser("modem", help="talk to one modem: info, signal, sms, ussd, inbox", add_help=False)
     mo.add_argument("args", nargs="...")
@@ -270,116 +285,6 @@ def run_demo_console(args, data: Path) -> int:
         _print_replies(result)
 
 
-def start_modems(engine, overrides: dict | None = None) -> list:
-    """A worker thread per configured modem, attached to the engine. Returns the started workers."""
-    import dataclasses
-    import json
-
-    from modems.driver import ModemConfig
-    from modems.worker import ModemWorker
-    from storage.models import Modem
-
-    known = {f.name for f in dataclasses.fields(ModemConfig)}
-    workers = []
-    for row in Modem.select().where(Modem.active == True).order_by(Modem.id):  # noqa: E712
-        settings = json.loads(row.config or "{}")
-        values = {k: v for k, v in {**settings, **(overrides or {})}.items() if k in known}
-        worker = ModemWorker(row.port_url, ModemConfig(**values), modem_id=row.name,
-                             on_event=engine.modem_callback(row.name))
-        engine.attach_modem(row.name, worker, {r.strip() for r in row.roles.split(",") if r.strip()})
-        if settings.get("sms_per_minute"):
-            engine.outbox.set_rate(row.name, float(settings["sms_per_minute"]))
-        workers.append(worker)
-    for worker in workers:
-        worker.start()
-    return workers
-
-
-class DemoNetwork:
-    """The built-in virtual GSM network, started in this process (a device on loopback sockets)."""
-
-    def __init__(self, control_port: int = 0):
-        import json as _json
-
-        from app.resources import resource_path
-        from modems.sim import SimNetwork
-
-        self.scenario = _json.loads(resource_path("scenarios", "demo.json").read_text(encoding="utf-8"))
-        self.net = SimNetwork.from_scenario(self.scenario)
-        self.net.start(control_port=control_port)
-
-    @property
-    def control_url(self) -> str:
-        return self.net.control_url
-
-    def modems(self) -> list[dict]:
-        return self.net.api_modems()
-
-    def center_msisdn(self) -> str:
-        return next(m["msisdn"] for m in self.modems() if m.get("role") == "center")
-
-    def send_sms(self, sender: str, to: str, text: str) -> None:
-        self.net.api_sms({"from": sender, "to": to, "text": text})
-
-    def stop(self) -> None:
-        self.net.stop()
-
-
-def prepare_database(args, db_target: str):
-    """Open the database; for --demo a throw-away one seeded like seed-demo (unless --db is given),
-    with the virtual network's modems, chips and routes. Returns the DemoNetwork or None."""
-    import tempfile
-
-    from app.demo import configure_network, seed_demo
-    from storage.db import open_database
-    from storage.models import Modem, Reseller
-
-    demo = None
-    if args.demo:
-        target = args.db or str(Path(tempfile.mkdtemp(prefix="pulsa-demo-")) / "demo.db")
-        open_database(target)
-        if not Reseller.select().exists():
-            seed_demo()
-        demo = DemoNetwork(args.control_port)
-        Modem.delete().execute()  # ports change on every start of the virtual network
-        from storage.models import Route, Supplier
-        Route.delete().execute()
-        Supplier.delete().execute()
-        configure_network(demo.modems(), demo.scenario, sms_per_minute=0)
-        print(f"Database: {target}", flush=True)
-    else:
-        open_database(db_target)
-        if args.config:
-            from app.config import load_config
-
-            load_config(Path(args.config))
-    return demo
-
-
-async def _traffic(demo: DemoNetwork, per_minute: float) -> None:
-    import asyncio
-    import random
-
-    from app import ledger
-    from app.demo import DEMO_RESELLERS
-    from storage.models import Reseller
-
-    rng = random.Random()
-    center = demo.center_msisdn()
-    products = [("S5", "0813"), ("S10", "0812"), ("S20", "0852"), ("I10", "0857"), ("X10", "0817"), ("T10", "0896")]
-    while True:
-        await asyncio.sleep(rng.expovariate(per_minute / 60.0))
-        reseller = rng.choice(DEMO_RESELLERS[:1] + DEMO_RESELLERS[2:])  # R002 has almost no deposit
-        row = Reseller.get_or_none(Reseller.code == reseller.code)
-        if row is not None and row.balance < 200_000:
-            # the demo shop owner tops the deposit up, as a real one would after a transfer
-            ledger.deposit(row.id, 1_000_000, note="deposit demo otomatis", actor="demo")
-        code, prefix = rng.choice(products)
-        dest = f"{prefix}{rng.randrange(10**7, 10**8)}"
-        await asyncio.get_running_loop().run_in_executor(
-            None, demo.send_sms, reseller.phone, center, f"{code}.{dest}.{reseller.pin}")
-
-
 def _print_event(event) -> None:
     from app.events import Alert, OrderChanged
 
@@ -390,64 +295,48 @@ def _print_event(event) -> None:
 
 
 def run_headless(args, db_target: str) -> int:
-    """The engine without a window: plain asyncio, a log line per order, Ctrl-C to stop."""
+    """The server without a window: plain asyncio, a line per order, Ctrl-C to stop."""
     import asyncio
     import signal
 
-    from app.engine import Engine
-    from app.service import MessageService
-    from modems.worker import shutdown_all
+    from app.runtime import Runtime, RuntimeOptions
 
-    demo = prepare_database(args, db_target)
-    if demo is not None:
-        print(f"API kontrol jaringan GSM virtual: {demo.control_url}", flush=True)
-        for m in demo.modems():
-            print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {m['port_url']}", flush=True)
-        print(f"Kirim pesanan sebagai reseller: POST {demo.control_url}/api/sms "
-              f'{{"from": "081211110001", "to": "{demo.center_msisdn()}", "text": "S10.081389092678.1234"}}',
-              flush=True)
-
-    failed: list[str] = []
+    runtime = Runtime(RuntimeOptions(db=args.db if args.demo else db_target, demo=args.demo,
+                                     config=Path(args.config) if args.config else None,
+                                     control_port=args.control_port,
+                                     traffic_per_minute=(args.traffic or 0) if args.demo else 0))
 
     async def serve() -> None:
-        engine = Engine(MessageService())
-        engine.events.subscribe(_print_event)
-        workers = start_modems(engine)
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, runtime.request_stop)
             except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C arrives as KeyboardInterrupt
                 pass
-        def on_failure(event) -> None:
-            from app.events import EngineFailed
-
-            if isinstance(event, EngineFailed):
-                failed.append(f"{event.loop}: {event.error}")
-                stop.set()
-
-        engine.events.subscribe(on_failure)
-        await engine.start()
-        print(f"Server berjalan dengan {len(workers)} modem. Ctrl-C untuk berhenti.", flush=True)
-        traffic = asyncio.create_task(_traffic(demo, args.traffic)) if demo and args.traffic else None
         try:
-            await stop.wait()
+            await runtime.start()
+            assert runtime.engine is not None
+            runtime.engine.events.subscribe(_print_event)
+            demo = runtime.demo
+            if demo is not None:
+                print(f"Database: {runtime.database}", flush=True)
+                print(f"API kontrol jaringan GSM virtual: {demo.control_url}", flush=True)
+                for m in demo.modems():
+                    print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {m['port_url']}", flush=True)
+                print(f"Kirim pesanan sebagai reseller: POST {demo.control_url}/api/sms "
+                      f'{{"from": "081211110001", "to": "{demo.center_msisdn()}", "text": "S10.081389092678.1234"}}',
+                      flush=True)
+            print(f"Server berjalan dengan {len(runtime.engine.links)} modem. Ctrl-C untuk berhenti.", flush=True)
+            await runtime.wait()
         finally:
-            if traffic:
-                traffic.cancel()
-            await engine.stop()
-            shutdown_all(workers, timeout=2.0)
+            await runtime.stop()
 
     try:
         asyncio.run(serve())
     except KeyboardInterrupt:
         pass
-    finally:
-        if demo is not None:
-            demo.stop()
-    if failed:
-        print(f"Server dihentikan karena galat yang terus berulang: {failed[0]}. Rinciannya ada di file log.",
+    if runtime.failure:
+        print(f"Server dihentikan karena galat yang terus berulang: {runtime.failure}. Rinciannya ada di file log.",
               file=sys.stderr, flush=True)
         return 1
     print("Server berhenti.", flush=True)
@@ -495,7 +384,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_headless(args, db_target)
         from ui.app import run_gui
 
-        return run_gui(args, db_target)
+        if not args.demo:
+            args.db = db_target
+        return run_gui(args)
     return 2
 
 

@@ -122,14 +122,12 @@ def post(url: str, body: dict) -> None:
 
 
 async def run(args) -> None:
-    import main
     from app import ledger
     from app.demo import configure_network, seed_demo
-    from app.engine import Engine, EngineSettings
+    from app.engine import EngineSettings
     from app.events import MessageLogged, OrderChanged
-    from app.service import MessageService
+    from app.runtime import Runtime, RuntimeOptions
     from modems.types import SmsReceived
-    from modems.worker import shutdown_all
     from storage.db import open_database
     from storage.models import Order, Reseller
 
@@ -146,8 +144,28 @@ async def run(args) -> None:
     # chips report their stock with every answer; skip the start-up balance checks of 50 chips
     from storage.models import Supplier
     Supplier.update(stock=10**12, stock_checked_at=__import__("datetime").datetime.now()).execute()
-    engine = Engine(MessageService(), settings=EngineSettings(stock_check_interval_s=10**6, pending_timeout_s=120))
     timing = Timing()
+    done = asyncio.Event()
+    finished: list[float] = []
+    sent_replies: list[float] = []
+
+    def on_event(ev) -> None:
+        if isinstance(ev, OrderChanged) and ev.status in ("success", "failed", "suspect"):
+            finished.append(time.perf_counter())
+        if isinstance(ev, OrderChanged) and ev.status == "queued":
+            timing.note(timing.queued, ev.detail)
+        if isinstance(ev, MessageLogged) and ev.direction == "out":
+            sent_replies.append(time.perf_counter())
+            if len(sent_replies) >= args.orders:
+                done.set()
+
+    runtime = Runtime(RuntimeOptions(
+        engine_settings=EngineSettings(stock_check_interval_s=10**6, pending_timeout_s=120),
+        modem_overrides={"sweep_interval": 3600, "health_interval": 3600, "liveness_idle": 3600,
+                         "ussd_timeout": max(30.0, args.delay * 5)},
+        listeners=[on_event]))
+    await runtime.start()
+    engine = runtime.engine
     original = engine._on_modem_event
 
     def timed_event(name, event):
@@ -163,26 +181,8 @@ async def run(args) -> None:
         await original_execute(supplier, job)
 
     engine._execute = timed_execute  # type: ignore[method-assign]
-    workers = main.start_modems(engine, {"sweep_interval": 3600, "health_interval": 3600, "liveness_idle": 3600,
-                                         "ussd_timeout": max(30.0, args.delay * 5)})
     for link in engine.links.values():
         link.handle = TimedHandle(link.handle, timing)
-    done = asyncio.Event()
-    finished: list[float] = []
-    sent_replies: list[float] = []
-
-    def on_event(ev) -> None:
-        if isinstance(ev, OrderChanged) and ev.status in ("success", "failed", "suspect"):
-            finished.append(time.perf_counter())
-        if isinstance(ev, OrderChanged) and ev.status == "queued":
-            timing.note(timing.queued, ev.detail)
-        if isinstance(ev, MessageLogged) and ev.direction == "out":
-            sent_replies.append(time.perf_counter())
-            if len(sent_replies) >= args.orders:
-                done.set()
-
-    engine.events.subscribe(on_event)
-    await engine.start()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
     while not all(link.online for link in engine.links.values()):
@@ -216,8 +216,7 @@ async def run(args) -> None:
     cpu = time.process_time() - cpu0
     statuses = {s: Order.select().where(Order.status == s).count() for s in ("success", "failed", "suspect", "queued",
                                                                              "sending")}
-    await engine.stop()
-    shutdown_all(workers, timeout=3.0)
+    await runtime.stop()
     parent.send("stop")
     sim_cpu = parent.recv()
     proc.join(5)

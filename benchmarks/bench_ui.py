@@ -222,45 +222,26 @@ def pct(values: list[float], p: float) -> float:
 
 async def bench_stalls(db_path: Path, per_second: float, seconds: float,
                        profile: bool = False) -> list[tuple[str, str]]:
-    import main
     from app import ledger
-    from app.demo import configure_network
-    from app.engine import Engine
-    from app.service import MessageService
-    from modems.sim import SimNetwork
+    from app.runtime import RuntimeOptions
     from storage import sql
-    from storage.db import open_database
     from storage.models import Reseller
-    from ui.bridge import EngineBridge
-    from ui.context import UiContext
-    from ui.main_window import MainWindow
-    from ui.workers import WorkerPool
+    from ui.app import WindowServer
 
-    open_database(db_path)
+    sc = bench_scenario(per_second)
+    server = WindowServer(RuntimeOptions(db=str(db_path), demo=True, scenario=sc, traffic_per_minute=0), lang="id")
+    window = await server.start()
+    engine, demo = server.engine, server.demo
     for code in ("R001", "R003"):
         ledger.deposit(Reseller.get(Reseller.code == code).id, 10**11, note="bench", actor="bench")
-    sc = bench_scenario(per_second)
-    net = SimNetwork.from_scenario(sc)
-    net.start(control_port=0)
-    demo = SimpleNamespace(net=net, scenario=sc, modems=net.api_modems, control_url=net.control_url,
-                           center_msisdn=lambda: next(m["msisdn"] for m in net.api_modems() if m["role"] == "center"),
-                           send_sms=lambda sender, to, text: net.api_sms({"from": sender, "to": to, "text": text}),
-                           stop=net.stop)
-    configure_network(net.api_modems(), sc, sms_per_minute=0)
-    engine = Engine(MessageService())
-    bridge = EngineBridge(engine)
-    pool = WorkerPool(engine)
-    pool.adopt(main.start_modems(engine))
-    await engine.start()
-    bridge.set_running(True)
-    window = MainWindow(UiContext(engine, bridge, demo=demo, workers=pool))
-    window.show()
     tabs = {key: i for i, key in enumerate(window.views)}
     count_sql = 'SELECT COUNT(*) FROM "order"'
     done_sql = "SELECT COUNT(*) FROM \"order\" WHERE status IN ('success', 'failed')"
     (start_orders,) = sql.one(count_sql)
     (start_done,) = sql.one(done_sql)
-    traffic = asyncio.ensure_future(main._traffic(demo, per_second * 60))
+    from app.demo_network import demo_traffic
+
+    traffic = asyncio.ensure_future(demo_traffic(demo, per_second * 60))
     await asyncio.sleep(5)  # warm up: modems online, queues flowing
     rows: list[tuple[str, str]] = []
     probe = StallProbe()
@@ -292,12 +273,7 @@ async def bench_stalls(db_path: Path, per_second: float, seconds: float,
         sampler.report()
     traffic.cancel()
     await asyncio.gather(traffic, return_exceptions=True)
-    await engine.stop()
-    bridge.set_running(False)
-    await asyncio.get_running_loop().run_in_executor(None, pool.shutdown, 3.0)
-    window.close_for_real()
-    bridge.close()
-    net.stop()
+    await server.stop()
     print(f"  orders in the database: {start_orders:,} → {sql.one(count_sql)[0]:,}; "
           f"finished {start_done:,} → {sql.one(done_sql)[0]:,}")
     return rows

@@ -36,13 +36,12 @@ async def _pause(seconds: float) -> None:
 
 
 async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path]:
-    import main
-    from ui.app import GuiServer
+    from app.runtime import RuntimeOptions
+    from ui.app import WindowServer
 
     out.mkdir(parents=True, exist_ok=True)
     db = str(Path(tempfile.mkdtemp(prefix="pulsa-shots-")) / "demo.db")
-    args = main._parser().parse_args(["--demo", "--db", db] + (["--lang", lang] if lang else []))
-    server = GuiServer(args, db, traffic=90)
+    server = WindowServer(RuntimeOptions(db=db, demo=True, traffic_per_minute=90), lang=lang or "id")
     saved: list[Path] = []
     window = await server.start()
     try:

@@ -6,105 +6,88 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ui.i18n import add_english, tr
+from app.runtime import Runtime, RuntimeOptions
+from ui.bridge import EngineBridge
+from ui.context import UiContext
+from ui.i18n import add_english, set_language, tr
+from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 C = "Aplikasi"
 
-DEMO_TRAFFIC_PER_MINUTE = 20.0
+DEMO_TRAFFIC_PER_MINUTE = 20.0  # the window's demo shows orders flowing unless told otherwise
 
 
-class GuiServer:
-    """Start and stop everything the window needs, in order. Used by `run_gui`, the tests and the
+class WindowServer:
+    """The runtime (`app.runtime`) plus the window on top of it. Used by `run_gui`, the tests and the
     screenshot script."""
 
-    def __init__(self, args: Any, db_target: str, *, traffic: float | None = None,
-                 modem_overrides: dict | None = None, show: bool = True):
-        self.args = args
-        self.db_target = db_target
-        self.traffic_per_minute = traffic
-        self.modem_overrides = modem_overrides
+    def __init__(self, options: RuntimeOptions, *, lang: str | None = None, show: bool = True):
+        self.runtime = Runtime(options)
+        self.lang = lang
         self.show = show
-        self.demo = None
-        self.engine = None
-        self.bridge = None
-        self.pool = None
-        self.window = None
-        self.ctx = None
-        self._traffic_task: asyncio.Task | None = None
-        self._stop_requested: asyncio.Event | None = None
+        self.bridge: EngineBridge | None = None
+        self.window: MainWindow | None = None
+        self.ctx: UiContext | None = None
         self._stopped = False
 
-    async def start(self):
-        import main
-        from app import settings as app_settings
-        from app.engine import Engine
-        from app.service import MessageService
-        from ui.bridge import EngineBridge
-        from ui.context import UiContext
-        from ui.i18n import set_language
-        from ui.main_window import MainWindow
-        from ui.workers import WorkerPool
+    @property
+    def engine(self):
+        return self.runtime.engine
 
-        self._stop_requested = asyncio.Event()
-        self.demo = main.prepare_database(self.args, self.db_target)
-        set_language(getattr(self.args, "lang", None) or app_settings.get("ui_language", "id"))
-        self.engine = Engine(MessageService())
-        self.bridge = EngineBridge(self.engine)
-        self.pool = WorkerPool(self.engine, self.modem_overrides)
-        self.pool.adopt(main.start_modems(self.engine, self.modem_overrides))
-        await self.engine.start()
+    @property
+    def demo(self):
+        return self.runtime.demo
+
+    @property
+    def modems(self):
+        return self.runtime.modems
+
+    async def start(self) -> "MainWindow":
+        from app import settings as app_settings
+
+        await self.runtime.start()
+        set_language(self.lang or app_settings.get("ui_language", "id"))
+        self.bridge = EngineBridge(self.runtime.engine)
         self.bridge.set_running(True)
-        self.ctx = UiContext(self.engine, self.bridge, demo=self.demo, workers=self.pool)
+        self.ctx = UiContext(self.runtime.engine, self.bridge, demo=self.runtime.demo, modems=self.runtime.modems)
         self.window = MainWindow(self.ctx)
-        self.window.stopRequested.connect(self.request_stop)
-        self.bridge.engineFailed.connect(lambda _text: self.request_stop())
+        self.window.stopRequested.connect(self.runtime.request_stop)
         if self.show:
             self.window.show()
-        per_minute = self.traffic_per_minute
-        if per_minute is None:
-            chosen = getattr(self.args, "traffic", None)
-            per_minute = (DEMO_TRAFFIC_PER_MINUTE if chosen is None else chosen) if self.demo else 0
-        if self.demo is not None and per_minute > 0:
-            self._traffic_task = asyncio.ensure_future(main._traffic(self.demo, per_minute))
-        log.info("window open with %d modems%s", len(self.engine.links), " (demo)" if self.demo else "")
         return self.window
 
     def request_stop(self) -> None:
-        if self._stop_requested is not None:
-            self._stop_requested.set()
+        self.runtime.request_stop()
 
-    async def wait_stop_requested(self) -> None:
-        assert self._stop_requested is not None
-        await self._stop_requested.wait()
+    async def wait(self) -> None:
+        await self.runtime.wait()
 
     async def stop(self) -> None:
-        """Traffic, engine, workers, window, virtual network — in that order. Safe to call twice."""
+        """The window first (it reads the database), then the runtime. Safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
-        if self._traffic_task is not None:
-            self._traffic_task.cancel()
-            await asyncio.gather(self._traffic_task, return_exceptions=True)
-        if self.engine is not None:
-            await self.engine.stop()
         if self.bridge is not None:
             self.bridge.set_running(False)
-        if self.pool is not None:
-            # the workers finish their current command within the timeout; blocking here is fine at exit
-            await asyncio.get_running_loop().run_in_executor(None, self.pool.shutdown, 3.0)
+            self.bridge.close()
         if self.window is not None:
             self.window.close_for_real()
             self.window.deleteLater()
-        if self.bridge is not None:
-            self.bridge.close()
-        if self.demo is not None:
-            self.demo.stop()
-        log.info("server stopped")
+        await self.runtime.stop()
+
+
+def options_from_args(args: Any) -> RuntimeOptions:
+    """What `main.py`'s command line asks of the runtime, for the window."""
+    traffic = getattr(args, "traffic", None)
+    return RuntimeOptions(db=args.db, demo=bool(args.demo), config=Path(args.config) if args.config else None,
+                          control_port=args.control_port,
+                          traffic_per_minute=(DEMO_TRAFFIC_PER_MINUTE if traffic is None else traffic) if args.demo else 0)
 
 
 _open_boxes: set[QMessageBox] = set()  # a parentless box lives only while Python holds it
@@ -153,19 +136,20 @@ async def show_error_and_wait(text: str) -> None:
     await done
 
 
-async def serve_window(server: GuiServer) -> int:
+async def serve_window(server: WindowServer) -> int:
     """Start, run until the owner (or a signal, or a fatal engine error) stops it, stop. Everything runs
     inside this one coroutine, so every task the server starts runs on the running qasync loop."""
     code = 0
     try:
         await server.start()
         if server.demo is not None:
+            print(f"Database: {server.runtime.database}", flush=True)
             print(f"Virtual GSM network control API: {server.demo.control_url}", flush=True)
-        await server.wait_stop_requested()
-        if server.engine is not None and server.engine.failure:
+        await server.wait()
+        if server.runtime.failure:
             code = 1
             await show_error_and_wait(tr(C, "Server dihentikan karena galat yang terus berulang: {error}\n"
-                                            "Rinciannya ada di file log.").format(error=server.engine.failure))
+                                            "Rinciannya ada di file log.").format(error=server.runtime.failure))
     except Exception as exc:
         log.exception("the server failed")
         code = 1
@@ -176,7 +160,7 @@ async def serve_window(server: GuiServer) -> int:
     return code
 
 
-def run_gui(args: Any, db_target: str) -> int:
+def run_gui(args: Any) -> int:
     """`python main.py [--demo]`: the window, until the owner stops the server."""
     import qasync
 
@@ -187,7 +171,7 @@ def run_gui(args: Any, db_target: str) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     install_excepthook()
-    server = GuiServer(args, db_target)
+    server = WindowServer(options_from_args(args), lang=args.lang)
 
     def on_signal(_signum, _frame) -> None:
         loop.call_soon_threadsafe(server.request_stop)
@@ -198,13 +182,8 @@ def run_gui(args: Any, db_target: str) -> int:
         except (ValueError, OSError):
             pass
 
-    try:
-        with loop:
-            code = loop.run_until_complete(serve_window(server))
-    finally:
-        from storage.db import close_database
-
-        close_database()
+    with loop:
+        code = loop.run_until_complete(serve_window(server))
     print("Server berhenti.", flush=True)
     return code
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from app.engine import Engine
     from ui.bridge import EngineBridge
-    from ui.workers import WorkerPool
+    from app.demo_network import DemoNetwork
+    from app.modem_pool import ModemPool
 
 
 @dataclass
@@ -15,6 +16,6 @@ class UiContext:
     engine: "Engine"
     bridge: "EngineBridge"
     actor: str = "admin"
-    demo: Any = None  # main.DemoNetwork when running on the virtual network
-    workers: "WorkerPool | None" = None  # starts/stops modem workers (connect, disconnect, add modem)
+    demo: "DemoNetwork | None" = None  # when running on the virtual network
+    modems: "ModemPool | None" = None  # starts/stops modem workers (connect, disconnect, add modem)
     extras: dict[str, Any] = field(default_factory=dict)

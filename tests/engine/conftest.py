@@ -43,7 +43,7 @@ SCENARIO: dict = {
 class Env:
     net: Any
     engine: Any = None
-    workers: list = field(default_factory=list)
+    runtime: Any = None
     db_path: str = ""
     events: list = field(default_factory=list)
 
@@ -58,26 +58,21 @@ class Env:
         self.api("POST", "/api/sms", {"from": sender, "to": to, "text": text})
 
     async def start(self, settings=None, overrides: dict | None = None) -> None:
-        import main
-        from app.engine import Engine, EngineSettings
-        from app.service import MessageService
+        from app.engine import EngineSettings
+        from app.runtime import Runtime, RuntimeOptions
 
-        self.engine = Engine(MessageService(), settings=settings or EngineSettings(pending_timeout_s=5,
-                                                                                    stock_check_interval_s=3600))
-        self.engine.events.subscribe(self.events.append)
-        self.workers = main.start_modems(self.engine, {"ussd_timeout": 3, "sweep_interval": 1, "init_timeout": 5,
-                                                       **(overrides or {})})
-        await self.engine.start()
+        self.runtime = Runtime(RuntimeOptions(
+            engine_settings=settings or EngineSettings(pending_timeout_s=5, stock_check_interval_s=3600),
+            modem_overrides={"ussd_timeout": 3, "sweep_interval": 1, "init_timeout": 5, **(overrides or {})},
+            listeners=[self.events.append]))
+        await self.runtime.start()
+        self.engine = self.runtime.engine
         await self.wait(lambda: all(link.online for link in self.engine.links.values()), 20, "modems online")
 
     async def stop(self) -> None:
-        if self.engine is not None:
-            await self.engine.stop()
-        for worker in self.workers:
-            worker.request_stop()
-        for worker in self.workers:
-            worker.join(3)
-        self.workers = []
+        if self.runtime is not None:
+            await self.runtime.stop()
+            assert not self.runtime.modems.workers
 
     async def wait(self, condition: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
         """Wait until `condition()` is truthy (checked on each engine event and every 50 ms)."""

@@ -43,7 +43,7 @@ async def until(condition: Callable[[], Any], timeout: float = 20, what: str = "
 
 
 class Demo:
-    """A started GuiServer plus helpers to act on the virtual network."""
+    """A started WindowServer plus helpers to act on the virtual network."""
 
     def __init__(self, server):
         self.server = server
@@ -75,17 +75,17 @@ class Demo:
 @pytest.fixture
 def start_demo(tmp_path, loop):
     """`await start_demo()` inside a test body: the window on the demo, fast operators, no traffic."""
-    import main
+    from app.runtime import RuntimeOptions
     from storage.db import close_database
-    from ui.app import GuiServer
+    from ui.app import WindowServer
     from ui.i18n import set_language
 
     servers: list = []
 
     async def start() -> Demo:
-        db = str(tmp_path / "demo.db")
-        args = main._parser().parse_args(["--demo", "--db", db, "--lang", "id"])
-        server = GuiServer(args, db, traffic=0, modem_overrides=FAST_MODEMS)
+        options = RuntimeOptions(db=str(tmp_path / "demo.db"), demo=True, traffic_per_minute=0,
+                                 modem_overrides=FAST_MODEMS)
+        server = WindowServer(options, lang="id")
         servers.append(server)
         await server.start()
         demo = Demo(server)

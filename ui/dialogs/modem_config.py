@@ -18,6 +18,7 @@ from app import modem_admin
 from app.resources import load_json
 from ui.context import UiContext
 from ui.i18n import add_english, tr
+from ui.tasks import spawn
 
 log = logging.getLogger(__name__)
 C = "Modem"
@@ -125,7 +126,7 @@ class AddModemDialog(_ModemForm):
     def scan(self) -> None:
         from modems.discovery import list_candidates, probe
 
-        in_use = self.ctx.workers.ports_in_use() if self.ctx.workers else set()
+        in_use = self.ctx.modems.ports_in_use() if self.ctx.modems else set()
         in_use |= {getattr(link.handle, "port_url", "") for link in self.ctx.engine.links.values()}
         self.scan_button.setEnabled(False)
         self.found.clear()
@@ -190,9 +191,10 @@ class AddModemDialog(_ModemForm):
         except (ValueError, LookupError) as exc:  # ConfigError, AdminError
             self.show_error(str(exc))
             return
-        if self.ctx.workers is not None:
-            self.ctx.workers.connect(settings.name)
-        modem_admin.sync_engine(self.ctx.engine, settings.name)
+        if self.ctx.modems is not None:
+            spawn(self.ctx.modems.connect(settings.name))  # attaches it to the engine once its thread runs
+        else:
+            modem_admin.sync_engine(self.ctx.engine, settings.name)
         self.ctx.bridge.mark_dirty()
         super().accept()
 
@@ -245,9 +247,9 @@ class EditModemDialog(_ModemForm):
         except (ValueError, LookupError) as exc:  # ConfigError, AdminError
             self.show_error(str(exc))
             return
-        if settings.port != self._original_port and self.ctx.workers is not None:
-            self.ctx.workers.connect(settings.name)
         modem_admin.sync_engine(self.ctx.engine, settings.name)
+        if settings.port != self._original_port and self.ctx.modems is not None:
+            spawn(self.ctx.modems.connect(settings.name))
         self.ctx.bridge.mark_dirty()
         super().accept()
 

@@ -18,6 +18,7 @@ from storage.models import Supplier as SupplierRow
 from ui.context import UiContext
 from ui.dialogs.confirm import ConfirmDialog
 from ui.i18n import add_english, tr
+from ui.tasks import outcome, spawn
 from ui.style import LOW_STOCK_BG, LOW_STOCK_FG, MUTED_FG, state_colours
 
 log = logging.getLogger(__name__)
@@ -370,9 +371,10 @@ class PhonesView(QWidget):
         row = self.selected()
         link = self.ctx.engine.links.get(row.name) if row else None
         online = bool(link and link.online)
-        connected = bool(row and self.ctx.workers and self.ctx.workers.is_connected(row.name))
+        pool = self.ctx.modems
+        connected = bool(row and pool and pool.is_connected(row.name))
         self.buttons["connect"].setText(tr(C, "Putuskan") if connected else tr(C, "Sambungkan"))
-        self.buttons["connect"].setEnabled(row is not None and self.ctx.workers is not None)
+        self.buttons["connect"].setEnabled(row is not None and pool is not None and not pool.is_changing(row.name))
         for key in ("reset", "ussd", "sms", "console"):
             self.buttons[key].setEnabled(online)
         self.buttons["balance"].setEnabled(online and row is not None and row.supplier_id is not None)
@@ -388,20 +390,32 @@ class PhonesView(QWidget):
 
     def toggle_connection(self) -> None:
         row = self.selected()
-        if row is None or self.ctx.workers is None:
+        pool = self.ctx.modems
+        if row is None or pool is None or pool.is_changing(row.name):
             return
-        if self.ctx.workers.is_connected(row.name):
+        name = row.name
+
+        def finished(task) -> None:
+            _result, error = outcome(task)
+            if error is not None:
+                self._say(tr(C, "Gagal: {error}").format(error=error))
+            elif not pool.is_connected(name):
+                self._say(tr(C, "{name} diputus.").format(name=name))
+            self.refresh()
+            self._update_buttons()
+
+        if pool.is_connected(name):
             def disconnect(_dialog) -> None:
-                self.ctx.workers.disconnect(row.name)
-                self._say(tr(C, "{name} diputus.").format(name=row.name))
-                self.refresh()
+                spawn(pool.disconnect(name), finished)
+                self._say(tr(C, "Memutus {name} …").format(name=name))
+                self._update_buttons()
             self._open(ConfirmDialog(tr(C, "Putuskan modem"),
                                      tr(C, "Putuskan {name}? Modem ini berhenti melayani sampai disambung lagi.")
-                                     .format(name=row.name), disconnect, self, destructive=True))
+                                     .format(name=name), disconnect, self, destructive=True))
         else:
-            self.ctx.workers.connect(row.name)
-            self._say(tr(C, "Menyambung {name} …").format(name=row.name))
-            self.refresh()
+            spawn(pool.connect(name), finished)
+            self._say(tr(C, "Menyambung {name} …").format(name=name))
+            self._update_buttons()
 
     def reset_modem(self) -> None:
         row = self.selected()
@@ -497,6 +511,8 @@ add_english(C, {
     "Putuskan {name}? Modem ini berhenti melayani sampai disambung lagi.":
         "Disconnect {name}? It stops serving until it is connected again.",
     "Menyambung {name} …": "Connecting {name} …",
+    "Memutus {name} …": "Disconnecting {name} …",
+    "Gagal: {error}": "Failed: {error}",
     "Reset {name} …": "Resetting {name} …",
     "Reset {name} selesai.": "{name} reset.",
     "Reset {name} gagal: {error}": "Reset of {name} failed: {error}",

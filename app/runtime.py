@@ -1,0 +1,145 @@
+"""The composition root: open the shop and start and stop everything in one order.
+
+Used alike by the window, headless mode, the tests and the benchmarks:
+
+    runtime = Runtime(RuntimeOptions(db="shop.db", demo=True))
+    await runtime.start()        # database, virtual network, engine, modems, demo traffic
+    await runtime.wait()         # until request_stop() or a fatal engine error
+    await runtime.stop()         # the same parts in reverse order
+
+Start order: database (for `--demo` a throw-away one unless `db` is given, seeded like `seed-demo`,
+its modems pointed at a new virtual network; for `config` the modems of that file) → engine links for
+the configured modems → engine → modem worker threads → demo traffic.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from app.demo_network import DemoNetwork, demo_traffic
+from app.engine import Engine, EngineSettings
+from app.events import EngineEvent, EngineFailed
+from app.modem_pool import ModemPool
+from app.service import MessageService
+from storage.db import close_database, open_database
+from storage.models import database_proxy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RuntimeOptions:
+    # a file or a postgresql:// URL. None: with demo, a throw-away file; without, the database the caller
+    # has already opened (tests, benchmarks), which the runtime then leaves open when it stops.
+    db: str | None = None
+    demo: bool = False
+    config: Path | None = None  # modems on real ports (docs/config.md)
+    control_port: int | None = 0  # demo: the virtual network's control API (None: none)
+    scenario: dict | None = None  # demo: another virtual network than resources/scenarios/demo.json
+    traffic_per_minute: float = 0.0  # demo: virtual resellers' orders a minute
+    modem_overrides: dict[str, Any] = field(default_factory=dict)  # driver settings for every modem
+    engine_settings: EngineSettings | None = None
+    clock: Callable[[], _dt.datetime] = _dt.datetime.now
+    listeners: list[Callable[[EngineEvent], None]] = field(default_factory=list)  # hear every event, from the first
+
+
+class Runtime:
+    def __init__(self, options: RuntimeOptions):
+        self.options = options
+        self.database = ""
+        self.demo: DemoNetwork | None = None
+        self.engine: Engine | None = None
+        self.modems: ModemPool | None = None
+        self.failure = ""  # why the server stopped by itself, if it did
+        self._stop_requested = asyncio.Event()
+        self._traffic: asyncio.Task | None = None
+        self._opened = False
+        self._owns_database = False
+        self._started = False
+        self._stopped = False
+
+    # --- start --------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """The database and what the options put in it (the demo shop and its network, a config file)."""
+        if self._opened:
+            return
+        options = self.options
+        if options.demo:
+            self.database = options.db or str(Path(tempfile.mkdtemp(prefix="pulsa-demo-")) / "demo.db")
+        else:
+            self.database = options.db or ""
+        if self.database:
+            open_database(self.database)
+            self._owns_database = True
+        elif database_proxy.obj is None:
+            raise ValueError("no database: give RuntimeOptions.db or open one first")
+        self._opened = True
+        if options.demo:
+            self.demo = DemoNetwork(options.control_port, options.scenario)
+            self.demo.configure_shop()
+        if options.config is not None:
+            from app.config import load_config
+
+            load_config(options.config)
+
+    async def start(self) -> None:
+        self.open()
+        self._stop_requested = asyncio.Event()
+        self.engine = Engine(MessageService(clock=self.options.clock), settings=self.options.engine_settings,
+                             clock=self.options.clock)
+        self.engine.events.subscribe(self._watch)
+        for listener in self.options.listeners:
+            self.engine.events.subscribe(listener)
+        self.modems = ModemPool(self.engine, self.options.modem_overrides)
+        records = self.modems.attach_all()
+        await self.engine.start()
+        self.modems.launch_all(records)
+        self._started = True
+        if self.demo is not None and self.options.traffic_per_minute > 0:
+            self._traffic = asyncio.create_task(demo_traffic(self.demo, self.options.traffic_per_minute),
+                                                name="demo-traffic")
+        log.info("server started: %d modems%s", len(records), " (demo)" if self.demo else "")
+
+    # --- running ------------------------------------------------------------------------------
+
+    def _watch(self, event: EngineEvent) -> None:
+        if isinstance(event, EngineFailed):
+            self.failure = f"{event.loop}: {event.error}"
+            self.request_stop()
+
+    def request_stop(self) -> None:
+        self._stop_requested.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested.is_set()
+
+    async def wait(self) -> None:
+        """Until `request_stop()` (the owner, a signal) or a background loop that could not be kept alive."""
+        await self._stop_requested.wait()
+
+    # --- stop ---------------------------------------------------------------------------------
+
+    async def stop(self) -> None:
+        """Traffic, engine, modem workers, virtual network, database — in that order. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._traffic is not None:
+            self._traffic.cancel()
+            await asyncio.gather(self._traffic, return_exceptions=True)
+        if self.engine is not None and self._started:
+            await self.engine.stop()
+        if self.modems is not None:
+            await self.modems.shutdown(3.0)
+        if self.demo is not None:
+            self.demo.stop()
+        if self._owns_database:
+            close_database()
+        log.info("server stopped")
