@@ -1,7 +1,6 @@
 """The main window: one tab per view, the status bar, the tray icon and the language setting."""
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 import importlib
 import logging
@@ -12,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QSho
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QSystemTrayIcon, QTabWidget,
                                QWidget)
 
-from storage import sql
+from app.queries.status import status_counts
 from ui.context import UiContext
 from ui.i18n import add_english, language, set_language, tr
 from ui.style import app_icon
@@ -256,21 +255,16 @@ class MainWindow(QMainWindow):
         online = sum(1 for link in links if link.online)
         self.status_modems.setText(tr(C, "Modem online: {n}/{total}").format(n=online, total=len(engine.links)))
         try:
-            queued, suspect = sql.one('SELECT SUM(CASE WHEN status IN (?, ?) THEN 1 ELSE 0 END), '
-                                      'SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) FROM "order" '
-                                      "WHERE status IN (?, ?, ?)",
-                                      ("queued", "sending", "suspect", "queued", "sending", "suspect")) or (0, 0)
-            midnight = _dt.datetime.combine(_dt.date.today(), _dt.time())
-            total, success = sql.one('SELECT COUNT(*), SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) FROM "order" '
-                                     "WHERE created_at >= ?", ("success", midnight)) or (0, 0)
+            counts = status_counts(self.ctx.engine.clock())
         except Exception:  # the database closes before the window on shutdown
             log.debug("status query failed", exc_info=True)
             return
-        text = tr(C, "Antrian: {n}").format(n=queued or 0)
-        if suspect:
-            text += " · " + tr(C, "suspect: {n}").format(n=suspect)
+        text = tr(C, "Antrian: {n}").format(n=counts.queued)
+        if counts.suspect:
+            text += " · " + tr(C, "suspect: {n}").format(n=counts.suspect)
         self.status_queue.setText(text)
-        self.status_today.setText(tr(C, "Hari ini: {n} trx, {ok} sukses").format(n=total or 0, ok=success or 0))
+        self.status_today.setText(tr(C, "Hari ini: {n} trx, {ok} sukses").format(n=counts.orders_today,
+                                                                                ok=counts.success_today))
         self._show_replies_backlog()
 
     def _show_replies_backlog(self) -> None:

@@ -1,0 +1,7 @@
+"""Read models: what the window (and reports, scripts, tests) reads, as named rows.
+
+One module per view or subject. Each function reads through `storage.sql` (or peewee models) and
+returns frozen dataclasses; none writes. They can run on any thread: peewee gives each thread its own
+connection, so the window runs the heavy ones on its background query threads (`ui.refresh`). SQL
+that differs between SQLite and PostgreSQL comes from `storage.sql` helpers, never from here.
+"""
