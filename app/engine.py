@@ -163,8 +163,9 @@ class Engine:
                     live.pack = load_rule_pack(pack_name)
                 except (OSError, ValueError, KeyError):
                     live.disabled_reason = f"rule pack {pack_name} tidak bisa dimuat"
-        self.load_suppliers()  # and start the ones that are new or newly active
-        self._wake.set()
+        if self._running:
+            self.load_suppliers()  # and start the ones that are new or newly active
+            self._wake.set()
 
     def load_suppliers(self) -> None:
         """(Re)build supplier objects from the database; start a task for each new one."""

@@ -1,6 +1,7 @@
-"""Shared helpers for the shop views' tests: a million-order database built once, a stand-in for
-ui.context.UiContext that needs no engine, and a small demo shop with some history (orders placed
-through MessageService and settled through app.orders, each with its attempt and operator text)."""
+"""Shared helpers for the shop views' tests: a million-order database built once, a real UiContext
+(a real engine that is not started, the real bridge, a fixed clock), and a small demo shop with some
+history (orders placed through MessageService and settled through app.orders, each with its attempt
+and operator text), all at fixed times: no test depends on the date or the time of day."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from PySide6.QtCore import QObject, Signal
 
 from app import orders
 from app.config import ModemSpec, apply
@@ -39,30 +38,34 @@ def big_db_path() -> Path:
     return path
 
 
-class FakeBridge(QObject):
-    orderChanged = Signal(int, str, str)
-    modemChanged = Signal(str, str, str)
-    messageLogged = Signal(object)
-    stockChanged = Signal(int, str, object, bool)
-    alert = Signal(str)
-    tick = Signal()
+SHOP_NOW = dt.datetime(2026, 6, 15, 14, 30, 0)  # "now" for the views' tests: a fixed afternoon
 
 
-@dataclass
-class FakeContext:
-    engine: Any = None
-    bridge: FakeBridge = field(default_factory=FakeBridge)
-    actor: str = "tester"
-    demo: Any = None
-    workers: Any = None
-    extras: dict = field(default_factory=dict)
+class FixedClock:
+    def __init__(self, now: dt.datetime = SHOP_NOW):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def make_context(clock: FixedClock | None = None, actor: str = "tester"):
+    """The real UiContext of the window, over a real engine that is not started (no modems), on a
+    fixed clock. Needs an open database."""
+    from app.engine import Engine
+    from ui.bridge import EngineBridge
+    from ui.context import UiContext
+
+    clock = clock or FixedClock()
+    engine = Engine(MessageService(clock=clock), clock=clock)
+    return UiContext(engine=engine, bridge=EngineBridge(engine), actor=actor)
 
 
 SUCCESS_TEXT = "Trx {code}.{dest} BERHASIL. SN: {sn}. Sisa saldo Rp {stock}"
 FAILED_TEXT = "Trx {code}.{dest} GAGAL. Nomor tujuan salah"
 
 
-def seed_shop(n_orders: int = 40, seed: int = 3) -> dict[str, int]:
+def seed_shop(n_orders: int = 40, seed: int = 3, now: dt.datetime = SHOP_NOW) -> dict[str, int]:
     seed_demo()
     apply([
         ModemSpec(name="center-1", port="socket://127.0.0.1:9", roles=["center"]),
@@ -79,7 +82,7 @@ def seed_shop(n_orders: int = 40, seed: int = 3) -> dict[str, int]:
     rng = random.Random(seed)
     # orders spread over the last hour, one every `step`, so per-minute charts have a shape
     step = dt.timedelta(minutes=55) / max(n_orders, 1)
-    moment = [dt.datetime.now() - step * n_orders]
+    moment = [now - step * n_orders]
     service = MessageService(clock=lambda: moment[0])
     products = [("S10", "0812", "chip tsel-1"), ("S5", "0813", "chip tsel-2"), ("I10", "0857", "chip isat-1"),
                 ("X10", "0817", "chip xl-1"), ("S20", "0852", "chip tsel-1")]

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from storage import sql
-from tests.ui.big_db import FakeContext, big_db_path
+from tests.ui.big_db import make_context, big_db_path
 from ui.views.log import PAGE, LogFilter, LogView, OrderLogModel, Totals
 
 
@@ -115,7 +115,7 @@ def test_export_writes_the_filtered_rows(qtbot, big_db, tmp_path):
 
 
 def test_view_opens_filters_and_shows_detail(qtbot, big_db, tmp_path):
-    ctx = FakeContext()
+    ctx = make_context()
     view = LogView(ctx)
     qtbot.addWidget(view)
     view.resize(1300, 700)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from app.rules import load_pack
 from storage import sql
 from storage.models import AuditLog, LedgerEntry, Price, Product, Reseller, Route
-from tests.ui.big_db import FakeContext, seed_shop
+from tests.ui.big_db import make_context, seed_shop
 from ui.i18n import set_language
 
 
@@ -22,7 +22,7 @@ def shop_db(db):
 
 @pytest.fixture
 def ctx():
-    return FakeContext()
+    return make_context()
 
 
 def _show(qtbot, view):

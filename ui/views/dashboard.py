@@ -203,7 +203,7 @@ class DashboardView(QWidget):
         self._dirty = False
         self._pending = True
         self._last = time.monotonic()
-        now = _dt.datetime.now()
+        now = self.ctx.engine.clock() if getattr(self.ctx, "engine", None) else _dt.datetime.now()
         self._token = runner().submit(lambda db: load_dashboard(db, now))
         self._show_modems()
         return self._token
