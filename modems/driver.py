@@ -231,6 +231,18 @@ def open_port(port_url: str, config: ModemConfig) -> serial.SerialBase:
     return serial.serial_for_url(port_url, **kwargs)
 
 
+def close_port(port: serial.SerialBase) -> None:
+    """Close a port for good. pyserial's `socket://` close skips closing the socket when the peer has
+    already gone (its shutdown() raises first), which leaks one descriptor per unplug over months of
+    running; the socket is closed here in any case."""
+    sock = getattr(port, "_socket", None)
+    try:
+        port.close()
+    finally:
+        if sock is not None:
+            sock.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Internal records
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +411,7 @@ class Modem:
         port, self._port, self._at = self._port, None, None
         if port is not None:
             try:
-                port.close()
+                close_port(port)
             except Exception:
                 log.debug("%s: close failed", self.modem_id, exc_info=True)
 

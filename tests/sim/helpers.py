@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 import serial
 
+from modems.driver import close_port
+
 NOISE = re.compile(r"^\^(RSSI|BOOT|MODE|DSFLOWRPT):")
 URC = re.compile(r"^(\+CMTI:|\+CDSI:|\^SMMEMFULL|\+SMS FULL|RDY$|Call Ready$|SMS Ready$)")
 FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|\+CME ERROR: .*|\+CMS ERROR: .*)$")
@@ -24,7 +26,7 @@ class At:
         self.noise = noise  # keep Huawei ^RSSI/^BOOT lines
 
     def close(self) -> None:
-        self.ser.close()
+        close_port(self.ser)
 
     def write(self, data: bytes | str) -> None:
         self.ser.write(data.encode("latin-1") if isinstance(data, str) else data)

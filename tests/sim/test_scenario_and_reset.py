@@ -75,8 +75,12 @@ def test_same_seed_same_identities():
 def test_cli_runs_until_interrupted(tmp_path):
     scenario = tmp_path / "s.json"
     scenario.write_text(json.dumps({"modems": [{"id": "c", "role": "center", "operator": "TSEL"}]}))
-    proc = subprocess.Popen([sys.executable, "-m", "modems.sim", "--scenario", str(scenario)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with subprocess.Popen([sys.executable, "-m", "modems.sim", "--scenario", str(scenario)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        _run_until_interrupted(proc)
+
+
+def _run_until_interrupted(proc: subprocess.Popen) -> None:
     try:
         lines = []
         while not any("control API" in l for l in lines):
