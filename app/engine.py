@@ -681,6 +681,16 @@ class Engine:
         self._waiting.pop(order_id, None)
         self._publish_order(order_id, "failed", f"manual {actor}: {reason}")
 
+    def mark_reviewed(self, order_ids: list[int], actor: str) -> int:
+        """The owner has checked these failed (or suspect) orders: they leave "Perlu tindakan"."""
+        with db.atomic():
+            count = orders.mark_reviewed(order_ids, actor, self.clock())
+            for order_id in order_ids:
+                self._audit(actor, "reviewed", order_id)
+        for order_id in order_ids:
+            self._publish_order(order_id, "reviewed", f"dicek {actor}")
+        return count
+
     def resend_reply(self, order_id: int, actor: str) -> int | None:
         """Queue the latest reply of an order again (a new outbox row; the old one stays as history)."""
         last = (OutboundMessage.select().where(OutboundMessage.order == order_id)

@@ -282,6 +282,17 @@ def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = Non
                        fail_reason=reason[:200])
 
 
+def mark_reviewed(order_ids: list[int], actor: str, now: _dt.datetime) -> int:
+    """The owner has looked at these suspect or failed orders ("sudah dicek"): they leave the
+    "Perlu tindakan" list. Returns how many were marked."""
+    count = 0
+    for order_id in order_ids:
+        cursor = sql.execute('UPDATE "order" SET reviewed_at = ?, reviewed_by = ? WHERE id = ? AND status IN (?, ?)',
+                             (now, actor[:50], order_id, OrderStatus.FAILED.value, OrderStatus.SUSPECT.value))
+        count += cursor.rowcount
+    return count
+
+
 def recover_after_restart(now: _dt.datetime | None = None) -> list[int]:
     """Orders found `sending` at start-up may or may not have reached the operator: make them
     suspect (money held, nothing resent). Returns their ids."""

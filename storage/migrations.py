@@ -51,12 +51,26 @@ def _v5_order_sn_index(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "order_sn_status" ON "order" ("sn", "status")')
 
 
+def _v6_order_review(db: pw.Database) -> None:
+    """v6: which suspect or failed orders the owner has dealt with ("Perlu tindakan" until then), and
+    the audit trail by target (an order's history shows every manual action on it)."""
+    # plain ADD COLUMN with its default (SQLite and PostgreSQL alike); peewee's add_column would rebuild
+    # the SQLite table for the NOT NULL column, which the foreign keys to "order" refuse
+    timestamp = "TIMESTAMP" if isinstance(db, pw.PostgresqlDatabase) else "DATETIME"
+    db.execute_sql(f'ALTER TABLE "order" ADD COLUMN "reviewed_at" {timestamp}')
+    db.execute_sql('ALTER TABLE "order" ADD COLUMN "reviewed_by" VARCHAR(50) NOT NULL DEFAULT \'\'')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "audit_log_target" ON "audit_log" ("target")')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "order_needs_review" ON "order" ("id") '
+                   "WHERE \"status\" = 'failed' AND \"reviewed_at\" IS NULL")
+
+
 # version -> function bringing the schema from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_inbound_norm_text,
     3: _v3_drop_redundant_indexes,
     4: _v4_modems_and_attempts,
     5: _v5_order_sn_index,
+    6: _v6_order_review,
 }
 LATEST = max(MIGRATIONS, default=1)
 

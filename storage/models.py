@@ -156,6 +156,9 @@ class Order(BaseModel):
     updated_at = pw.DateTimeField(default=now)
     sent_at = pw.DateTimeField(null=True)  # first handed to a chip or supplier
     finished_at = pw.DateTimeField(null=True)
+    # the owner has looked at a suspect or failed order and acted (or marked it checked)
+    reviewed_at = pw.DateTimeField(null=True)
+    reviewed_by = pw.CharField(max_length=50, default="", constraints=[pw.SQL("DEFAULT ''")])  # raw INSERTs omit it
 
     class Meta:
         indexes = (
@@ -168,6 +171,9 @@ class Order(BaseModel):
 Order.add_index(Order.index(Order.reseller, Order.ref_id, unique=True, where=Order.ref_id.is_null(False)))
 # Duplicate-SN check at settlement and the log's SN filter (schema v5).
 Order.add_index(Order.index(Order.sn, Order.status, name="order_sn_status"))
+# "Perlu tindakan": failed orders the owner has not dealt with yet, a handful among millions (schema v6).
+Order.add_index(Order.index(Order.id, name="order_needs_review",
+                            where=(Order.status == "failed") & Order.reviewed_at.is_null()))
 
 
 class LedgerEntry(BaseModel):
@@ -233,7 +239,7 @@ class AuditLog(BaseModel):
     at = pw.DateTimeField(default=now, index=True)
     actor = pw.CharField(max_length=50)
     action = pw.CharField(max_length=50)
-    target = pw.CharField(max_length=100, default="")
+    target = pw.CharField(max_length=100, default="", index=True)
     detail = pw.TextField(default="")
 
 
