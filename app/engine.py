@@ -4,37 +4,36 @@ Runs on one asyncio loop (qasync under the window, plain asyncio headless). Mode
 `modem_callback(name)` from their own threads; the callback hops onto the loop. Every database write
 happens on the loop thread in a short transaction.
 
-Life of an order here: `_enqueue` → the dispatcher picks a route → the supplier's own task runs it
-(a chip does one top-up at a time) → `_settle` (success / next route / refund / pending / suspect) →
-the reply goes to the outbox, which `Outbox` sends on a sender modem.
+Life of an order here (docs/engine.md describes the whole walk): `handle_inbound` (the message service
+stores, parses and places it) → `_enqueue` picks a route → the supplier's own task runs it (a chip does
+one top-up at a time) → `_settle` (success / next route / refund / pending / suspect), every status
+change through the state machine in `app.orders` → `_reply` queues the answer on the outbox.
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app import ledger, orders
-from app.events import Alert, EngineFailed, EventBus, MessageLogged, ModemChanged, OrderChanged, StockChanged
-from app.money import group
+from app import orders
+from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemChanged, OrderChanged,
+                        StockChanged)
+from app.orders import OrderStatus
 from app.outbox import Outbox
-from app.phone import normalize_msisdn
 from app.rules import FailReason, Outcome, reply_text
 from app.service import HandleResult, Inbound, MessageService
 from app.supervisor import Supervisor
-from app.suppliers import Job, ModemHandle, ModemLink, Supplier, SupplyResult, build_supplier
+from app.suppliers import (WRONG_PIN_REASON, Job, ModemHandle, ModemLink, Supplier, SupplyResult, apply_row,
+                           build_supplier, record_stock, stock_checked_at, supplier_rows)
 from modems.types import (ErrorEvent, ModemEvent, ModemState, SignalChanged, SmsReceived, StateChanged,
                           StorageWarning)
-from storage import sql
-from storage.models import Attempt, AuditLog, InboundMessage, Modem, OutboundMessage, Route, database_proxy as db
-from storage.models import Supplier as SupplierRow
+from storage.models import database_proxy as db
 
 log = logging.getLogger(__name__)
 
-WRONG_PIN_REASON = "PIN chip salah"
+EARLY_FOLLOWUP_S = 300.0  # a result SMS that overtook its acknowledgement is kept this long
 
 
 @dataclass
@@ -47,6 +46,31 @@ class EngineSettings:
     tick_s: float = 1.0
     reply_pending: bool = False  # "masih diproses operator" SMS for ack + SMS flows
     reply_suspect: bool = True
+
+
+Listener = Callable[[EngineEvent], None]
+
+
+class EventBus:
+    """What the engine tells the outside world (the headless log, the window's bridge, the runtime).
+    A listener may ask for some kinds of event only."""
+
+    def __init__(self) -> None:
+        self._listeners: list[tuple[Listener, tuple[type, ...]]] = []
+
+    def subscribe(self, listener: Listener, kinds: tuple[type[EngineEvent], ...] = ()) -> Callable[[], None]:
+        entry = (listener, kinds)
+        self._listeners.append(entry)
+        return lambda: self._listeners.remove(entry) if entry in self._listeners else None
+
+    def publish(self, event: EngineEvent) -> None:
+        for listener, kinds in list(self._listeners):
+            if kinds and not isinstance(event, kinds):
+                continue
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the engine
+                log.exception("event listener failed on %r", event)
 
 
 @dataclass
@@ -67,6 +91,15 @@ class _OrderState:
     queued_since: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Early:
+    """A follow-up SMS that came before the acknowledgement that makes its order pending."""
+    at: float
+    supplier_id: int
+    sender: str
+    text: str
+
+
 class Engine:
     def __init__(self, service: MessageService, *, settings: EngineSettings | None = None,
                  clock: Callable[[], _dt.datetime] = _dt.datetime.now):
@@ -76,18 +109,19 @@ class Engine:
         self.events = EventBus()
         self.links: dict[str, ModemLink] = {}
         self.suppliers: dict[int, Supplier] = {}
-        self.outbox = Outbox(self)
+        self.outbox = Outbox(self.links, self.events.publish, clock)
         self._queues: dict[int, asyncio.Queue[Job]] = {}
         self._tasks: list[asyncio.Task] = []
         self._waiting: dict[int, _OrderState] = {}  # orders with no usable route right now
         self._states: dict[int, _OrderState] = {}
         self._pending: dict[int, Pending] = {}
-        self._early: list[tuple[float, int, str, str]] = []  # follow-ups that came before their ack
+        self._early: list[_Early] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self.supervisor = Supervisor()
         self.failure = ""  # set when a background loop could not be kept alive
         self._running = False
         self._wake = asyncio.Event()
+        self._unwatch: Callable[[], None] | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -109,12 +143,12 @@ class Engine:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._running = True
+        self._unwatch = orders.watch(self._on_transition)
         self.supervisor = Supervisor(on_crash=self._loop_crashed, on_fatal=self._loop_gave_up)
-        for order_id in orders.recover_after_restart(self.clock()):
+        for order_id in orders.recover_after_restart(now=self.clock()):
             self._publish_order(order_id, "suspect", "server restart: hasil tidak pasti")
         self.load_suppliers()
-        for order_id in [i for (i,) in sql.all_rows('SELECT id FROM "order" WHERE status = ? ORDER BY id',
-                                                   (orders.OrderStatus.QUEUED.value,))]:
+        for order_id in orders.queued_ids():
             self._enqueue(order_id)
         self.supervisor.start("engine-ticker", self._ticker)
         self.supervisor.start("engine-stock", self._stock_loop)
@@ -124,6 +158,9 @@ class Engine:
 
     async def stop(self) -> None:
         self._running = False
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         await self.supervisor.stop()
         await self.outbox.stop()
         for task in self._tasks:
@@ -140,36 +177,17 @@ class Engine:
 
     def refresh_suppliers(self) -> None:
         """Apply edits made while running (templates, PIN, rule packs, on/off) to the live suppliers."""
-        from app.shop_admin import load_rule_pack
-
-        for row in SupplierRow.select():
+        for row in supplier_rows(active_only=False):
             live = self.suppliers.get(row.id)
-            if live is None:
-                continue
-            old_pin = live.pin
-            wrong_pin = live.disabled_reason == WRONG_PIN_REASON
-            live.config = json.loads(row.config or "{}")
-            live.operator = live.config.get("operator", live.operator)
-            live.region = tuple(live.config.get("region") or ())
-            if not row.active:
-                live.disabled_reason = "dinonaktifkan admin"
-            elif wrong_pin and live.pin == old_pin:
-                pass  # still the PIN the operator refused: another try could lock the chip
-            else:
-                live.disabled_reason = ""
-            pack_name = live.config.get("rule_pack")
-            if pack_name:
-                try:
-                    live.pack = load_rule_pack(pack_name)
-                except (OSError, ValueError, KeyError):
-                    live.disabled_reason = f"rule pack {pack_name} tidak bisa dimuat"
+            if live is not None:
+                apply_row(live, row)
         if self._running:
             self.load_suppliers()  # and start the ones that are new or newly active
             self._wake.set()
 
     def load_suppliers(self) -> None:
-        """(Re)build supplier objects from the database; start a task for each new one."""
-        for row in SupplierRow.select().where(SupplierRow.active == True):  # noqa: E712
+        """Build supplier objects for active rows not running yet; start a task for each."""
+        for row in supplier_rows():
             if row.id in self.suppliers:
                 continue
             supplier = build_supplier(row, self.links)
@@ -179,6 +197,18 @@ class Engine:
             self._queues[row.id] = asyncio.Queue()
             self.supervisor.start(f"supplier-{row.id}", lambda s=supplier: self._run_supplier(s))
 
+    def _on_transition(self, change: orders.Transition) -> None:
+        """A status change made anywhere (the reseller's BTL, the owner's hand): a settled order
+        leaves the engine's waiting list and its timers."""
+        if change.status in (OrderStatus.SUCCESS, OrderStatus.FAILED):
+            self._forget(change.order_id)
+
+    def _forget(self, order_id: int) -> None:
+        """The order is settled: no more routes, timers or waiting for it."""
+        self._waiting.pop(order_id, None)
+        self._states.pop(order_id, None)
+        self._pending.pop(order_id, None)
+
     # --- inbound messages -----------------------------------------------------------------
 
     def handle_inbound(self, inbound: Inbound) -> HandleResult:
@@ -186,20 +216,13 @@ class Engine:
         result = self.service.handle(inbound)
         if not result.duplicate:
             self.events.publish(MessageLogged(direction="in", channel=inbound.channel, peer=inbound.sender,
-                                              modem=inbound.modem, text=self._stored_text(result.inbound_id)))
+                                              modem=inbound.modem, text=result.stored_text))
         for order_id in result.new_orders:
-            row = sql.one('SELECT p.code, o.dest, r.code FROM "order" o JOIN product p ON p.id = o.product_id '
-                          "JOIN reseller r ON r.id = o.reseller_id WHERE o.id = ?", (order_id,))
-            self._publish_order(order_id, "queued", f"{row[0]} {row[1]} dari {row[2]}" if row else "")
+            self._publish_order(order_id, "queued", result.headlines.get(order_id, ""))
             self._enqueue(order_id)
         if result.replies:
             self.outbox.wake()
         return result
-
-    @staticmethod
-    def _stored_text(inbound_id: int | None) -> str:
-        row = sql.one("SELECT text FROM inbound_message WHERE id = ?", (inbound_id,)) if inbound_id else None
-        return row[0] if row else ""
 
     def _on_modem_event(self, name: str, event: ModemEvent) -> None:
         link = self.links.get(name)
@@ -229,63 +252,45 @@ class Engine:
 
     def _on_sms(self, link: ModemLink, event: SmsReceived) -> None:
         sms = event.sms
-        sender = sms.sender
-        if self._followup(link, sender, sms.text):
-            self._store_operator_sms(link, sms)
-            event.confirm()
-            return
-        if "center" in link.roles:
-            self.handle_inbound(Inbound("sms", normalize_msisdn(sender) or sender, sms.text, sent_at=sms.scts,
-                                        dedupe_key=f"sms:{sms.dedupe_key}", modem=link.name))
+        if self._followup(link, sms.sender, sms.text) or "center" not in link.roles:
+            self.service.store_operator_sms(sms.sender, sms.text, sent_at=sms.scts,
+                                            dedupe_key=f"sms:{sms.dedupe_key}", modem=link.name)
+            self.events.publish(MessageLogged(direction="in", channel="operator", peer=sms.sender, modem=link.name,
+                                              text=sms.text))
         else:
-            self._store_operator_sms(link, sms)
+            self.handle_inbound(Inbound("sms", sms.sender, sms.text, sent_at=sms.scts,
+                                        dedupe_key=f"sms:{sms.dedupe_key}", modem=link.name))
         event.confirm()  # stored (committed) above: now the SIM copy may go
-
-    def _store_operator_sms(self, link: ModemLink, sms) -> None:
-        InboundMessage.insert(channel="operator", sender=sms.sender[:200], text=sms.text[:2000],
-                              sent_at=sms.scts, dedupe_key=f"sms:{sms.dedupe_key}", modem=link.name,
-                              status="processed").on_conflict_ignore().execute()
-        self.events.publish(MessageLogged(direction="in", channel="operator", peer=sms.sender, modem=link.name,
-                                          text=sms.text))
 
     # --- dispatching ----------------------------------------------------------------------
 
-    def _job_for(self, order_id: int) -> tuple[Job, list[tuple[int, int, int, str, int]]] | None:
-        row = sql.one('SELECT o.id, o.dest, o.product_id, o.status, o.price, p.code, p.nominal FROM "order" o '
-                      "JOIN product p ON p.id = o.product_id WHERE o.id = ?", (order_id,))
-        if row is None or row[3] != orders.OrderStatus.QUEUED.value:
-            return None
-        routes = sql.all_rows("SELECT r.id, r.supplier_id, r.priority, r.supplier_code, r.cost FROM route r "
-                              "JOIN supplier s ON s.id = r.supplier_id WHERE r.product_id = ? AND r.active = ? "
-                              "AND s.active = ? ORDER BY r.priority, r.id", (row[2], True, True))
-        return Job(row[0], row[1], row[6], row[5]), routes
-
     def _enqueue(self, order_id: int) -> None:
         state = self._states.setdefault(order_id, _OrderState(queued_since=self._now()))
-        found = self._job_for(order_id)
-        if found is None:
+        order = orders.queued_order(order_id)
+        if order is None:
             self._states.pop(order_id, None)
+            self._waiting.pop(order_id, None)
             return
-        job, routes = found
-        untried = [r for r in routes if r[1] not in state.tried and r[1] in self.suppliers]
+        untried = [r for r in order.routes if r.supplier_id not in state.tried and r.supplier_id in self.suppliers]
         if not untried or state.attempts >= self.settings.max_attempts:
-            reason = FailReason.OUT_OF_STOCK if routes else FailReason.NO_ROUTE
+            reason = FailReason.OUT_OF_STOCK if order.routes else FailReason.NO_ROUTE
             self._fail(order_id, reason, "Tidak ada chip/supplier yang bisa memproses")
             return
-        best: tuple[int, int, int, str, int] | None = None
-        for priority in sorted({r[2] for r in untried}):
-            usable = [r for r in untried if r[2] == priority
-                      and self.suppliers[r[1]].online and self.suppliers[r[1]].can_serve(job.dest)]
+        best = None
+        for priority in sorted({r.priority for r in untried}):
+            usable = [r for r in untried if r.priority == priority and self.suppliers[r.supplier_id].online
+                      and self.suppliers[r.supplier_id].can_serve(order.dest)]
             if usable:
-                best = min(usable, key=lambda r: (self._load(r[1]), r[0]))
+                best = min(usable, key=lambda r: (self._load(r.supplier_id), r.route_id))
                 break
         if best is None:
             self._waiting[order_id] = state
             return
         self._waiting.pop(order_id, None)
-        job.route_id, job.supplier_code, job.cost = best[0], best[3], best[4]
-        state.tried.add(best[1])
-        self._queues[best[1]].put_nowait(job)
+        state.tried.add(best.supplier_id)
+        self._queues[best.supplier_id].put_nowait(Job(order_id, order.dest, order.nominal, order.product_code,
+                                                      supplier_code=best.supplier_code, cost=best.cost,
+                                                      route_id=best.route_id))
 
     def _load(self, supplier_id: int) -> int:
         return self._queues[supplier_id].qsize() + (1 if self.suppliers[supplier_id].busy else 0)
@@ -309,27 +314,24 @@ class Engine:
 
     async def _execute(self, supplier: Supplier, job: Job) -> None:
         now = self.clock()
-        try:
-            orders.mark_sending(job.order_id, supplier.id, now=now)
-        except orders.TransitionError:  # cancelled or settled by hand meanwhile
-            return
+        with db.atomic():
+            try:
+                orders.mark_sending(job.order_id, supplier.id, now=now)
+            except orders.TransitionError:  # cancelled or settled by hand meanwhile
+                return
+            attempt_id = orders.start_attempt(job.order_id, supplier.id, now)
         state = self._states.setdefault(job.order_id, _OrderState())
         state.attempts += 1
-        attempt = Attempt.create(order=job.order_id, supplier=supplier.id, started_at=now)
         self._publish_order(job.order_id, "sending", f"{job.product_code} {job.dest} via {supplier.name}")
         result = await supplier.topup(job)
-        self._settle(supplier, job, attempt.id, result)
+        self._settle(supplier, job, attempt_id, result)
 
     # --- settling -------------------------------------------------------------------------
 
     def _record_attempt(self, attempt_id: int, result: SupplyResult) -> None:
-        # A follow-up SMS adds to the first answer (the acknowledgement); the request stays as sent.
-        sql.execute("UPDATE attempt SET finished_at = ?, request = CASE WHEN ? = '' THEN request ELSE ? END, "
-                    "response = CASE WHEN response = '' THEN ? ELSE response || ' || ' || ? END, outcome = ?, "
-                    "sn = ?, trxid = CASE WHEN ? = '' THEN trxid ELSE ? END, reason = ? WHERE id = ?",
-                    (self.clock(), result.request, result.request[:200], result.raw[:4000], result.raw[:4000],
-                     result.outcome.value, result.sn[:100], result.trxid, result.trxid[:50],
-                     (result.reason_text or (result.reason.value if result.reason else ""))[:200], attempt_id))
+        orders.finish_attempt(attempt_id, self.clock(), request=result.request, raw=result.raw,
+                              outcome=result.outcome.value, sn=result.sn, trxid=result.trxid,
+                              reason=result.reason_text or (result.reason.value if result.reason else ""))
 
     def _settle(self, supplier: Supplier, job: Job, attempt_id: int, result: SupplyResult) -> None:
         try:
@@ -355,7 +357,7 @@ class Engine:
                     if result.reason == FailReason.WRONG_CHIP_PIN:
                         supplier.disabled_reason = WRONG_PIN_REASON
                         self.events.publish(Alert(text=f"PIN chip {supplier.name} salah: chip dinonaktifkan"))
-                    self._loop.call_soon(self._enqueue, job.order_id)  # type: ignore[union-attr]
+                    self._call_soon(self._enqueue, job.order_id)
                 else:
                     self._fail(job.order_id, result.reason or FailReason.UNKNOWN, result.reason_text)
             elif result.outcome == Outcome.PENDING:
@@ -370,29 +372,21 @@ class Engine:
                               else "tidak ada jawaban operator")
 
     def _succeed(self, order_id: int, sn: str, cost: int | None, supplier: Supplier | None) -> None:
-        if not sn or self._sn_used(sn, order_id):
+        if not sn or orders.sn_used_elsewhere(sn, order_id):
             self._suspect(order_id, "sukses tanpa SN atau SN ganda")
             return
-        self._states.pop(order_id, None)
-        self._pending.pop(order_id, None)
+        self._forget(order_id)
         orders.settle_success(order_id, sn, cost=cost, now=self.clock())
         self._reply(order_id, "success")
         self._publish_order(order_id, "success", f"SN {sn}")
 
-    @staticmethod
-    def _sn_used(sn: str, order_id: int) -> bool:
-        return sql.one('SELECT 1 FROM "order" WHERE sn = ? AND id <> ? AND status = ?',
-                       (sn, order_id, orders.OrderStatus.SUCCESS.value)) is not None
-
-    def _fail(self, order_id: int, reason: FailReason, text: str = "", actor: str = "system") -> None:
-        self._states.pop(order_id, None)
-        self._waiting.pop(order_id, None)
-        self._pending.pop(order_id, None)
+    def _fail(self, order_id: int, reason: FailReason, text: str = "") -> None:
+        self._forget(order_id)
         shown = reply_text(reason) if reason not in (None, FailReason.UNKNOWN) else (text or reply_text(reason))
         with db.atomic():
             try:
-                orders.settle_failed(order_id, shown, actor=actor, now=self.clock())
-            except (orders.TransitionError, ledger.AlreadyRefunded):
+                orders.settle_failed(order_id, shown, now=self.clock())
+            except (orders.TransitionError, orders.ledger.AlreadyRefunded):
                 log.warning("order %s already final; not failing it again", order_id)
                 return
             self._reply(order_id, "failed", alasan=shown)
@@ -412,9 +406,11 @@ class Engine:
 
     def _set_stock(self, supplier: Supplier, stock: int) -> None:
         supplier.stock = stock
-        SupplierRow.update(stock=stock, stock_checked_at=self.clock()).where(SupplierRow.id == supplier.id).execute()
+        record_stock(supplier.id, stock, self.clock())
         self.events.publish(StockChanged(supplier_id=supplier.id, name=supplier.name, stock=stock,
                                          low=stock < supplier.low_stock))
+
+    # --- follow-up SMS --------------------------------------------------------------------
 
     def _followup(self, link: ModemLink, sender: str, text: str) -> bool:
         """An operator's or upstream's SMS about a top-up: settle the pending or suspect order it
@@ -428,16 +424,16 @@ class Engine:
             if found is False:
                 # The answer can overtake the USSD acknowledgement: keep it for a few minutes and
                 # try again when that order turns pending.
-                self._early.append((self._now(), supplier.id, sender, text))
+                self._early.append(_Early(self._now(), supplier.id, sender, text))
                 log.info("follow-up on %s matched no order yet: %s", link.name, text[:120])
             return True
         return False
 
     def _replay_early(self, supplier: Supplier) -> None:
-        horizon = self._now() - 300
-        self._early = [e for e in self._early if e[0] >= horizon]
-        for entry in [e for e in self._early if e[1] == supplier.id]:
-            if self._apply_followup(supplier, entry[2], entry[3]):
+        horizon = self._now() - EARLY_FOLLOWUP_S
+        self._early = [e for e in self._early if e.at >= horizon]
+        for entry in [e for e in self._early if e.supplier_id == supplier.id]:
+            if self._apply_followup(supplier, entry.sender, entry.text):
                 self._early.remove(entry)
 
     def _apply_followup(self, supplier: Supplier, sender: str, text: str) -> bool | None:
@@ -445,9 +441,9 @@ class Engine:
         match = supplier.match_followup(sender, text)
         if match is None:
             return None
-        order_id = self._match_order(supplier.id, match.dest or "", match.amount or 0, match.trxid or "")
+        order_id = self._match_order(supplier.id, match.dest, match.amount, match.trxid)
         if order_id is None:
-            return True if match.outcome == Outcome.PENDING else False
+            return match.outcome == Outcome.PENDING
         result = supplier.result_from_text(text, "")
         pending = self._pending.get(order_id)
         if result.outcome == Outcome.PENDING:
@@ -460,16 +456,15 @@ class Engine:
             if result.stock is not None:
                 self._set_stock(supplier, result.stock)
             if result.outcome == Outcome.SUCCESS:
-                self._succeed(order_id, result.sn, self._route_cost(order_id, supplier.id), supplier)
+                self._succeed(order_id, result.sn, orders.route_cost(order_id, supplier.id), supplier)
             elif result.outcome == Outcome.FAILED:
                 # The operator's final word; another route after a definite failure is allowed.
                 self._pending.pop(order_id, None)
-                status = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
                 state = self._states.get(order_id)
-                if (status and status[0] == "sending" and result.retry_next and state is not None
+                if (orders.status_of(order_id) == OrderStatus.SENDING and result.retry_next and state is not None
                         and state.attempts < self.settings.max_attempts):
                     orders.requeue(order_id, now=self.clock())
-                    self._loop.call_soon(self._enqueue, order_id)  # type: ignore[union-attr]
+                    self._call_soon(self._enqueue, order_id)
                 else:
                     self._fail(order_id, result.reason or FailReason.UNKNOWN, result.reason_text)
         return True
@@ -483,42 +478,31 @@ class Engine:
         if candidates:
             return min(candidates, key=lambda p: p.order_id).order_id
         # not pending any more (timed out): a suspect order on this supplier may still match
-        row = sql.one('SELECT o.id FROM "order" o JOIN product p ON p.id = o.product_id WHERE o.supplier_id = ? '
-                      "AND o.dest = ? AND o.status = ? AND (? = 0 OR p.nominal = ?) ORDER BY o.id LIMIT 1",
-                      (supplier_id, dest, orders.OrderStatus.SUSPECT.value, nominal, nominal))
-        return row[0] if row else None
-
-    @staticmethod
-    def _route_cost(order_id: int, supplier_id: int) -> int | None:
-        row = sql.one('SELECT r.cost FROM route r JOIN "order" o ON o.product_id = r.product_id '
-                      "WHERE o.id = ? AND r.supplier_id = ? LIMIT 1", (order_id, supplier_id))
-        return int(row[0]) if row else None
+        return orders.suspect_on(supplier_id, dest, nominal)
 
     # --- replies --------------------------------------------------------------------------
 
     def _reply(self, order_id: int, template: str, **extra) -> None:
         """Queue the reseller's reply for an order event; at most one per (order, event)."""
-        row = sql.one('SELECT o.id, o.dest, o.price, o.sn, o.channel, o.created_at, p.code, r.balance, r.language, '
-                      "i.sender, i.channel FROM \"order\" o JOIN product p ON p.id = o.product_id "
-                      "JOIN reseller r ON r.id = o.reseller_id LEFT JOIN inbound_message i ON i.id = o.inbound_id "
-                      "WHERE o.id = ?", (order_id,))
-        if row is None or row[9] is None:
+        facts = orders.reply_facts(order_id)
+        if facts is None:
             return  # no inbound message to answer (e.g. an H2H order answers by callback)
-        if sql.one("SELECT 1 FROM outbound_message WHERE order_id = ? AND event = ?", (order_id, template)):
-            return
-        _, dest, price, sn, _, _, code, balance, lang, to, channel = row
         now = self.clock()
-        values = dict(trxid=order_id, kode=code, tujuan=dest, sn=sn or "-", harga=group(price), saldo=group(balance),
-                      saldo_awal=group(balance - price), jam=f"{now:%H:%M}")
+        values = dict(trxid=order_id, kode=facts.product_code, tujuan=facts.dest, sn=facts.sn or "-",
+                      harga=facts.price, saldo=facts.balance, saldo_awal=facts.balance - facts.price,
+                      jam=f"{now:%H:%M}")
         values.update(extra)
-        text = self.service.templates.render(template, lang, **values)
-        OutboundMessage.create(channel=channel, to=to, text=text, order=order_id, event=template, created_at=now)
-        self.outbox.wake()
+        text = self.service.templates.render(template, facts.language, **values)
+        self.outbox.queue(channel=facts.channel, to=facts.to, text=text, now=now, order_id=order_id, event=template)
 
     # --- timers ---------------------------------------------------------------------------
 
     def _now(self) -> float:
         return self._loop.time() if self._loop else 0.0
+
+    def _call_soon(self, fn: Callable[..., object], *args: object) -> None:
+        assert self._loop is not None
+        self._loop.call_soon(fn, *args)
 
     async def _ticker(self) -> None:
         while self._running:
@@ -556,8 +540,7 @@ class Engine:
         for supplier in self.suppliers.values():
             if supplier.link is not link:
                 continue
-            checked = sql.one("SELECT stock_checked_at FROM supplier WHERE id = ?", (supplier.id,))
-            last = SupplierRow.stock_checked_at.python_value(checked[0]) if checked and checked[0] else None
+            last = stock_checked_at(supplier.id)
             if last is None or (now - last).total_seconds() > self.settings.stock_check_interval_s:
                 self._tasks = [t for t in self._tasks if not t.done()]
                 self._tasks.append(asyncio.create_task(self.check_stock(supplier.id), name=f"stock-{supplier.name}"))
@@ -592,57 +575,43 @@ class Engine:
         for supplier in list(self.suppliers.values()):
             if not supplier.online or supplier.pack is None or supplier.pack.history is None:
                 continue
-            suspects = sql.all_rows('SELECT o.id, o.dest, p.nominal FROM "order" o JOIN product p ON p.id = o.product_id '
-                                    "WHERE o.supplier_id = ? AND o.status = ?",
-                                    (supplier.id, orders.OrderStatus.SUSPECT.value))
+            suspects = orders.suspects_of(supplier.id)
             if not suspects:
                 continue
             text = await supplier.history()
             entries = supplier.pack.parse_history(text) if text else None
             if entries is None:
                 continue
-            for order_id, dest, nominal in suspects:
-                same = [e for e in entries if e.dest == dest and e.amount == nominal]
-                twins = [s for s in suspects if s[1] == dest and s[2] == nominal]
+            for suspect in suspects:
+                same = [e for e in entries if e.dest == suspect.dest and e.amount == suspect.nominal]
+                twins = [s for s in suspects if s.dest == suspect.dest and s.nominal == suspect.nominal]
                 if len(same) != 1 or len(twins) != 1:
                     continue
                 entry = same[0]
+                order_id = suspect.order_id
                 with db.atomic():
-                    self._audit("system", "reconcile", order_id, f"{supplier.name}: {entry.status.value} {entry.time}")
+                    orders.audit(orders.SYSTEM, "reconcile", order_id, f"{supplier.name}: {entry.status.value} "
+                                 f"{entry.time}", now=self.clock())
                     if entry.status == Outcome.SUCCESS:
                         orders.settle_success(order_id, "", now=self.clock())
                         self._reply(order_id, "success")
                         self._publish_order(order_id, "success", f"menurut riwayat {supplier.name}")
                         settled += 1
                     elif entry.status == Outcome.FAILED:
-                        self._fail(order_id, FailReason.UNKNOWN, f"Gagal menurut riwayat chip")
+                        self._fail(order_id, FailReason.UNKNOWN, "Gagal menurut riwayat chip")
                         settled += 1
         return settled
 
     # --- manual actions (called by the UI; each is logged with who did it) ----------------
 
-    def _audit(self, actor: str, action: str, order_id: int, detail: str = "") -> None:
-        AuditLog.create(actor=actor, action=action, target=f"order:{order_id}", detail=detail[:500])
-
     def retry(self, order_id: int, supplier_id: int | None, actor: str) -> None:
         """Send a failed or suspect order again, on a chosen supplier. For a suspect order the owner
         confirms it did not go through; the earlier debit stays, so nothing is charged twice."""
+        now = self.clock()
         with db.atomic():
-            row = sql.one('SELECT status, refunded, price, reseller_id FROM "order" WHERE id = ?', (order_id,))
-            if row is None:
-                raise LookupError(order_id)
-            status, refunded = row[0], bool(row[1])
-            if status not in ("failed", "suspect"):
-                raise orders.TransitionError(f"order {order_id} is {status}")
-            if refunded:  # charge again before sending again
-                ledger.post(row[3], -int(row[2]), ledger.LedgerKind.ORDER_DEBIT, order_id=order_id,
-                            note="ulang manual", actor=actor, now=self.clock())
-                sql.execute('UPDATE "order" SET refunded = ? WHERE id = ?', (False, order_id))
-            sql.execute('UPDATE "order" SET status = ?, fail_reason = ?, sn = ?, updated_at = ? WHERE id = ?',
-                        (orders.OrderStatus.QUEUED.value, "", "", self.clock(), order_id))
-            sql.execute("DELETE FROM outbound_message WHERE order_id = ? AND status = ? AND event IN (?, ?)",
-                        (order_id, "queued", "failed", "suspect"))
-            self._audit(actor, "retry", order_id, f"supplier={supplier_id}")
+            orders.retry(order_id, actor, now=now)
+            self.outbox.forget_unsent(order_id, ("failed", "suspect"))
+            orders.audit(actor, "retry", order_id, f"supplier={supplier_id}", now=now)
         state = _OrderState(queued_since=self._now())
         if supplier_id is not None:
             state.tried = {s for s in self.suppliers if s != supplier_id}
@@ -654,70 +623,55 @@ class Engine:
     def force_success(self, order_id: int, sn: str, actor: str) -> None:
         if not sn.strip():
             raise ValueError("SN wajib diisi")
+        now = self.clock()
         with db.atomic():
-            orders.settle_success(order_id, sn.strip(), now=self.clock())
-            self._audit(actor, "force_success", order_id, f"sn={sn}")
+            orders.settle_success(order_id, sn.strip(), now=now, actor=actor)
+            orders.audit(actor, "force_success", order_id, f"sn={sn}", now=now)
             self._reply(order_id, "success")
-        self._states.pop(order_id, None)
-        self._pending.pop(order_id, None)
         self._publish_order(order_id, "success", f"SN {sn} (manual {actor})")
 
     def in_flight(self, order_id: int) -> bool:
         """Handed to a chip or supplier whose answer has not come back yet (not merely pending)."""
-        row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
-        return bool(row) and row[0] == orders.OrderStatus.SENDING.value and order_id not in self._pending
+        return orders.status_of(order_id) == OrderStatus.SENDING and order_id not in self._pending
 
     def fail_and_refund(self, order_id: int, reason: str, actor: str) -> None:
         """Refund an order by hand. Refused while its request is at the operator with no answer yet:
         the answer could still be a success, and the money would be gone twice."""
         if self.in_flight(order_id):
             raise orders.TransitionError(f"TrxID {order_id} sedang dikirim ke operator; tunggu jawabannya")
+        now = self.clock()
         with db.atomic():
-            self._audit(actor, "fail_refund", order_id, reason)
-            orders.settle_failed(order_id, reason or "Dibatalkan admin", actor=actor, now=self.clock())
+            orders.audit(actor, "fail_refund", order_id, reason, now=now)
+            orders.settle_failed(order_id, reason or "Dibatalkan admin", actor=actor, now=now)
             self._reply(order_id, "failed", alasan=reason or "Dibatalkan admin")
-        self._states.pop(order_id, None)
-        self._pending.pop(order_id, None)
-        self._waiting.pop(order_id, None)
         self._publish_order(order_id, "failed", f"manual {actor}: {reason}")
 
     def mark_reviewed(self, order_ids: list[int], actor: str) -> int:
         """The owner has checked these failed (or suspect) orders: they leave "Perlu tindakan"."""
+        now = self.clock()
         with db.atomic():
-            count = orders.mark_reviewed(order_ids, actor, self.clock())
+            count = orders.mark_reviewed(order_ids, actor, now=now)
             for order_id in order_ids:
-                self._audit(actor, "reviewed", order_id)
+                orders.audit(actor, "reviewed", order_id, now=now)
         for order_id in order_ids:
             self._publish_order(order_id, "reviewed", f"dicek {actor}")
         return count
 
     def resend_reply(self, order_id: int, actor: str) -> int | None:
         """Queue the latest reply of an order again (a new outbox row; the old one stays as history)."""
-        last = (OutboundMessage.select().where(OutboundMessage.order == order_id)
-                .order_by(OutboundMessage.id.desc()).first())
-        if last is None:
-            return None
+        now = self.clock()
         with db.atomic():
-            row = OutboundMessage.create(channel=last.channel, to=last.to, text=last.text, order=order_id,
-                                         event=f"resend:{last.id}", created_at=self.clock())
-            self._audit(actor, "resend_reply", order_id, f"outbound={last.id}")
-        self.outbox.wake()
-        return row.id
+            out_id = self.outbox.resend_latest(order_id, now)
+            if out_id is None:
+                return None
+            orders.audit(actor, "resend_reply", order_id, f"outbound={out_id}", now=now)
+            orders.mark_reviewed([order_id], actor, now=now)
+        return out_id
 
     # --- helpers --------------------------------------------------------------------------
 
     def _publish_order(self, order_id: int, status: str, detail: str = "") -> None:
         self.events.publish(OrderChanged(order_id=order_id, status=status, detail=detail))
-
-    def configure_modems_from_db(self, make_handle: Callable[[Modem], ModemHandle]) -> None:
-        """Attach every active configured modem, creating its handle (a worker) with `make_handle`."""
-        for row in Modem.select().where(Modem.active == True):  # noqa: E712
-            roles = {r.strip() for r in row.roles.split(",") if r.strip()}
-            self.attach_modem(row.name, make_handle(row), roles)
-
-    @staticmethod
-    def modem_config(row: Modem) -> dict:
-        return json.loads(row.config or "{}")
 
     @property
     def pending_count(self) -> int:

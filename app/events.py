@@ -1,4 +1,5 @@
-"""What the engine tells the outside world (the headless log, the UI adapter). Plain values, no Qt."""
+"""What the engine tells the outside world (the headless log, the UI adapter). Plain values, no Qt;
+the engine's `EventBus` (app/engine.py) delivers them."""
 from __future__ import annotations
 
 import logging
@@ -63,22 +64,3 @@ class RepliesBacklog(EngineEvent):
     queued: int = 0
     oldest_s: float = 0.0
     alarm: bool = False
-
-
-Listener = Callable[[EngineEvent], None]
-
-
-class EventBus:
-    def __init__(self) -> None:
-        self._listeners: list[Listener] = []
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    def publish(self, event: EngineEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not stop the engine
-                log.exception("event listener failed on %r", event)

@@ -5,7 +5,7 @@ import datetime as _dt
 import random
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import peewee as pw
 
@@ -21,7 +21,22 @@ from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntr
                             Price, Product, Reseller, ResellerAddress)
 
 if TYPE_CHECKING:
-    from app.service import Inbound, MessageService
+    from app.messages import Inbound
+    from app.phone import PrefixTable
+    from app.pins import PinChecker
+    from app.replies import Templates
+    from app.settings import Settings
+
+
+class Service(Protocol):
+    """What a command handler may use of the message service (app/service.py)."""
+
+    settings: "Settings"
+    templates: "Templates"
+    prefixes: "PrefixTable"
+    pins: "PinChecker"
+
+    def verify_pin(self, ctx: "Context", pin: str) -> bool: ...
 
 SMS_LEN = 160
 EXAMPLES = {
@@ -56,7 +71,7 @@ class PendingReply:
 
 @dataclass
 class Context:
-    service: "MessageService"
+    service: Service
     row: InboundRow
     inbound: "Inbound"
     parsed: t.Parsed
@@ -65,6 +80,7 @@ class Context:
     address: AddressRow | None = None
     replies: list[PendingReply] = field(default_factory=list)
     new_orders: list[int] = field(default_factory=list)
+    headlines: dict[int, str] = field(default_factory=dict)  # new order -> one line for logs and screens
     status: str = "processed"
     reason: str = ""
 
@@ -88,14 +104,6 @@ class Context:
 
     def status_text(self, code: str) -> str:
         return self.render(f"status_{code}")
-
-
-def _fmt_values(values: dict) -> dict:
-    out = dict(values)
-    for key in ("harga", "saldo", "saldo_awal", "jumlah", "min", "saldo_proses", "total"):
-        if isinstance(out.get(key), int):
-            out[key] = group(out[key])
-    return out
 
 
 # --- no reseller needed ------------------------------------------------------------------------
@@ -165,11 +173,12 @@ def topup(ctx: Context, cmd: t.TopUp) -> None:
             reseller, item.product, item.dest, counter=item.counter, repeat_next=item.repeat_next,
             inbound_id=ctx.row.id, item_no=item_no, channel=ctx.inbound.channel, settings=svc.settings,
             prefixes=svc.prefixes, now=ctx.now, sent_at=ctx.inbound.sent_at, same_text_order=same_text_order)
-        values = _fmt_values(placement.values or {})
+        values = dict(placement.values or {})
         if "status_code" in values:
             values["status"] = ctx.status_text(values["status_code"])
         if placement.rejection is None and placement.order_id is not None:
             ctx.new_orders.append(placement.order_id)
+            ctx.headlines[placement.order_id] = f"{placement.product.code} {placement.dest} dari {reseller.code}"
             reseller.balance = placement.balance_after
             if svc.settings.reply_accepted or ctx.inbound.channel != "sms":
                 ctx.reply("accepted", order_id=placement.order_id, **values)
@@ -184,7 +193,7 @@ def topup(ctx: Context, cmd: t.TopUp) -> None:
         if rej == orders.Rejection.NO_PRICE:
             values["kontak_admin"] = svc.settings.admin_contact
         if rej == orders.Rejection.INSUFFICIENT:
-            values["saldo"] = group(placement.values.get("saldo", reseller.balance))  # type: ignore[union-attr]
+            values["saldo"] = values.get("saldo", reseller.balance)
         ctx.reply(rej.value, **values)
     if rejected == len(cmd.items):
         ctx.reject(ctx.replies[-1].event if ctx.replies else "rejected")
@@ -544,7 +553,7 @@ def cancel_pending(ctx: Context, cmd: t.CancelPending) -> None:
             ctx.reply("cannot_cancel", kode=order.product.code, tujuan=order.dest, jam=f"{order.updated_at:%H:%M}",
                       order_id=order.id)
             continue
-        posting = orders.settle_failed(order.id, "Dibatalkan", actor=ctx.reseller.code, now=ctx.now)
+        posting = orders.cancel(order.id, ctx.reseller.code, now=ctx.now)
         ctx.reply("cancelled", trxid=order.id, kode=order.product.code, tujuan=order.dest,
                   saldo_awal=group(posting.balance_before), harga=group(order.price), saldo=group(posting.balance_after),
                   order_id=order.id)

@@ -232,57 +232,124 @@ def _order_values(order: Order) -> dict:
     return {"trxid": order.id, "jam": f"{order.created_at:%H:%M}", "status_code": order.status}
 
 
-# --- settlement ---------------------------------------------------------------------------------
+# --- the state machine ---------------------------------------------------------------------------
+#
+# Every change of an order's status goes through `_transition`, which allows only these moves and
+# tells the watchers (the engine) about each one. Who may make which move:
+#   queued  -> sending   the engine hands it to a chip or supplier
+#   queued  -> failed    no route / cancelled by the reseller (BTL) / failed by the owner; refunded
+#   queued  -> success   forced by the owner
+#   sending -> queued    a definite failure on one route: the next route may try
+#   sending -> success | failed | suspect   the operator's answer, or no answer in time
+#   suspect -> success | failed   reconciliation, a late answer, or the owner
+#   suspect -> queued    retried by the owner (the held money stays held)
+#   failed  -> queued    retried by the owner (charged again first)
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.QUEUED: frozenset({OrderStatus.SENDING, OrderStatus.FAILED, OrderStatus.SUCCESS}),
+    OrderStatus.SENDING: frozenset({OrderStatus.QUEUED, OrderStatus.SUCCESS, OrderStatus.FAILED,
+                                    OrderStatus.SUSPECT}),
+    OrderStatus.SUSPECT: frozenset({OrderStatus.SUCCESS, OrderStatus.FAILED, OrderStatus.QUEUED}),
+    OrderStatus.FAILED: frozenset({OrderStatus.QUEUED}),
+    OrderStatus.SUCCESS: frozenset(),
+}
+SYSTEM = "system"  # the actor of everything the engine does by itself
+
 
 class TransitionError(Exception):
     pass
 
 
-def _transition(order_id: int, allowed_from: tuple[str, ...], now: _dt.datetime, **fields) -> None:
-    names = ", ".join(f"{name} = ?" for name in fields)
+@dataclass(frozen=True)
+class Transition:
+    order_id: int
+    status: OrderStatus
+    actor: str
+
+
+Watcher = Callable[[Transition], None]
+_watchers: list[Watcher] = []
+
+
+def watch(watcher: Watcher) -> Callable[[], None]:
+    """Hear of every status change (the engine drops orders settled elsewhere from its queues)."""
+    _watchers.append(watcher)
+    return lambda: _watchers.remove(watcher) if watcher in _watchers else None
+
+
+def _transition(order_id: int, to: OrderStatus, now: _dt.datetime, actor: str = SYSTEM, **fields) -> None:
+    allowed_from = tuple(s.value for s, targets in TRANSITIONS.items() if to in targets)
+    if to in (OrderStatus.FAILED, OrderStatus.SUSPECT):
+        # back on the owner's list, unless the owner made this move himself
+        fields.update(reviewed_at=None if actor == SYSTEM else now, reviewed_by="" if actor == SYSTEM else actor)
+    elif actor != SYSTEM:
+        fields.update(reviewed_at=now, reviewed_by=actor)
+    names = "".join(f", {name} = ?" for name in fields)
     marks = ", ".join("?" for _ in allowed_from)
-    cursor = sql.execute(f'UPDATE "order" SET updated_at = ?, {names} WHERE id = ? AND status IN ({marks})',
-                         (now, *fields.values(), order_id, *allowed_from))
+    cursor = sql.execute(f'UPDATE "order" SET status = ?, updated_at = ?{names} WHERE id = ? AND status IN ({marks})',
+                         (to.value, now, *fields.values(), order_id, *allowed_from))
     if cursor.rowcount != 1:
         current = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
-        raise TransitionError(f"order {order_id} is {current[0] if current else 'missing'}, not in {allowed_from}")
+        raise TransitionError(f"order {order_id} is {current[0] if current else 'missing'}, cannot become {to.value}")
+    change = Transition(order_id, to, actor)
+    for watcher in list(_watchers):
+        watcher(change)
 
 
-def mark_sending(order_id: int, supplier_id: int | None = None, now: _dt.datetime | None = None) -> None:
-    now = now or _dt.datetime.now()
-    _transition(order_id, (OrderStatus.QUEUED.value,), now, status=OrderStatus.SENDING.value,
-                supplier_id=supplier_id, sent_at=now)
+def mark_sending(order_id: int, supplier_id: int | None = None, *, now: _dt.datetime) -> None:
+    _transition(order_id, OrderStatus.SENDING, now, supplier_id=supplier_id, sent_at=now)
 
 
-def requeue(order_id: int, now: _dt.datetime | None = None) -> None:
+def requeue(order_id: int, *, now: _dt.datetime) -> None:
     """After a definite failure on one route: back to the queue for the next route, money held."""
-    now = now or _dt.datetime.now()
-    _transition(order_id, (OrderStatus.SENDING.value,), now, status=OrderStatus.QUEUED.value)
+    row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
+    if row is None or row[0] != OrderStatus.SENDING.value:
+        raise TransitionError(f"order {order_id} is {row[0] if row else 'missing'}, not sending")
+    _transition(order_id, OrderStatus.QUEUED, now)
 
 
-def settle_success(order_id: int, sn: str, *, cost: int | None = None, now: _dt.datetime | None = None) -> None:
-    now = now or _dt.datetime.now()
-    _transition(order_id, (OrderStatus.SENDING.value, OrderStatus.SUSPECT.value, OrderStatus.QUEUED.value),
-                now, status=OrderStatus.SUCCESS.value, sn=sn, cost=cost, finished_at=now)
+def settle_success(order_id: int, sn: str, *, now: _dt.datetime, cost: int | None = None,
+                   actor: str = SYSTEM) -> None:
+    _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, cost=cost, finished_at=now)
 
 
-def settle_failed(order_id: int, reason: str, *, actor: str = "system",
-                  now: _dt.datetime | None = None) -> ledger.Posting:
+def settle_failed(order_id: int, reason: str, *, now: _dt.datetime, actor: str = SYSTEM) -> ledger.Posting:
     """Definite failure: mark failed and refund exactly once, in one transaction."""
-    now = now or _dt.datetime.now()
     with db.atomic():
-        _transition(order_id, OPEN_STATUSES, now, status=OrderStatus.FAILED.value, fail_reason=reason[:200],
-                    finished_at=now)
+        _transition(order_id, OrderStatus.FAILED, now, actor, fail_reason=reason[:200], finished_at=now)
         return ledger.refund_order(order_id, note=reason, actor=actor, now=now)
 
 
-def mark_suspect(order_id: int, reason: str = "", now: _dt.datetime | None = None) -> None:
-    now = now or _dt.datetime.now()
-    _transition(order_id, (OrderStatus.SENDING.value,), now, status=OrderStatus.SUSPECT.value,
-                       fail_reason=reason[:200])
+def mark_suspect(order_id: int, reason: str, *, now: _dt.datetime) -> None:
+    _transition(order_id, OrderStatus.SUSPECT, now, fail_reason=reason[:200])
 
 
-def mark_reviewed(order_ids: list[int], actor: str, now: _dt.datetime) -> int:
+def retry(order_id: int, actor: str, *, now: _dt.datetime) -> None:
+    """The owner sends a failed or suspect order again. A failed one was refunded: it is charged
+    again first (refused, changing nothing, without the deposit for it). A suspect one keeps the money
+    it holds, so nothing is charged twice."""
+    with db.atomic():
+        row = sql.one('SELECT status, refunded, price, reseller_id FROM "order" WHERE id = ?', (order_id,))
+        if row is None:
+            raise LookupError(order_id)
+        status, refunded, price, reseller_id = row
+        if status not in (OrderStatus.FAILED.value, OrderStatus.SUSPECT.value):
+            raise TransitionError(f"order {order_id} is {status}")
+        if refunded:
+            ledger.post(reseller_id, -int(price), LedgerKind.ORDER_DEBIT, order_id=order_id, note="ulang manual",
+                        actor=actor, now=now)
+        _transition(order_id, OrderStatus.QUEUED, now, actor, refunded=False, fail_reason="", sn="", finished_at=None)
+
+
+def cancel(order_id: int, actor: str, *, now: _dt.datetime) -> ledger.Posting:
+    """The reseller cancels (BTL) an order no chip has taken yet: failed and refunded."""
+    row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
+    if row is None or row[0] != OrderStatus.QUEUED.value:
+        raise TransitionError(f"order {order_id} is {row[0] if row else 'missing'}, not queued")
+    return settle_failed(order_id, "Dibatalkan", now=now, actor=actor)
+
+
+def mark_reviewed(order_ids: list[int], actor: str, *, now: _dt.datetime) -> int:
     """The owner has looked at these suspect or failed orders ("sudah dicek"): they leave the
     "Perlu tindakan" list. Returns how many were marked."""
     count = 0
@@ -293,14 +360,147 @@ def mark_reviewed(order_ids: list[int], actor: str, now: _dt.datetime) -> int:
     return count
 
 
-def recover_after_restart(now: _dt.datetime | None = None) -> list[int]:
+def recover_after_restart(*, now: _dt.datetime) -> list[int]:
     """Orders found `sending` at start-up may or may not have reached the operator: make them
     suspect (money held, nothing resent). Returns their ids."""
-    now = now or _dt.datetime.now()
     ids = [i for (i,) in sql.all_rows('SELECT id FROM "order" WHERE status = ?', (OrderStatus.SENDING.value,))]
     for order_id in ids:
         mark_suspect(order_id, "Server berhenti saat transaksi dikirim", now=now)
     return ids
+
+
+# --- what the engine reads about orders ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class RouteChoice:
+    route_id: int
+    supplier_id: int
+    priority: int
+    supplier_code: str
+    cost: int
+
+
+@dataclass(frozen=True)
+class QueuedOrder:
+    """An order waiting for a route, with the routes that may serve it (best first)."""
+    order_id: int
+    dest: str
+    product_code: str
+    nominal: int
+    routes: tuple[RouteChoice, ...]
+
+
+def queued_order(order_id: int) -> QueuedOrder | None:
+    """The order if it is still queued, with the active routes of its product."""
+    row = sql.one('SELECT o.dest, o.product_id, o.status, p.code, p.nominal FROM "order" o '
+                  "JOIN product p ON p.id = o.product_id WHERE o.id = ?", (order_id,))
+    if row is None or row[2] != OrderStatus.QUEUED.value:
+        return None
+    dest, product_id, _status, code, nominal = row
+    routes = tuple(RouteChoice(*r) for r in sql.all_rows(
+        "SELECT r.id, r.supplier_id, r.priority, r.supplier_code, r.cost FROM route r "
+        "JOIN supplier s ON s.id = r.supplier_id WHERE r.product_id = ? AND r.active = ? AND s.active = ? "
+        "ORDER BY r.priority, r.id", (product_id, True, True)))
+    return QueuedOrder(order_id, dest, code, int(nominal), routes)
+
+
+def queued_ids() -> list[int]:
+    return [i for (i,) in sql.all_rows('SELECT id FROM "order" WHERE status = ? ORDER BY id',
+                                       (OrderStatus.QUEUED.value,))]
+
+
+def status_of(order_id: int) -> OrderStatus | None:
+    row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
+    return OrderStatus(row[0]) if row else None
+
+
+def headline(order_id: int) -> str:
+    """One line for logs and status bars: product, destination, reseller."""
+    row = sql.one('SELECT p.code, o.dest, r.code FROM "order" o JOIN product p ON p.id = o.product_id '
+                  "JOIN reseller r ON r.id = o.reseller_id WHERE o.id = ?", (order_id,))
+    return f"{row[0]} {row[1]} dari {row[2]}" if row else ""
+
+
+def sn_used_elsewhere(sn: str, order_id: int) -> bool:
+    return sql.one('SELECT 1 FROM "order" WHERE sn = ? AND id <> ? AND status = ?',
+                   (sn, order_id, OrderStatus.SUCCESS.value)) is not None
+
+
+def route_cost(order_id: int, supplier_id: int) -> int | None:
+    row = sql.one('SELECT r.cost FROM route r JOIN "order" o ON o.product_id = r.product_id '
+                  "WHERE o.id = ? AND r.supplier_id = ? LIMIT 1", (order_id, supplier_id))
+    return int(row[0]) if row else None
+
+
+def suspect_on(supplier_id: int, dest: str, nominal: int) -> int | None:
+    """The oldest suspect order on this supplier for this destination (and nominal, when known)."""
+    row = sql.one('SELECT o.id FROM "order" o JOIN product p ON p.id = o.product_id WHERE o.supplier_id = ? '
+                  "AND o.dest = ? AND o.status = ? AND (? = 0 OR p.nominal = ?) ORDER BY o.id LIMIT 1",
+                  (supplier_id, dest, OrderStatus.SUSPECT.value, nominal, nominal))
+    return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class SuspectOrder:
+    order_id: int
+    dest: str
+    nominal: int
+
+
+def suspects_of(supplier_id: int) -> list[SuspectOrder]:
+    return [SuspectOrder(i, d, int(n)) for i, d, n in sql.all_rows(
+        'SELECT o.id, o.dest, p.nominal FROM "order" o JOIN product p ON p.id = o.product_id '
+        "WHERE o.supplier_id = ? AND o.status = ?", (supplier_id, OrderStatus.SUSPECT.value))]
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    """What an order's reply to the reseller says, and where it goes."""
+    order_id: int
+    dest: str
+    price: int
+    sn: str
+    product_code: str
+    balance: int
+    language: str
+    to: str
+    channel: str
+
+
+def reply_facts(order_id: int) -> ReplyFacts | None:
+    """None when the order came from no message that can be answered (e.g. an H2H order)."""
+    row = sql.one('SELECT o.dest, o.price, o.sn, p.code, r.balance, r.language, i.sender, i.channel '
+                  'FROM "order" o JOIN product p ON p.id = o.product_id JOIN reseller r ON r.id = o.reseller_id '
+                  "LEFT JOIN inbound_message i ON i.id = o.inbound_id WHERE o.id = ?", (order_id,))
+    if row is None or row[6] is None:
+        return None
+    dest, price, sn, code, balance, lang, to, channel = row
+    return ReplyFacts(order_id, dest, int(price), sn or "", code, int(balance), lang, to, channel)
+
+
+def audit(actor: str, action: str, order_id: int, detail: str = "", *, now: _dt.datetime) -> None:
+    """A line in the order's history: who did what (the owner's manual actions, reconciliation)."""
+    sql.execute("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                (now, actor[:50], action[:50], f"order:{order_id}", detail[:500]))
+
+
+# --- attempts: one row per try of an order on a route ---------------------------------------------
+
+def start_attempt(order_id: int, supplier_id: int, now: _dt.datetime) -> int:
+    return sql.one("INSERT INTO attempt (order_id, supplier_id, request, response, outcome, sn, trxid, reason, "
+                   "started_at) VALUES (?, ?, '', '', '', '', '', '', ?) RETURNING id",
+                   (order_id, supplier_id, now))[0]
+
+
+def finish_attempt(attempt_id: int, now: _dt.datetime, *, request: str, raw: str, outcome: str, sn: str,
+                   trxid: str, reason: str) -> None:
+    """Record an answer. A follow-up SMS adds to the first answer (the acknowledgement); the request
+    stays as sent."""
+    sql.execute("UPDATE attempt SET finished_at = ?, request = CASE WHEN ? = '' THEN request ELSE ? END, "
+                "response = CASE WHEN response = '' THEN ? ELSE response || ' || ' || ? END, outcome = ?, "
+                "sn = ?, trxid = CASE WHEN ? = '' THEN trxid ELSE ? END, reason = ? WHERE id = ?",
+                (now, request, request[:200], raw[:4000], raw[:4000], outcome, sn[:100], trxid, trxid[:50],
+                 reason[:200], attempt_id))
 
 
 def sales_total(where: pw.Expression) -> int:

@@ -9,17 +9,17 @@ reply twice than none).
 from __future__ import annotations
 
 import asyncio
+import datetime as _dt
 import logging
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-from app.events import Alert, MessageLogged, RepliesBacklog
+from app.events import Alert, EngineEvent, MessageLogged, RepliesBacklog
 from modems.types import SendSms
 from storage import sql
 
 if TYPE_CHECKING:
-    from app.engine import Engine
     from app.supervisor import Supervisor
     from app.suppliers import ModemLink
 
@@ -53,8 +53,14 @@ class _Rate:
 
 
 class Outbox:
-    def __init__(self, engine: "Engine"):
-        self.engine = engine
+    """Sends the queued replies. `links` is the engine's modems by name (the outbox picks the online
+    ones with the sender role), `publish` the engine's event bus, `clock` its clock."""
+
+    def __init__(self, links: dict[str, "ModemLink"], publish: Callable[[EngineEvent], None],
+                 clock: Callable[[], _dt.datetime]):
+        self.links = links
+        self.publish = publish
+        self.clock = clock
         self.channels: dict[str, ChannelSender] = {}
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task] = {}
@@ -81,6 +87,44 @@ class Outbox:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def queue(self, *, channel: str, to: str, text: str, now: _dt.datetime, order_id: int | None = None,
+              event: str = "") -> bool:
+        """Queue a reply (committed with the caller's transaction). For an order, at most one per
+        (order, event): False when that reply was queued before."""
+        if order_id is not None and event:
+            inserted = sql.one('INSERT INTO outbound_message (channel, "to", text, status, order_id, event, modem, '
+                               "attempts, created_at) SELECT ?, ?, ?, ?, ?, ?, '', 0, ? WHERE NOT EXISTS "
+                               "(SELECT 1 FROM outbound_message WHERE order_id = ? AND event = ?) RETURNING id",
+                               (channel, to, text, "queued", order_id, event, now, order_id, event))
+            if inserted is None:
+                return False
+        else:
+            sql.execute('INSERT INTO outbound_message (channel, "to", text, status, order_id, event, modem, attempts, '
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?, '', 0, ?)",
+                        (channel, to, text, "queued", order_id, event, now))
+        self._wake.set()
+        return True
+
+    def forget_unsent(self, order_id: int, events: tuple[str, ...]) -> None:
+        """Drop an order's replies about these events that have not gone out yet (the order is being
+        retried, so "gagal" or "suspect" would be wrong by the time they arrived)."""
+        marks = ", ".join("?" for _ in events)
+        sql.execute(f"DELETE FROM outbound_message WHERE order_id = ? AND status = ? AND event IN ({marks})",
+                    (order_id, "queued", *events))
+
+    def resend_latest(self, order_id: int, now: _dt.datetime) -> int | None:
+        """Queue the latest reply of an order again, as a new row (the old one stays as history)."""
+        last = sql.one('SELECT id, channel, "to", text FROM outbound_message WHERE order_id = ? '
+                       "ORDER BY id DESC LIMIT 1", (order_id,))
+        if last is None:
+            return None
+        last_id, channel, to, text = last
+        (out_id,) = sql.one('INSERT INTO outbound_message (channel, "to", text, status, order_id, event, modem, '
+                            "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, '', 0, ?) RETURNING id",
+                            (channel, to, text, "queued", order_id, f"resend:{last_id}", now))
+        self._wake.set()
+        return out_id
 
     def set_rate(self, modem: str, per_minute: float) -> None:
         self._rates[modem] = _Rate(per_minute)
@@ -113,18 +157,18 @@ class Outbox:
         changed = (state.queued, state.alarm) != (self.backlog.queued, self.backlog.alarm)
         self.backlog = state
         if changed:
-            self.engine.events.publish(state)
+            self.publish(state)
         if not alarm:
             self._alarm_said_at = None
         elif self._alarm_said_at is None or now - self._alarm_said_at >= BACKLOG_ALARM_REPEAT_S:
             self._alarm_said_at = now
             senders = len(self._senders())
-            self.engine.events.publish(Alert(text=(
+            self.publish(Alert(text=(
                 f"Balasan tertunda: {queued}, tertua {int(oldest // 60)} menit {int(oldest % 60)} detik. "
                 + ("Tidak ada modem pengirim yang online." if not senders else "Periksa modem pengirim."))))
 
     def _senders(self) -> list["ModemLink"]:
-        return [link for link in self.engine.links.values() if "sender" in link.roles and link.online]
+        return [link for link in self.links.values() if "sender" in link.roles and link.online]
 
     def _dispatch(self) -> None:
         rows = sql.all_rows("SELECT id, channel, \"to\", text, attempts FROM outbound_message WHERE status = ? "
@@ -192,9 +236,9 @@ class Outbox:
     def _finish(self, out_id: int, ok: bool, attempts: int, modem: str, error: str, to: str, text: str) -> None:
         if ok:
             sql.execute("UPDATE outbound_message SET status = ?, modem = ?, sent_at = ?, attempts = ? WHERE id = ?",
-                        ("sent", modem, self.engine.clock(), attempts + 1, out_id))
+                        ("sent", modem, self.clock(), attempts + 1, out_id))
             self._avoid.pop(out_id, None)
-            self.engine.events.publish(MessageLogged(direction="out", peer=to, modem=modem, text=text))
+            self.publish(MessageLogged(direction="out", peer=to, modem=modem, text=text))
             return
         attempts += 1
         status = "failed" if attempts >= MAX_ATTEMPTS else "queued"
@@ -206,4 +250,4 @@ class Outbox:
         log.warning("reply %s to %s failed on %s (%s), attempt %d", out_id, to, modem or "-", error, attempts)
         if status == "failed":
             self._avoid.pop(out_id, None)
-            self.engine.events.publish(Alert(text=f"Balasan ke {to} gagal dikirim {attempts}x"))
+            self.publish(Alert(text=f"Balasan ke {to} gagal dikirim {attempts}x"))

@@ -10,10 +10,13 @@ import string
 from typing import Any
 
 from app import settings
+from app.money import group
 from app.resources import load_json
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("id", "en")
+# placeholders that hold rupiah: an int given for one is written the Indonesian way (10.550)
+MONEY_KEYS = frozenset({"harga", "saldo", "saldo_awal", "saldo_proses", "jumlah", "jumlah_unik", "min", "total"})
 
 
 class _Missing(dict):
@@ -23,6 +26,7 @@ class _Missing(dict):
 
 class Templates:
     def __init__(self) -> None:
+        self._defaults = {lang: dict(load_json("templates", f"{lang}.json")) for lang in LANGUAGES}
         self._overrides: dict[str, dict[str, str]] = {}
         self.reload()
 
@@ -34,17 +38,21 @@ class Templates:
 
     def text(self, name: str, lang: str = "id") -> str:
         lang = lang if lang in LANGUAGES else "id"
-        return self._overrides[lang].get(name) or load_json("templates", f"{lang}.json")[name]
+        return self._overrides[lang].get(name) or self._defaults[lang][name]
 
     def render(self, name: str, lang: str = "id", **values: Any) -> str:
         template = self.text(name, lang)
+        for key in MONEY_KEYS.intersection(values):
+            if isinstance(values[key], int) and not isinstance(values[key], bool):
+                values[key] = group(values[key])
         try:
             return string.Formatter().vformat(template, (), _Missing(values))
         except (ValueError, IndexError):  # an edited template with a stray brace
             log.warning("template %s/%s is malformed; using the default", lang, name)
-            return string.Formatter().vformat(load_json("templates", f"{lang}.json")[name], (), _Missing(values))
+            lang = lang if lang in LANGUAGES else "id"
+            return string.Formatter().vformat(self._defaults[lang][name], (), _Missing(values))
 
     def set(self, name: str, lang: str, text: str) -> None:
-        load_json("templates", f"{lang}.json")[name]  # KeyError for an unknown template
+        self._defaults[lang][name]  # KeyError for an unknown template
         self._overrides[lang][name] = text
         settings.put(f"templates.{lang}", self._overrides[lang])

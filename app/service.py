@@ -17,6 +17,7 @@ from typing import Callable
 from app import handlers
 from app.commands import types as t
 from app.commands.parser import mask, parse
+from app.messages import Inbound
 from app.phone import PrefixTable, normalize_msisdn
 from app.pins import PinChecker
 from app.replies import Templates
@@ -28,16 +29,6 @@ from storage.models import InboundMessage, OutboundMessage, Product, Reseller, d
 log = logging.getLogger(__name__)
 
 _RESELLER_SELECT = ", ".join(f"r.{k}" for k in ResellerRow.COLUMNS)
-
-
-@dataclass(frozen=True)
-class Inbound:
-    channel: str  # "sms", "telegram", "jabber", …
-    sender: str  # phone number or chat ID as the channel gives it
-    text: str
-    sent_at: _dt.datetime | None = None  # the sender's timestamp (SMSC time for SMS)
-    dedupe_key: str | None = None  # from the channel; the same key twice is one message
-    modem: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +48,8 @@ class HandleResult:
     new_orders: list[int] = field(default_factory=list)
     status: str = "processed"  # processed | rejected
     reason: str = ""
+    stored_text: str = ""  # the text as stored (PINs masked)
+    headlines: dict[int, str] = field(default_factory=dict)  # new order -> "S10 0812… dari R001"
 
 
 class MessageService:
@@ -80,12 +73,14 @@ class MessageService:
 
     def handle(self, inbound: Inbound) -> HandleResult:
         try:
-            parsed = parse(inbound.text, self.is_product)
+            parsed = parse(inbound.text, self._codes.__contains__)
         except Exception:  # the parser promises not to raise; this keeps a promise broken by a bug
             log.exception("parser failed")
-            parsed = parse("", self.is_product)
+            parsed = parse("", self._codes.__contains__)
         stored_text = mask(inbound.text if isinstance(inbound.text, str) else "", parsed.secrets)
         now = self.clock()
+        if inbound.channel == "sms":
+            inbound = dataclasses.replace(inbound, sender=normalize_msisdn(inbound.sender) or inbound.sender)
         if inbound.sent_at is not None and inbound.sent_at.tzinfo is not None:
             # SMSC timestamps carry their zone; the books use the shop's local time
             inbound = dataclasses.replace(inbound, sent_at=inbound.sent_at.astimezone().replace(tzinfo=None))
@@ -100,7 +95,8 @@ class MessageService:
             if inserted is None:
                 existing = InboundMessage.get(InboundMessage.dedupe_key == key)
                 log.info("duplicate message from %s ignored: %s", inbound.sender, stored_text)
-                return HandleResult(existing.id, duplicate=True, status=existing.status, reason=existing.reason)
+                return HandleResult(existing.id, duplicate=True, status=existing.status, reason=existing.reason,
+                                    stored_text=existing.text)
             row = InboundRow(inserted[0], norm_hash)
             ctx = handlers.Context(self, row, inbound, parsed, now)
             try:
@@ -119,7 +115,7 @@ class MessageService:
         log.info("msg %s from %s [%s]: %s -> %s", row.id, inbound.sender, inbound.channel, stored_text,
                  ctx.reason or ctx.status)
         return HandleResult(row.id, replies=replies, new_orders=list(ctx.new_orders), status=ctx.status,
-                            reason=ctx.reason)
+                            reason=ctx.reason, stored_text=stored_text, headlines=dict(ctx.headlines))
 
     @staticmethod
     def _dedupe_key(inbound: Inbound) -> str:
@@ -129,9 +125,22 @@ class MessageService:
         return hashlib.sha1(material.encode("utf-8", "replace")).hexdigest()
 
     def _queue(self, pending: handlers.PendingReply, inbound_id: int, now: _dt.datetime) -> Reply:
-        row = OutboundMessage.create(channel=pending.channel, to=pending.to, text=pending.text,
-                                     order=pending.order_id, inbound=inbound_id, event=pending.event, created_at=now)
-        return Reply(pending.to, pending.channel, pending.text, row.id, pending.order_id)
+        (out_id,) = sql.one('INSERT INTO outbound_message (channel, "to", text, status, order_id, inbound_id, event, '
+                            "modem, attempts, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, '', 0, ?) RETURNING id",
+                            (pending.channel, pending.to, pending.text, pending.order_id, inbound_id, pending.event,
+                             now))
+        return Reply(pending.to, pending.channel, pending.text, out_id, pending.order_id)
+
+    def store_operator_sms(self, sender: str, text: str, *, sent_at: _dt.datetime | None, dedupe_key: str,
+                           modem: str) -> None:
+        """An SMS from an operator or upstream (a result, a promotion): kept for the record and for
+        disputes, never parsed as an order."""
+        if sent_at is not None and sent_at.tzinfo is not None:
+            sent_at = sent_at.astimezone().replace(tzinfo=None)
+        sql.execute("INSERT INTO inbound_message (channel, sender, text, received_at, sent_at, dedupe_key, modem, "
+                    "status, reason, norm_text) VALUES ('operator', ?, ?, ?, ?, ?, ?, 'processed', '', '') "
+                    "ON CONFLICT (dedupe_key) DO NOTHING", (sender[:200], text[:2000], self.clock(), sent_at,
+                                                           dedupe_key, modem))
 
     # --- sender and PIN -----------------------------------------------------------------------
 

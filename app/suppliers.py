@@ -7,6 +7,7 @@ interface (`topup`, `check_stock`, `history`, `match_followup`).
 from __future__ import annotations
 
 import asyncio
+import datetime as _dt
 import enum
 import json
 import logging
@@ -18,6 +19,7 @@ from app.money import group
 from app.rules import FailReason, Outcome, RulePack, may_try_next_route
 from modems.driver import ModemUnavailable
 from modems.types import ModemState, Op, SendSms, Ussd, UssdOutcome
+from storage import sql
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,16 @@ class Job:
     route_id: int | None = None
 
 
+@dataclass(frozen=True)
+class FollowupMatch:
+    """What an operator's or upstream's later SMS says about a top-up (plain values, read once)."""
+
+    outcome: Outcome
+    dest: str
+    amount: int
+    trxid: str
+
+
 @dataclass
 class SupplyResult:
     outcome: Outcome
@@ -88,6 +100,9 @@ def _render(template: str, job: Job | None, pin: str) -> str:
         values.update(dest=job.dest, nominal=job.nominal // 1000, amount_plain=job.nominal,
                       amount=group(job.nominal), code=job.supplier_code or job.product_code)
     return template.format(**values)
+
+
+WRONG_PIN_REASON = "PIN chip salah"
 
 
 class Supplier:
@@ -134,12 +149,14 @@ class Supplier:
     async def history(self) -> str | None:
         return None
 
-    def match_followup(self, sender: str, text: str):
-        """A rule-pack match for an SMS that arrived on this supplier's modem, or None."""
+    def match_followup(self, sender: str, text: str) -> FollowupMatch | None:
+        """What an SMS that arrived on this supplier's modem says about a top-up, or None."""
         if self.pack is None:
             return None
         match = self.pack.match(text)
-        return None if match.outcome == Outcome.UNKNOWN else match
+        if match.outcome == Outcome.UNKNOWN:
+            return None
+        return FollowupMatch(match.outcome, match.dest or "", match.amount or 0, match.trxid or "")
 
     def result_from_text(self, text: str, request: str) -> SupplyResult:
         if self.pack is None:
@@ -231,7 +248,7 @@ class SmsSupplier(Supplier):
                                 sent=False, reason=FailReason.NETWORK_BUSY)
         return SupplyResult(Outcome.PENDING, raw="", request=masked)
 
-    def match_followup(self, sender: str, text: str):
+    def match_followup(self, sender: str, text: str) -> FollowupMatch | None:
         to = str(self.config.get("to", ""))
         if to and _same_number(sender, to) is False:
             return None
@@ -282,3 +299,45 @@ def build_supplier(row, links: dict[str, ModemLink]) -> Supplier | None:
     supplier = cls(row.id, row.name, config, links.get(config.get("modem", "")), pack, row.stock, row.low_stock)
     supplier.disabled_reason = problem  # never guess an operator's answers without rules
     return supplier
+
+
+def apply_row(live: Supplier, row) -> None:
+    """Bring a running supplier in line with its edited row (templates, PIN, rule pack, on/off). A chip
+    whose PIN the operator refused stays off until its PIN changes: another try could lock the chip."""
+    from app.shop_admin import load_rule_pack
+
+    old_pin = live.pin
+    wrong_pin = live.disabled_reason == WRONG_PIN_REASON
+    live.config = json.loads(row.config or "{}")
+    live.operator = live.config.get("operator", live.operator)
+    live.region = tuple(live.config.get("region") or ())
+    if not row.active:
+        live.disabled_reason = "dinonaktifkan admin"
+    elif wrong_pin and live.pin == old_pin:
+        pass
+    else:
+        live.disabled_reason = ""
+    pack_name = live.config.get("rule_pack")
+    if pack_name:
+        try:
+            live.pack = load_rule_pack(pack_name)
+        except (OSError, ValueError, KeyError):
+            live.disabled_reason = f"rule pack {pack_name} tidak bisa dimuat"
+
+
+def supplier_rows(active_only: bool = True) -> list:
+    from storage.models import Supplier as SupplierRow
+
+    query = SupplierRow.select().order_by(SupplierRow.id)
+    return list(query.where(SupplierRow.active == True) if active_only else query)  # noqa: E712
+
+
+def record_stock(supplier_id: int, stock: int, now: _dt.datetime) -> None:
+    sql.execute("UPDATE supplier SET stock = ?, stock_checked_at = ? WHERE id = ?", (stock, now, supplier_id))
+
+
+def stock_checked_at(supplier_id: int) -> _dt.datetime | None:
+    from storage.models import Supplier as SupplierRow
+
+    row = sql.one("SELECT stock_checked_at FROM supplier WHERE id = ?", (supplier_id,))
+    return SupplierRow.stock_checked_at.python_value(row[0]) if row and row[0] else None

@@ -9,6 +9,7 @@ mark_sending and settle_success. Prints throughput and per-order latency (p50, p
 from __future__ import annotations
 
 import argparse
+import datetime
 import platform
 import statistics
 import sys
@@ -41,8 +42,9 @@ def main() -> None:
         t0 = time.perf_counter()
         result = service.handle(Inbound("sms", "081211110001", f"S10.0812{i:08d}.1234"))
         order_id = result.new_orders[0]
-        orders.mark_sending(order_id)
-        orders.settle_success(order_id, f"SN{i:018d}")
+        now = datetime.datetime.now()
+        orders.mark_sending(order_id, now=now)
+        orders.settle_success(order_id, f"SN{i:018d}", now=now)
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
     latencies.sort()

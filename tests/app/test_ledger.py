@@ -2,6 +2,8 @@
 money in the system equals deposits minus what was sold."""
 from __future__ import annotations
 
+import datetime as dt
+
 import peewee as pw
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -9,6 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from app import ledger, orders
 from app.ledger import LedgerKind
 from storage.models import LedgerEntry, Order, Product, Reseller, database_proxy
+
+NOW = dt.datetime(2026, 6, 15, 10, 0)  # a fixed moment: no test depends on the date
 
 OPS = st.lists(
     st.one_of(
@@ -52,9 +56,9 @@ def test_random_money_operations_keep_books_consistent(ops):
                     ledger.post(people[who], -amount, LedgerKind.ORDER_DEBIT, order_id=order.id)
                 placed.append(order.id)
             elif op == "refund" and placed:
-                orders.settle_failed(placed[who % len(placed)], "gagal")
+                orders.settle_failed(placed[who % len(placed)], "gagal", now=NOW)
             elif op == "success" and placed:
-                orders.settle_success(placed[who % len(placed)], "SN1")
+                orders.settle_success(placed[who % len(placed)], "SN1", now=NOW)
             elif op == "transfer":
                 a, b = who
                 if a != b:
@@ -89,9 +93,9 @@ def test_refund_is_refused_the_second_time(shop):
     r = Reseller.get(Reseller.code == "R001")
     oid = shop.handle(__import__("app.service", fromlist=["Inbound"]).Inbound(
         "sms", "081211110001", "S10.081389092678.1234")).new_orders[0]
-    orders.settle_failed(oid, "gagal")
+    orders.settle_failed(oid, "gagal", now=NOW)
     with pytest.raises(orders.TransitionError):
-        orders.settle_failed(oid, "gagal")
+        orders.settle_failed(oid, "gagal", now=NOW)
     with pytest.raises(ledger.AlreadyRefunded):
         ledger.refund_order(oid)
     assert Reseller.get_by_id(r.id).balance == 1_000_000

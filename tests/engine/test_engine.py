@@ -372,3 +372,23 @@ def test_chip_with_refused_pin_stays_off_until_its_pin_is_changed(env):
         assert Attempt.get(Attempt.order == order.id).supplier.name == "chip tsel-a"
         await env.stop()
     run(body())
+
+
+def test_an_order_cancelled_by_sms_leaves_the_engine_at_once(env):
+    async def body():
+        await env.start()
+        for modem in ("tsel-a", "tsel-b", "allop"):  # the chips and the upstream: no route is usable now
+            env.api("POST", f"/api/modems/{modem}/unplug")
+        await env.wait(lambda: not any(env.engine.links[m].online for m in ("tsel-a", "tsel-b", "allop")),
+                       what="Telkomsel chips and upstream offline")
+        env.sms("S10.081389092678.1234")
+        order = await env.wait(lambda: Order.select().first(), what="the order")
+        await env.wait(lambda: env.engine.queue_length() == 1, what="the order waiting for a chip")
+        env.sms("BTL.081389092678.1234")
+        await env.wait(lambda: Order.get_by_id(order.id).status == "failed", what="cancelled")
+        # the engine heard of it through the state machine: no 600 s wait for a chip
+        assert env.engine.queue_length() == 0
+        assert LedgerEntry.select().where(LedgerEntry.kind == "refund").count() == 1
+        books_balance()
+        await env.stop()
+    run(body())

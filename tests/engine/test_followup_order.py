@@ -2,6 +2,8 @@
 order pending (two events racing onto the loop). It must still settle that order."""
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncio
 
 from app import orders
@@ -11,6 +13,8 @@ from app.service import Inbound
 from app.suppliers import Job, ModemLink, SupplyResult, UssdChip
 from modems.types import ModemState
 from storage.models import Attempt, Order
+
+NOW = dt.datetime(2026, 6, 15, 10, 0)  # a fixed moment: no test depends on the date
 
 
 def test_result_sms_before_the_ack_settles_the_order(shop):
@@ -22,7 +26,7 @@ def test_result_sms_before_the_ack_settles_the_order(shop):
         engine.suppliers[chip.id] = chip
         engine._queues[chip.id] = asyncio.Queue()
         order_id = shop.handle(Inbound("sms", "081211110001", "S10.081389092678.1234")).new_orders[0]
-        orders.mark_sending(order_id)
+        orders.mark_sending(order_id, now=NOW)
         attempt = Attempt.create(order=order_id)
         result_sms = ("29/11/26 14:05 Isi ulang 10.000 ke 6281389092678 BERHASIL. SN:01447000007482589790. "
                       "Sisa stok 990.000. TrxID:1234567890")

@@ -1,6 +1,8 @@
 """Opening, migrating and backing up the database; the same models on PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import sqlite3
 import uuid
@@ -13,6 +15,8 @@ from storage import migrations
 from storage.backup import backup_sqlite
 from storage.db import close_database, open_database
 from storage.models import InboundMessage, Reseller, SchemaVersion
+
+NOW = dt.datetime(2026, 6, 15, 10, 0)  # a fixed moment: no test depends on the date
 
 DATA = Path(__file__).parent / "data"
 
@@ -117,19 +121,19 @@ def test_same_models_and_money_rules_on_postgresql():
         from app import ledger, orders
 
         order_id = result.new_orders[0]
-        orders.mark_sending(order_id)
+        orders.mark_sending(order_id, now=NOW)
         other = psycopg2.connect(url, options=f"-csearch_path={schema}")  # committed, not just visible here
         cur = other.cursor()
         cur.execute('SELECT status FROM "order" WHERE id = %s', (order_id,))
         assert cur.fetchone()[0] == "sending"
         other.close()
-        orders.settle_failed(order_id, "Nomor tujuan salah")
+        orders.settle_failed(order_id, "Nomor tujuan salah", now=NOW)
         assert Order.get_by_id(order_id).refunded and Reseller.get(Reseller.code == "R001").balance == 1_000_000
         with pytest.raises(orders.TransitionError):
-            orders.settle_failed(order_id, "lagi")
+            orders.settle_failed(order_id, "lagi", now=NOW)
         second = MessageService().handle(Inbound("sms", "081211110001", "S10.081234567890.1234")).new_orders[0]
-        orders.mark_sending(second)
-        orders.settle_success(second, "01447000007482589790", cost=9_850)
+        orders.mark_sending(second, now=NOW)
+        orders.settle_success(second, "01447000007482589790", cost=9_850, now=NOW)
         assert Order.get_by_id(second).status == "success"
         r001 = Reseller.get(Reseller.code == "R001")
         assert r001.balance == ledger.ledger_sum(r001.id) == 1_000_000 - 10_550
