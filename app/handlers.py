@@ -23,7 +23,6 @@ from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntr
 if TYPE_CHECKING:
     from app.messages import Inbound
     from app.phone import PrefixTable
-    from app.pins import PinChecker
     from app.replies import Templates
     from app.settings import Settings
 
@@ -34,9 +33,10 @@ class Service(Protocol):
     settings: "Settings"
     templates: "Templates"
     prefixes: "PrefixTable"
-    pins: "PinChecker"
 
     def verify_pin(self, ctx: "Context", pin: str) -> bool: ...
+
+    def pin_matches(self, account_id: int, pin: str, salt: str, expected: str) -> bool: ...
 
 SMS_LEN = 160
 EXAMPLES = {
@@ -291,7 +291,7 @@ def change_pin(ctx: Context, cmd: t.ChangePin) -> None:
         if r.locked_until and r.locked_until > ctx.now:
             ctx.service.verify_pin(ctx, a)
             return None
-        if ctx.service.pins.check(r.id, a, r.pin_salt, r.pin_hash):
+        if ctx.service.pin_matches(r.id, a, r.pin_salt, r.pin_hash):
             current, new = a, b
         elif not ctx.service.verify_pin(ctx, b):
             return None

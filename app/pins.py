@@ -27,28 +27,3 @@ def check_pin(pin: str, salt: str, expected: str) -> bool:
 
 def random_pin(length: int = 4) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(length))
-
-
-class PinChecker:
-    """check_pin with a memory of the last PIN that passed for each account.
-
-    Resellers send the same PIN all day; re-deriving it each time costs more than the rest of an
-    order. The memory holds keyed BLAKE2 digests (the key never leaves this process) and is bound to
-    the stored hash, so a PIN change invalidates it.
-    """
-
-    def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)
-        self._passed: dict[int, tuple[str, bytes]] = {}
-
-    def _digest(self, pin: str) -> bytes:
-        return hashlib.blake2b(pin.encode(), key=self._key, digest_size=32).digest()
-
-    def check(self, account_id: int, pin: str, salt: str, expected: str) -> bool:
-        remembered = self._passed.get(account_id)
-        if remembered is not None and remembered[0] == expected:
-            return hmac.compare_digest(remembered[1], self._digest(pin))
-        if check_pin(pin, salt, expected):
-            self._passed[account_id] = (expected, self._digest(pin))
-            return True
-        return False

@@ -181,55 +181,41 @@ class Rule:
 @dataclass
 class RuleMatch:
     """Result of ``RulePack.match``. ``fields`` holds the raw text of each named group that matched;
-    the properties give them typed (amounts as int rupiah, ``dest`` in national form).
-    ``rule_index`` is -1 and ``outcome`` UNKNOWN when no rule matched."""
+    the typed values (amounts as int rupiah, ``dest`` in national form) are read from them once, when
+    the match is made. ``rule_index`` is -1 and ``outcome`` UNKNOWN when no rule matched."""
 
     outcome: Outcome
     fields: dict[str, str] = field(default_factory=dict)
     rule_index: int = -1
     rule_name: str = ""
     reason: FailReason | None = None
+    sn: str | None = field(init=False, compare=False)
+    trxid: str | None = field(init=False, compare=False)
+    dest: str | None = field(init=False, compare=False)
+    amount: int | None = field(init=False, compare=False)  # rupiah: an ``amount`` group, else ``nominal`` × 1000
+    stock: int | None = field(init=False, compare=False)
+    balance: int | None = field(init=False, compare=False)
+    price: int | None = field(init=False, compare=False)
+    reason_text: str | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        f = self.fields
+        self.sn = (f.get("sn") or "").strip() or None
+        self.trxid = f.get("trxid") or None
+        self.dest = national(f["dest"]) if f.get("dest") else None
+        if "amount" in f:
+            self.amount = _rupiah_or_none(f["amount"])
+        else:
+            nominal = _rupiah_or_none(f.get("nominal"))
+            self.amount = None if nominal is None else nominal * 1000
+        self.stock = _rupiah_or_none(f.get("stock"))
+        self.balance = _rupiah_or_none(f.get("balance"))
+        self.price = _rupiah_or_none(f.get("price"))
+        self.reason_text = f.get("reason")
 
     @property
     def matched(self) -> bool:
         return self.rule_index >= 0
-
-    @property
-    def sn(self) -> str | None:
-        return (self.fields.get("sn") or "").strip() or None
-
-    @property
-    def trxid(self) -> str | None:
-        return self.fields.get("trxid") or None
-
-    @property
-    def dest(self) -> str | None:
-        raw = self.fields.get("dest")
-        return national(raw) if raw else None
-
-    @property
-    def amount(self) -> int | None:
-        """Rupiah, from an ``amount`` group, else ``nominal`` (thousands) × 1000."""
-        if "amount" in self.fields:
-            return _rupiah_or_none(self.fields["amount"])
-        nominal = _rupiah_or_none(self.fields.get("nominal"))
-        return None if nominal is None else nominal * 1000
-
-    @property
-    def stock(self) -> int | None:
-        return _rupiah_or_none(self.fields.get("stock"))
-
-    @property
-    def balance(self) -> int | None:
-        return _rupiah_or_none(self.fields.get("balance"))
-
-    @property
-    def price(self) -> int | None:
-        return _rupiah_or_none(self.fields.get("price"))
-
-    @property
-    def reason_text(self) -> str | None:
-        return self.fields.get("reason")
 
 
 def _rupiah_or_none(text: str | None) -> int | None:

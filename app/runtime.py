@@ -93,7 +93,7 @@ class Runtime:
         self._stop_requested = asyncio.Event()
         self.engine = Engine(MessageService(clock=self.options.clock), settings=self.options.engine_settings,
                              clock=self.options.clock)
-        self.engine.events.subscribe(self._watch)
+        self.engine.events.subscribe(self._watch, kinds=(EngineFailed,))
         for listener in self.options.listeners:
             self.engine.events.subscribe(listener)
         self.modems = ModemPool(self.engine, self.options.modem_overrides)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+import hmac
 import logging
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable
@@ -19,7 +21,7 @@ from app.commands import types as t
 from app.commands.parser import mask, parse
 from app.messages import Inbound
 from app.phone import PrefixTable, normalize_msisdn
-from app.pins import PinChecker
+from app.pins import check_pin
 from app.replies import Templates
 from app.rows import AddressRow, InboundRow, ResellerRow
 from app.settings import Settings
@@ -60,7 +62,11 @@ class MessageService:
         self.settings = settings or Settings.load()
         self.clock = clock
         self._codes: set[str] = set()
-        self.pins = PinChecker()
+        # The last PIN that passed for each account, as a keyed digest (the key never leaves this
+        # process), bound to the stored hash so a PIN change forgets it. Resellers send the same PIN all
+        # day; deriving it every time would cost more than the rest of an order.
+        self._pin_key = secrets.token_bytes(32)
+        self._pin_passed: dict[int, tuple[str, bytes]] = {}
         self.reload_catalog()
 
     def reload_catalog(self) -> None:
@@ -158,6 +164,17 @@ class MessageService:
             reseller.locked_until = Reseller.locked_until.python_value(reseller.locked_until)
         return reseller, AddressRow(row[0], bool(row[1]), channel, address)
 
+    def pin_matches(self, account_id: int, pin: str, salt: str, expected: str) -> bool:
+        """Whether `pin` is the account's PIN (no lockout bookkeeping: see verify_pin)."""
+        digest = hashlib.blake2b(pin.encode(), key=self._pin_key, digest_size=32).digest()
+        remembered = self._pin_passed.get(account_id)
+        if remembered is not None and remembered[0] == expected:
+            return hmac.compare_digest(remembered[1], digest)
+        if check_pin(pin, salt, expected):
+            self._pin_passed[account_id] = (expected, digest)
+            return True
+        return False
+
     def verify_pin(self, ctx: "handlers.Context", pin: str) -> bool:
         """Check the PIN with lockout; on failure queue the reply and return False."""
         r = ctx.reseller
@@ -171,7 +188,7 @@ class MessageService:
             ctx.reject("pin_not_set")
             ctx.reply("pin_not_set")
             return False
-        if self.pins.check(r.id, pin, r.pin_salt, r.pin_hash):
+        if self.pin_matches(r.id, pin, r.pin_salt, r.pin_hash):
             if r.pin_failures:
                 Reseller.update(pin_failures=0).where(Reseller.id == r.id).execute()
                 r.pin_failures = 0
