@@ -6,7 +6,8 @@
 
 See docs/simulator.md. Standard library and pyserial only; no Qt here.
 """
-from .network import ApiError, SimNetwork
+from .control import ApiError
+from .network import SimNetwork
 from .scenario import ScenarioError
 
 __all__ = ["ApiError", "ScenarioError", "SimNetwork"]

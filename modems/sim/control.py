@@ -6,20 +6,24 @@ import logging
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .network import ApiError
 
-if TYPE_CHECKING:
-    from .network import SimNetwork
+
+class ApiError(ValueError):
+    """A control-API request that cannot be honoured; carries the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 log = logging.getLogger(__name__)
 
 Route = tuple[str, re.Pattern[str], Callable[..., Any]]
 
 
-def _routes(net: "SimNetwork") -> list[Route]:
+def _routes(net: Any) -> list[Route]:  # net: the SimNetwork (modems/sim/network.py)
     def r(method: str, pattern: str, fn: Callable[..., Any]) -> Route:
         return method, re.compile("^" + pattern + "$"), fn
 
@@ -70,7 +74,7 @@ def _since(query: dict[str, list[str]]) -> int:
 
 
 class ControlServer:
-    def __init__(self, net: "SimNetwork", port: int = 0) -> None:
+    def __init__(self, net: Any, port: int = 0) -> None:
         self.net = net
         routes = _routes(net)
 

@@ -10,9 +10,10 @@ import asyncio
 import logging
 import random
 import re
+import socket
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
 
 from modems import pdu as pdu_codec
 
@@ -23,8 +24,21 @@ from .profiles import ModemProfile, clac_list
 from .store import REC_READ, REC_UNREAD, SmsStore, tpdu_length
 from .ussd_shapes import UssdShape, decode_packed_request, decode_ucs2_request, format_cusd
 
-if TYPE_CHECKING:
-    from .network import SimNetwork
+class Network(Protocol):
+    """What a virtual modem asks of the network it is plugged into (modems/sim/network.py)."""
+
+    send_delay: float
+    reset_delay: float
+
+    def submit_from_modem(self, modem: "VirtualModem", msg: pdu_codec.SmsSubmit, mr: int) -> None: ...
+
+    def ussd_request(self, modem: "VirtualModem", text: str, session: MenuSession | None) -> UssdAnswer: ...
+
+    def ussd_delay_for(self, modem: "VirtualModem") -> float: ...
+
+    def session_timeout_for(self, modem: "VirtualModem") -> float: ...
+
+    def log_ussd(self, modem: "VirtualModem", text: str, events: list, note: str = "") -> None: ...
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +51,6 @@ CMS_TEXT = {
     302: "operation not allowed", 303: "operation not supported", 304: "invalid PDU mode parameter",
     321: "invalid memory index", 322: "memory full", 331: "no network service", 500: "unknown error",
 }
-ROLES = ("center", "sender", "chip", "spare")
 REGISTRATION_DELAY = 0.5  # seconds from power-up until the network delivers held SMS
 
 
@@ -118,7 +131,7 @@ class _Conn:
 
 
 class VirtualModem:
-    def __init__(self, net: "SimNetwork", *, id: str, role: str, operator: str, msisdn: str,
+    def __init__(self, net: Network, *, id: str, role: str, operator: str, msisdn: str,
                  profile: ModemProfile, imei: str, iccid: str, imsi: str, rng: random.Random,
                  port: int = 0, store_capacity: int | None = None, chip: Chip | None = None) -> None:
         self.net = net
@@ -141,7 +154,8 @@ class VirtualModem:
         self.connections = 0
         self._mr = rng.randrange(256)
         self._framer = InputFramer()
-        self._server: asyncio.base_events.Server | None = None
+        self._server: socket.socket | None = None  # the listening socket while plugged in
+        self._handlers: set[asyncio.Task] = set()
         self._conn: _Conn | None = None
         self._queue: asyncio.Queue | None = None
         self._worker_task: asyncio.Task | None = None
@@ -237,13 +251,48 @@ class VirtualModem:
             self._worker_task.cancel()
 
     async def _listen(self, port: int) -> None:
-        self._server = await asyncio.start_server(self._on_connect, "127.0.0.1", port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        # Our own accept loop rather than asyncio.start_server: closing a Server while a connection is
+        # being accepted leaks that connection's socket (Python 3.11), and an unplug does exactly that.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", port))
+            listener.listen(8)
+            listener.setblocking(False)
+        except OSError:
+            listener.close()
+            raise
+        self._server = listener
+        self.port = listener.getsockname()[1]
+        asyncio.get_running_loop().add_reader(listener.fileno(), self._accept, listener)
+
+    def _accept(self, listener: socket.socket) -> None:
+        # accepting and taking ownership in one callback: no accepted socket can be lost in between
+        try:
+            conn, _addr = listener.accept()
+        except OSError:  # nothing waiting after all, or the listener closed
+            return
+        if self._server is not listener:
+            conn.close()
+            return
+        conn.setblocking(False)
+        task = asyncio.get_running_loop().create_task(self._serve(conn))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
+    async def _serve(self, conn: socket.socket) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(sock=conn)
+        except BaseException:
+            conn.close()
+            raise
+        await self._on_connect(reader, writer)
 
     def _close_server(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+        listener, self._server = self._server, None
+        if listener is not None:
+            asyncio.get_running_loop().remove_reader(listener.fileno())
+            listener.close()
 
     def _drop_connection(self) -> None:
         if self._conn is not None:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from modems import pdu as pdu_codec
 
 from . import numbers
+from .control import ApiError, ControlServer
 from .faults import FaultKind
 from .modem import VirtualModem
 from .operators import (
@@ -41,14 +42,6 @@ log = logging.getLogger(__name__)
 _ICCID_ISSUER = {"TSEL": "10", "ISAT": "01", "XL": "11", "AXIS": "08", "TRI": "89", "SMART": "09"}
 # TP-ST for a message the network could not deliver: permanent error, SME incompatible
 _ST_UNDELIVERABLE = 0x41
-
-
-class ApiError(ValueError):
-    """A control-API request that cannot be honoured; carries the HTTP status."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _luhn(body: str) -> str:
@@ -160,8 +153,6 @@ class SimNetwork:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start_modems(), self._loop).result(60)
         if control_port is not None:
-            from .control import ControlServer
-
             self._control = ControlServer(self, control_port)
             self._control.start()
         self._started = True
@@ -189,6 +180,14 @@ class SimNetwork:
         async def shutdown() -> None:
             for modem in self._modems.values():
                 await modem.stop()
+            # connection handlers still reading, and transports still closing, end before the loop does
+            current = asyncio.current_task()
+            rest = [t for t in asyncio.all_tasks() if t is not current]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+            for _ in range(3):
+                await asyncio.sleep(0)
 
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)

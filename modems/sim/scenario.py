@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from . import numbers
-from .modem import ROLES
 from .operators import OperatorSettings, operator_id
 from .profiles import get_profile
 from .upstream import UpstreamAccount, UpstreamSettings
+
+ROLES = ("center", "sender", "chip", "spare")
 
 
 class ScenarioError(ValueError):
