@@ -15,10 +15,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.modem_records import ROLES, format_roles, ordered_roles, parse_roles
 from app.resources import load_json
 from storage.models import Modem, Product, Route, Supplier, database_proxy as db
 
-ROLES = {"center", "sender", "chip", "upstream"}
 
 
 class ConfigError(ValueError):
@@ -54,8 +54,8 @@ def parse(data: dict) -> list[ModemSpec]:
     specs = []
     for i, m in enumerate(data.get("modems") or []):
         try:
-            roles = [r.strip().lower() for r in (m["roles"] if isinstance(m["roles"], list) else str(m["roles"]).split(","))]
-            spec = ModemSpec(name=str(m["name"]), port=str(m["port"]), roles=[r for r in roles if r],
+            roles = parse_roles(m["roles"] if isinstance(m["roles"], list) else str(m["roles"]))
+            spec = ModemSpec(name=str(m["name"]), port=str(m["port"]), roles=ordered_roles(roles),
                              operator=str(m.get("operator", "")).upper(), pin=str(m.get("pin", "")),
                              region=list(m.get("region") or []), sms_per_minute=float(m.get("sms_per_minute", 0)),
                              upstream=m.get("upstream"))
@@ -98,7 +98,7 @@ def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_mar
         chips: dict[str, list[Supplier]] = {}
         upstreams: list[Supplier] = []
         for spec in specs:
-            values = dict(port_url=spec.port, roles=",".join(spec.roles), imei=spec.imei, iccid=spec.iccid,
+            values = dict(port_url=spec.port, roles=format_roles(spec.roles), imei=spec.imei, iccid=spec.iccid,
                           config=json.dumps({"sms_per_minute": spec.sms_per_minute}))
             if Modem.update(**values).where(Modem.name == spec.name).execute() == 0:
                 Modem.create(name=spec.name, **values)

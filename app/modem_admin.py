@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.config import ROLES, ConfigError, ModemSpec, apply, chip_config
+from app.config import ConfigError, ModemSpec, apply, chip_config
+from app.modem_records import ROLES, ModemRecord, format_roles, ordered_roles, parse_roles
 from storage.models import AuditLog, Modem, Supplier, database_proxy as db
 
 if TYPE_CHECKING:
@@ -41,11 +42,11 @@ class ModemSettings:
 
 
 def _clean_roles(roles: list[str]) -> list[str]:
-    cleaned = [r.strip().lower() for r in roles if r and r.strip()]
-    bad = set(cleaned) - ROLES
+    cleaned = parse_roles(roles)
+    bad = cleaned - ROLES
     if bad:
         raise ConfigError(f"peran tidak dikenal: {', '.join(sorted(bad))}")
-    return list(dict.fromkeys(cleaned))
+    return ordered_roles(cleaned)
 
 
 def supplier_for(modem_name: str, kind: str | None = None) -> Supplier | None:
@@ -61,10 +62,9 @@ def load(name: str) -> ModemSettings:
     row = Modem.get_or_none(Modem.name == name)
     if row is None:
         raise LookupError(name)
-    config = json.loads(row.config or "{}")
-    settings = ModemSettings(name=row.name, port=row.port_url,
-                             roles=[r for r in row.roles.split(",") if r], active=row.active,
-                             sms_per_minute=float(config.get("sms_per_minute", 0) or 0))
+    record = ModemRecord.from_row(row)
+    settings = ModemSettings(name=record.name, port=record.port_url, roles=ordered_roles(record.roles),
+                             active=record.active, sms_per_minute=record.sms_per_minute)
     chip = supplier_for(name, "ussd_chip")
     if chip is not None:
         chip_conf = json.loads(chip.config or "{}")
@@ -98,7 +98,7 @@ def add_modem(settings: ModemSettings, *, actor: str = "admin", imei: str = "", 
         apply([spec])
         if "chip" in roles and settings.templates:
             _write_templates(name, settings.templates, actor)
-        _audit(actor, "add_modem", name, f"port={spec.port} roles={','.join(roles)}")
+        _audit(actor, "add_modem", name, f"port={spec.port} roles={format_roles(roles)}")
     log.info("modem %s added on %s by %s", name, spec.port, actor)
     return Modem.get(Modem.name == name)
 
@@ -113,7 +113,7 @@ def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
         config = json.loads(row.config or "{}")
         config["sms_per_minute"] = settings.sms_per_minute
         row.port_url = settings.port.strip() or row.port_url
-        row.roles = ",".join(roles)
+        row.roles = format_roles(roles)
         row.config = json.dumps(config)
         row.save()
         chip = supplier_for(row.name, "ussd_chip")
@@ -178,5 +178,5 @@ def sync_engine(engine: "Engine", name: str) -> None:
         return
     link = engine.links.get(name)
     if link is not None:
-        link.roles = frozenset(r for r in row.roles.split(",") if r)
+        link.roles = parse_roles(row.roles)
     engine.refresh_suppliers()

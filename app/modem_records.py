@@ -32,10 +32,15 @@ def parse_roles(value: str | Iterable[str]) -> frozenset[str]:
     return frozenset(r.strip().lower() for r in items if r and r.strip())
 
 
-def format_roles(roles: Iterable[str]) -> str:
-    """The stored form: known roles in their usual order, then any others."""
+def ordered_roles(roles: Iterable[str]) -> list[str]:
+    """Known roles in their usual order, then any others."""
     roles = set(roles)
-    return ",".join([r for r in _ORDER if r in roles] + sorted(roles - ROLES))
+    return [r for r in _ORDER if r in roles] + sorted(roles - ROLES)
+
+
+def format_roles(roles: Iterable[str]) -> str:
+    """The stored form: a comma list in the usual order."""
+    return ",".join(ordered_roles(roles))
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,17 @@ def test_bad_config_file_is_refused_with_a_clear_message(tmp_path):
     assert out.returncode == 2
     assert "chip butuh 'operator' dan 'pin'" in out.stderr
     assert not (tmp_path / "pulsa.db").exists()  # nothing was started or written
+
+
+def test_global_options_work_after_the_subcommand_too(tmp_path):
+    """The README writes `main.py seed-demo --db shop.db`: options after the subcommand count."""
+    db = str(tmp_path / "shop.db")
+    seeded = run("seed-demo", "--db", db, "--data-dir", str(tmp_path))
+    assert seeded.returncode == 0, seeded.stderr
+    assert f"Data demo dibuat di {db}" in seeded.stdout
+    bal = run("emulate", "--from", "081211110001", "SAL.1234", "--db", db, "--data-dir", str(tmp_path))
+    assert bal.returncode == 0 and bal.stdout.startswith("Saldo R001: 1.000.000."), bal
+    # given before and after, the one after the subcommand wins; given only before, it is kept
+    other = str(tmp_path / "other.db")
+    assert run("--db", other, "seed-demo", "--data-dir", str(tmp_path)).returncode == 0
+    assert Path(other).exists()
