@@ -14,6 +14,9 @@ ENGLISH: dict[tuple[str, str], str] = {}
 def set_language(lang: str) -> None:
     global _language
     _language = lang if lang in ("id", "en") else "id"
+    from ui.qt_words import use_language  # Qt's own words (buttons, menus, file dialog) follow
+
+    use_language(_language)
 
 
 def language() -> str:
