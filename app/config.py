@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.modem_records import ROLES, format_roles, ordered_roles, parse_roles
 from app.resources import load_json
+from app.supplier_config import SupplierConfig
 from storage.models import Modem, Product, Route, Supplier, database_proxy as db
 
 
@@ -39,15 +40,15 @@ class ModemSpec:
     iccid: str = ""
 
 
-def chip_config(modem: str, operator: str, pin: str) -> dict:
+def chip_config(modem: str, operator: str, pin: str) -> SupplierConfig:
     """A USSD chip supplier for `operator`, with the codes and rule pack of operator_replies.json."""
     ops = load_json("operator_replies.json")["operators"]
     if operator not in ops or operator.startswith("_"):
         raise ConfigError(f"operator {operator!r} tidak dikenal; pilih salah satu: {', '.join(k for k in ops if not k.startswith('_'))}")
     op = ops[operator]
     requests = op["requests"]
-    return {"modem": modem, "operator": operator, "pin": pin, "rule_pack": op["pack"],
-            "topup": requests["reload"][0], "balance": requests["stock"][0], "history": requests["last5"][0]}
+    return SupplierConfig(modem=modem, operator=operator, pin=pin, rule_pack=op["pack"],
+                          topup=requests["reload"][0], balance=requests["stock"][0], history=requests["last5"][0])
 
 
 def parse(data: dict) -> list[ModemSpec]:
@@ -105,11 +106,12 @@ def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_mar
             if "chip" in spec.roles:
                 config = chip_config(spec.name, spec.operator, spec.pin)
                 if spec.region:
-                    config["region"] = spec.region
+                    config.region = tuple(spec.region)
                 chips.setdefault(spec.operator, []).append(_upsert_supplier(f"chip {spec.name}", "ussd_chip", config))
             if "upstream" in spec.roles and spec.upstream:
-                config = {"modem": spec.name, "to": spec.upstream["to"], "pin": str(spec.upstream["pin"]),
-                          "topup": spec.upstream.get("format", "{code}.{dest}.{pin}"), "rule_pack": "upstream_default"}
+                config = SupplierConfig(modem=spec.name, to=spec.upstream["to"], pin=str(spec.upstream["pin"]),
+                                        topup=spec.upstream.get("format", "{code}.{dest}.{pin}"),
+                                        rule_pack="upstream_default")
                 upstreams.append(_upsert_supplier(f"upstream {spec.upstream.get('name', spec.name)}", "sms_upstream",
                                                   config))
         for product in Product.select():
@@ -119,11 +121,11 @@ def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_mar
                 _ensure_route(product, upstream, 10, product.code, product.nominal + upstream_markup)
 
 
-def _upsert_supplier(name: str, kind: str, config: dict) -> Supplier:
+def _upsert_supplier(name: str, kind: str, config: SupplierConfig) -> Supplier:
     row = Supplier.get_or_none(Supplier.name == name)
     if row is None:
-        return Supplier.create(name=name, kind=kind, config=json.dumps(config), low_stock=100_000)
-    row.kind, row.config = kind, json.dumps(config)
+        return Supplier.create(name=name, kind=kind, config=config.dumps(), low_stock=100_000)
+    row.kind, row.config = kind, config.dumps()
     row.save()
     return row
 

@@ -7,13 +7,13 @@ read back out to a screen: `ModemSettings.has_pin` only says whether one is set.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.config import ConfigError, ModemSpec, apply, chip_config
+from app.supplier_config import SupplierConfig
 from app.modem_records import ROLES, ModemRecord, format_roles, ordered_roles, parse_roles
 from storage.models import AuditLog, Modem, Supplier, database_proxy as db
 
@@ -52,8 +52,7 @@ def _clean_roles(roles: list[str]) -> list[str]:
 def supplier_for(modem_name: str, kind: str | None = None) -> Supplier | None:
     """The supplier row that runs on this modem (chip or upstream), if any."""
     for row in Supplier.select().order_by(Supplier.id):
-        config = json.loads(row.config or "{}")
-        if config.get("modem") == modem_name and (kind is None or row.kind == kind):
+        if SupplierConfig.parse(row.config).modem == modem_name and (kind is None or row.kind == kind):
             return row
     return None
 
@@ -67,10 +66,10 @@ def load(name: str) -> ModemSettings:
                              active=record.active, sms_per_minute=record.sms_per_minute)
     chip = supplier_for(name, "ussd_chip")
     if chip is not None:
-        chip_conf = json.loads(chip.config or "{}")
-        settings.operator = chip_conf.get("operator", "")
-        settings.has_pin = bool(chip_conf.get("pin"))
-        settings.templates = {k: chip_conf.get(k, "") for k in CHIP_TEMPLATE_FIELDS}
+        chip_conf = SupplierConfig.parse(chip.config)
+        settings.operator = chip_conf.operator
+        settings.has_pin = bool(chip_conf.pin)
+        settings.templates = {k: getattr(chip_conf, k) for k in CHIP_TEMPLATE_FIELDS}
     return settings
 
 
@@ -110,11 +109,10 @@ def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
         raise LookupError(settings.name)
     roles = _clean_roles(settings.roles)
     with db.atomic():
-        config = json.loads(row.config or "{}")
-        config["sms_per_minute"] = settings.sms_per_minute
+        config = ModemRecord.from_row(row).settings_json(sms_per_minute=settings.sms_per_minute)
         row.port_url = settings.port.strip() or row.port_url
         row.roles = format_roles(roles)
-        row.config = json.dumps(config)
+        row.config = config
         row.save()
         chip = supplier_for(row.name, "ussd_chip")
         if "chip" in roles:
@@ -126,13 +124,14 @@ def update_modem(settings: ModemSettings, *, actor: str = "admin") -> Modem:
                                  imei=row.imei, iccid=row.iccid)])
                 row = Modem.get_by_id(row.id)
             else:
-                chip_conf = json.loads(chip.config or "{}")
-                if settings.operator and settings.operator.upper() != chip_conf.get("operator"):
-                    fresh = chip_config(row.name, settings.operator.upper(), chip_conf.get("pin", ""))
-                    chip_conf.update({k: fresh[k] for k in ("operator", "rule_pack", *CHIP_TEMPLATE_FIELDS)})
+                chip_conf = SupplierConfig.parse(chip.config)
+                if settings.operator and settings.operator.upper() != chip_conf.operator:
+                    fresh = chip_config(row.name, settings.operator.upper(), chip_conf.pin)
+                    for key in ("operator", "rule_pack", *CHIP_TEMPLATE_FIELDS):
+                        setattr(chip_conf, key, getattr(fresh, key))
                 if settings.pin:
-                    chip_conf["pin"] = settings.pin
-                chip.config = json.dumps(chip_conf)
+                    chip_conf.pin = settings.pin
+                chip.config = chip_conf.dumps()
                 chip.active = True
                 chip.save()
             if settings.templates:

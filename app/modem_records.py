@@ -66,6 +66,10 @@ class ModemRecord:
                    imei=row.imei or "", iccid=row.iccid or "",
                    sms_per_minute=float(settings.get("sms_per_minute") or 0), settings=settings)
 
+    def settings_json(self, **changes: Any) -> str:
+        """The row's JSON with `changes` applied (e.g. sms_per_minute=20)."""
+        return json.dumps({**self.settings, **changes}, ensure_ascii=False)
+
     def driver_config(self, overrides: dict[str, Any] | None = None) -> ModemConfig:
         """The driver's settings: stored ones that the driver knows, then `overrides` (tests, benchmarks)."""
         values = {k: v for k, v in {**self.settings, **(overrides or {})}.items() if k in _DRIVER_FIELDS}

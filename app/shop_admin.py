@@ -7,20 +7,27 @@ Indonesian message the UI shows as it is.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import peewee as pw
+
 from app import ledger
-from app.phone import normalize_msisdn
+from app.commands.parser import KEYWORDS, TOPUP_VERBS
+from app.money import group
+from app.phone import PrefixTable, normalize_msisdn
+from app.products import ProductKind, forces_skip_prefix_check
+from app.queries.products import cheapest_costs
 from app.pins import hash_pin, new_salt, random_pin
 from app.rules import PACK_NAMES, RulePack, load_pack
 from app.settings import get as get_setting, put as put_setting
+from app.supplier_config import TEMPLATE_KEYS, SupplierConfig
 from storage.models import (AuditLog, Price, PriceGroup, Product, Reseller, ResellerAddress, Route, Setting,
                             Supplier, database_proxy as db)
 
 CHANNELS = ("sms", "telegram", "jabber", "wa")
 # Supplier config keys the owner may edit; the chip PIN and modem binding stay with the set-up.
-TEMPLATE_KEYS = ("topup", "balance", "history", "menu", "to", "rule_pack", "ussd_timeout")
 PACK_PREFIX = "rule_pack:"
 # app.suppliers.build_supplier loads packs by name from resources only, so a supplier may only name a
 # default pack until it reads saved ones through `load_rule_pack`.
@@ -93,6 +100,11 @@ def _replace_addresses(reseller_id: int, addresses: Sequence[Address]) -> None:
         ResellerAddress.create(reseller=reseller_id, channel=channel, address=address, is_main=(i == 0))
 
 
+def _check_price_group(price_group_id: int | None) -> None:
+    if price_group_id is None or not PriceGroup.select().where(PriceGroup.id == price_group_id).exists():
+        raise AdminError("Pilih grup harga. Belum ada? Buat dulu di menu Produk dan harga, tombol Grup harga")
+
+
 def create_reseller(*, code: str, name: str, price_group_id: int, addresses: Sequence[Address], actor: str,
                     city: str = "", parent_id: int | None = None, credit_limit: int = 0, markup: int = 0,
                     language: str = "id") -> tuple[int, str]:
@@ -102,6 +114,7 @@ def create_reseller(*, code: str, name: str, price_group_id: int, addresses: Seq
         raise AdminError("Kode dan nama wajib diisi")
     if credit_limit < 0:
         raise AdminError("Limit kredit tidak boleh negatif")
+    _check_price_group(price_group_id)
     if Reseller.select().where(Reseller.code == code).exists():
         raise AdminError(f"Kode {code} sudah dipakai")
     pin = random_pin()
@@ -129,6 +142,7 @@ def update_reseller(reseller_id: int, *, actor: str, name: str | None = None, ci
     if city is not None:
         changes["city"] = city.strip()
     if price_group_id is not None:
+        _check_price_group(price_group_id)
         changes["price_group"] = price_group_id
     if credit_limit is not None:
         if credit_limit < 0:
@@ -195,7 +209,117 @@ def add_correction(reseller_id: int, delta: int, *, note: str, actor: str) -> le
     return posting
 
 
-# --- products, prices, routes --------------------------------------------------------------------
+# --- products -----------------------------------------------------------------------------------
+
+PRODUCT_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,19}$")
+OPERATOR_RE = re.compile(r"^[A-Z0-9]{1,20}$")
+GROUP_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """A product as the owner enters it. `operator` is the mobile operator (TSEL …) for pulsa and data,
+    else the provider (PLN, DANA, FF …)."""
+
+    code: str
+    name: str
+    kind: str
+    operator: str
+    nominal: int
+    active: bool = True
+    default_for_nominal: bool = False  # a plain nominal ("10.0812….PIN") means this product
+    skip_prefix_check: bool = False  # always on for kinds whose destination is not the operator's number
+
+
+def _clean_product(spec: ProductSpec) -> ProductSpec:
+    code = spec.code.strip().upper()
+    if not code:
+        raise AdminError("Kode produk wajib diisi")
+    if not PRODUCT_CODE_RE.match(code):
+        raise AdminError(f"Kode produk {code} tidak valid: hanya huruf dan angka, diawali huruf, paling panjang "
+                         "20 (contoh: S10, PLN20, DANA50)")
+    if code in KEYWORDS or code in TOPUP_VERBS:
+        raise AdminError(f"Kode {code} sudah dipakai sebagai perintah SMS reseller; pilih kode lain")
+    name = spec.name.strip()
+    if not name:
+        raise AdminError("Nama produk wajib diisi")
+    if len(name) > 100:
+        raise AdminError("Nama produk paling panjang 100 karakter")
+    kinds = {k.value for k in ProductKind}
+    if spec.kind not in kinds:
+        raise AdminError(f"Jenis produk tidak dikenal: {spec.kind}")
+    operator = spec.operator.strip().upper()
+    if not operator:
+        raise AdminError("Operator atau provider wajib diisi")
+    if not OPERATOR_RE.match(operator):
+        raise AdminError("Operator atau provider hanya huruf dan angka, paling panjang 20")
+    if not isinstance(spec.nominal, int) or isinstance(spec.nominal, bool) or spec.nominal <= 0:
+        raise AdminError("Nominal harus lebih dari 0")
+    skip = True if forces_skip_prefix_check(spec.kind) else bool(spec.skip_prefix_check)
+    if not skip and operator not in PrefixTable.default().names:
+        raise AdminError(f"Operator {operator} tidak ada di tabel prefiks, jadi nomor tujuan tidak bisa dicek. "
+                         "Pilih operator dari daftar atau nyalakan 'Lewati cek prefiks'")
+    if spec.default_for_nominal and spec.kind != ProductKind.AIRTIME.value:
+        raise AdminError("Hanya produk pulsa yang bisa dipakai untuk order nominal saja")
+    return ProductSpec(code, name, spec.kind, operator, spec.nominal, bool(spec.active),
+                       bool(spec.default_for_nominal), skip)
+
+
+def _code_taken(code: str, product_id: int | None) -> None:
+    other = Product.select(Product.id).where(Product.code == code).scalar()
+    if other is not None and other != product_id:
+        raise AdminError(f"Kode {code} sudah dipakai produk lain")
+
+
+def _one_default(product_id: int, spec: ProductSpec) -> None:
+    """A plain nominal must point at one product: the others of that operator and nominal give way."""
+    if spec.default_for_nominal:
+        Product.update(default_for_nominal=False).where(
+            (Product.operator == spec.operator) & (Product.nominal == spec.nominal)
+            & (Product.kind == ProductKind.AIRTIME.value) & (Product.id != product_id)).execute()
+
+
+def _spec_fields(spec: ProductSpec) -> dict[str, Any]:
+    return {"code": spec.code, "name": spec.name, "kind": spec.kind, "operator": spec.operator,
+            "nominal": spec.nominal, "active": spec.active, "default_for_nominal": spec.default_for_nominal,
+            "skip_prefix_check": spec.skip_prefix_check}
+
+
+def create_product(spec: ProductSpec, *, actor: str, prices: dict[int, int] | None = None) -> int:
+    """A new product, with its sell price in some price groups ({group id: sell}) if given."""
+    spec = _clean_product(spec)
+    try:
+        with db.atomic():
+            _code_taken(spec.code, None)
+            product = Product.create(**_spec_fields(spec))
+            _one_default(product.id, spec)
+            _audit(actor, "product_create", f"product:{product.id}",
+                   ", ".join(f"{k}={v}" for k, v in _spec_fields(spec).items()))
+            for group_id, sell in (prices or {}).items():  # no route yet, so no cost to compare with
+                _check_prices(group_id, {product.id: sell}, below_cost_ok=True)
+                _write_prices(group_id, {product.id: sell}, actor, "")
+    except pw.IntegrityError:  # another window added the same code just now
+        raise AdminError(f"Kode {spec.code} sudah dipakai produk lain") from None
+    return product.id
+
+
+def update_product(product_id: int, spec: ProductSpec, *, actor: str) -> None:
+    spec = _clean_product(spec)
+    try:
+        with db.atomic():
+            row = Product.get_or_none(Product.id == product_id)
+            if row is None:
+                raise AdminError("Produk tidak ditemukan")
+            _code_taken(spec.code, product_id)
+            after = _spec_fields(spec)
+            before = {k: getattr(row, k) for k in after}
+            Product.update(**after).where(Product.id == product_id).execute()
+            _one_default(product_id, spec)
+            detail = ", ".join(f"{k}: {before[k]} -> {v}" for k, v in after.items() if before[k] != v)
+            _audit(actor, "product_update", f"product:{product_id}", detail)
+    except pw.IntegrityError:
+        raise AdminError(f"Kode {spec.code} sudah dipakai produk lain") from None
+
 
 def set_product_active(product_id: int, active: bool, *, actor: str) -> None:
     with db.atomic():
@@ -203,15 +327,181 @@ def set_product_active(product_id: int, active: bool, *, actor: str) -> None:
         _audit(actor, "product_enable" if active else "product_disable", f"product:{product_id}")
 
 
-def set_price(product_id: int, price_group_id: int, sell: int, *, actor: str) -> None:
-    if not isinstance(sell, int) or sell <= 0:
-        raise AdminError("Harga harus lebih dari 0")
+# --- price groups and prices ----------------------------------------------------------------------
+
+def create_price_group(code: str, name: str, *, actor: str) -> int:
+    code = code.strip().upper()
+    if not GROUP_CODE_RE.match(code):
+        raise AdminError("Kode grup harga hanya huruf, angka dan _, diawali huruf, paling panjang 20 "
+                         "(contoh: RETAIL, AGEN)")
+    if not name.strip():
+        raise AdminError("Nama grup harga wajib diisi")
+    try:
+        with db.atomic():
+            if PriceGroup.select().where(PriceGroup.code == code).exists():
+                raise AdminError(f"Grup harga {code} sudah ada")
+            group_id = PriceGroup.create(code=code, name=name.strip()[:100]).id
+            _audit(actor, "price_group_create", f"price_group:{group_id}", f"code={code} name={name.strip()}")
+    except pw.IntegrityError:
+        raise AdminError(f"Grup harga {code} sudah ada") from None
+    return group_id
+
+
+def rename_price_group(group_id: int, name: str, *, actor: str) -> None:
+    if not name.strip():
+        raise AdminError("Nama grup harga wajib diisi")
     with db.atomic():
-        old = (Price.select(Price.sell)
-               .where((Price.product == product_id) & (Price.price_group == price_group_id)).scalar())
+        row = PriceGroup.get_or_none(PriceGroup.id == group_id)
+        if row is None:
+            raise AdminError("Grup harga tidak ditemukan")
+        PriceGroup.update(name=name.strip()[:100]).where(PriceGroup.id == group_id).execute()
+        _audit(actor, "price_group_rename", f"price_group:{group_id}", f"{row.name} -> {name.strip()}")
+
+
+@dataclass(frozen=True)
+class BelowCostItem:
+    product_id: int
+    code: str
+    sell: int
+    cost: int  # the cheapest usable route's cost
+
+
+class BelowCost(AdminError):
+    """A price at or below the product's cheapest route cost, not confirmed (`below_cost_ok`)."""
+
+    def __init__(self, items: Sequence[BelowCostItem]):
+        self.items = tuple(items)
+        listed = ", ".join(f"{i.code} {group(i.sell)} (modal {group(i.cost)})" for i in self.items)
+        super().__init__(f"Harga sama dengan atau di bawah modal: {listed}")
+
+
+def _check_prices(group_id: int, prices: dict[int, int], below_cost_ok: bool) -> None:
+    if not PriceGroup.select().where(PriceGroup.id == group_id).exists():
+        raise AdminError("Grup harga tidak ditemukan")
+    for sell in prices.values():
+        if not isinstance(sell, int) or isinstance(sell, bool) or sell <= 0:
+            raise AdminError("Harga harus lebih dari 0")
+    known = {p for (p,) in Product.select(Product.id).where(Product.id.in_(list(prices))).tuples()}
+    if set(prices) - known:
+        raise AdminError("Produk tidak ditemukan")
+    if below_cost_ok:
+        return
+    costs = cheapest_costs(list(prices))
+    below = [p for p, sell in prices.items() if p in costs and sell <= costs[p]]
+    if below:
+        codes = dict(Product.select(Product.id, Product.code).where(Product.id.in_(below)).tuples())
+        raise BelowCost([BelowCostItem(p, codes[p], prices[p], costs[p]) for p in below])
+
+
+def set_prices(price_group_id: int, prices: dict[int, int], *, actor: str, below_cost_ok: bool = False,
+               note: str = "") -> int:
+    """Set the group's sell price of each product ({product id: sell}) in one transaction. A price at or
+    below the product's cheapest route cost raises `BelowCost` (nothing is saved) unless `below_cost_ok`.
+    Returns how many prices changed."""
+    with db.atomic():
+        _check_prices(price_group_id, prices, below_cost_ok)
+        return _write_prices(price_group_id, prices, actor, note)
+
+
+def _write_prices(price_group_id: int, prices: dict[int, int], actor: str, note: str) -> int:
+    changed = 0
+    old = dict(Price.select(Price.product, Price.sell).where(
+        (Price.price_group == price_group_id) & Price.product.in_(list(prices))).tuples())
+    for product_id, sell in prices.items():
+        if old.get(product_id) == sell:
+            continue
         Price.insert(product=product_id, price_group=price_group_id, sell=sell).on_conflict(
             conflict_target=[Price.product, Price.price_group], update={Price.sell: sell}).execute()
-        _audit(actor, "price_set", f"product:{product_id}", f"group={price_group_id} {old} -> {sell}")
+        detail = f"group={price_group_id} {old.get(product_id)} -> {sell}" + (f" ({note})" if note else "")
+        _audit(actor, "price_set", f"product:{product_id}", detail)
+        changed += 1
+    return changed
+
+
+def set_price(product_id: int, price_group_id: int, sell: int, *, actor: str, below_cost_ok: bool = False) -> None:
+    set_prices(price_group_id, {product_id: sell}, actor=actor, below_cost_ok=below_cost_ok)
+
+
+def remove_price(product_id: int, price_group_id: int, *, actor: str) -> None:
+    """The group no longer buys this product (its resellers get "no price")."""
+    with db.atomic():
+        n = Price.delete().where((Price.product == product_id) & (Price.price_group == price_group_id)).execute()
+        if n:
+            _audit(actor, "price_remove", f"product:{product_id}", f"group={price_group_id}")
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+def _check_route(product_id: int, supplier_id: int, cost: int, supplier_code: str, route_id: int | None) -> str:
+    if not Product.select().where(Product.id == product_id).exists():
+        raise AdminError("Produk tidak ditemukan")
+    supplier = Supplier.get_or_none(Supplier.id == supplier_id)
+    if supplier is None:
+        raise AdminError("Supplier tidak ditemukan")
+    if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
+        raise AdminError("Modal harus lebih dari 0")
+    code = supplier_code.strip()
+    if len(code) > 50:
+        raise AdminError("Kode produk di supplier paling panjang 50 karakter")
+    if any(ch.isspace() for ch in code):
+        raise AdminError("Kode produk di supplier tidak boleh berisi spasi")
+    # The engine tries each supplier once per order, so a second route on it would never be tried.
+    twin = Route.select(Route.id).where((Route.product == product_id) & (Route.supplier == supplier_id)).scalar()
+    if twin is not None and twin != route_id:
+        raise AdminError(f"{supplier.name} sudah menjadi rute produk ini")
+    return code
+
+
+def _place_route(product_id: int, route_id: int, position: int | None) -> None:
+    """Put the route at `position` (1 = tried first) and number all the product's priorities 0, 10, 20…"""
+    order = [r for (r,) in Route.select(Route.id).where((Route.product == product_id) & (Route.id != route_id))
+             .order_by(Route.priority, Route.id).tuples()]
+    index = len(order) if position is None else min(max(int(position), 1), len(order) + 1) - 1
+    order.insert(index, route_id)
+    for i, rid in enumerate(order):
+        Route.update(priority=i * 10).where(Route.id == rid).execute()
+
+
+def add_route(product_id: int, supplier_id: int, *, cost: int, actor: str, supplier_code: str = "",
+              active: bool = True, position: int | None = None) -> int:
+    """A new route at `position` in the try order (1 = first; None = after the existing ones)."""
+    with db.atomic():
+        code = _check_route(product_id, supplier_id, cost, supplier_code, None)
+        route = Route.create(product=product_id, supplier=supplier_id, cost=cost, supplier_code=code, active=active,
+                             priority=0)
+        _place_route(product_id, route.id, position)
+        _audit(actor, "route_create", f"product:{product_id}",
+               f"route={route.id} supplier={supplier_id} code={code} cost={cost} position={position or 'last'}")
+    return route.id
+
+
+def update_route(route_id: int, *, actor: str, supplier_id: int, cost: int, supplier_code: str = "",
+                 active: bool = True, position: int | None = None) -> None:
+    """Change a route; `position` moves it in the try order (None keeps its place)."""
+    with db.atomic():
+        row = Route.get_or_none(Route.id == route_id)
+        if row is None:
+            raise AdminError("Rute tidak ditemukan")
+        code = _check_route(row.product_id, supplier_id, cost, supplier_code, route_id)
+        after = {"supplier": supplier_id, "cost": cost, "supplier_code": code, "active": bool(active)}
+        before = {"supplier": row.supplier_id, "cost": row.cost, "supplier_code": row.supplier_code,
+                  "active": bool(row.active)}
+        Route.update(**after).where(Route.id == route_id).execute()
+        detail = ", ".join(f"{k}: {before[k]} -> {v}" for k, v in after.items() if before[k] != v)
+        if position is not None:
+            _place_route(row.product_id, route_id, position)
+            detail += f", position={position}"
+        _audit(actor, "route_update", f"product:{row.product_id}", f"route={route_id} {detail}")
+
+
+def remove_route(route_id: int, *, actor: str) -> None:
+    with db.atomic():
+        row = Route.get_or_none(Route.id == route_id)
+        if row is None:
+            raise AdminError("Rute tidak ditemukan")
+        row.delete_instance()
+        _audit(actor, "route_remove", f"product:{row.product_id}",
+               f"route={route_id} supplier={row.supplier_id} code={row.supplier_code} cost={row.cost}")
 
 
 def set_route_order(product_id: int, route_ids: Sequence[int], *, actor: str) -> None:
@@ -234,8 +524,7 @@ def set_route_active(route_id: int, active: bool, *, actor: str) -> None:
 # --- suppliers and rule packs --------------------------------------------------------------------
 
 def supplier_templates(supplier_id: int) -> dict[str, Any]:
-    config = json.loads(Supplier.get_by_id(supplier_id).config or "{}")
-    return {k: config[k] for k in TEMPLATE_KEYS if k in config}
+    return SupplierConfig.parse(Supplier.get_by_id(supplier_id).config).templates()
 
 
 def update_supplier_templates(supplier_id: int, templates: dict[str, Any], *, actor: str) -> None:
@@ -262,10 +551,9 @@ def update_supplier_templates(supplier_id: int, templates: dict[str, Any], *, ac
         raise AdminError(f"Rule pack {pack} tidak dikenal")
     with db.atomic():
         row = Supplier.get_by_id(supplier_id)
-        config = json.loads(row.config or "{}")
-        before = {k: config.get(k) for k in templates}
-        config.update(templates)
-        row.config = json.dumps(config)
+        config = SupplierConfig.parse(row.config)
+        before = {k: config.to_dict().get(k) for k in templates}
+        row.config = config.with_templates(templates).dumps()
         row.save()
         _audit(actor, "supplier_templates", f"supplier:{supplier_id}",
                json.dumps({"before": before, "after": templates}, ensure_ascii=False))
@@ -328,20 +616,9 @@ def revert_rule_pack(name: str, *, actor: str) -> None:
         _audit(actor, "rule_pack_revert", f"rule_pack:{name}")
 
 
-# --- small read helpers the views share -----------------------------------------------------------
-
-def price_groups() -> list[tuple[int, str, str]]:
-    return [(g.id, g.code, g.name) for g in PriceGroup.select().order_by(PriceGroup.id)]
-
-
-def reseller_addresses(reseller_id: int) -> list[Address]:
-    rows = (ResellerAddress.select().where(ResellerAddress.reseller == reseller_id)
-            .order_by(ResellerAddress.is_main.desc(), ResellerAddress.id))
-    return [Address(r.channel, r.address) for r in rows]
-
+# --- small read helpers ----------------------------------------------------------------------------
 
 def audit_trail(target: str, limit: int = 50) -> list[tuple[Any, str, str, str]]:
     rows = (AuditLog.select(AuditLog.at, AuditLog.actor, AuditLog.action, AuditLog.detail)
             .where(AuditLog.target == target).order_by(AuditLog.id.desc()).limit(limit).tuples())
     return list(rows)
-

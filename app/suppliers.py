@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import enum
-import json
 import logging
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 
 from app.money import group
 from app.rules import FailReason, Outcome, RulePack, may_try_next_route
+from app.supplier_config import SupplierConfig
 from modems.driver import ModemUnavailable
 from modems.types import ModemState, Op, SendSms, Ussd, UssdOutcome
 from storage import sql
@@ -108,8 +108,8 @@ WRONG_PIN_REASON = "PIN chip salah"
 class Supplier:
     kind: SupplierKind
 
-    def __init__(self, supplier_id: int, name: str, config: dict, link: ModemLink | None, pack: RulePack | None,
-                 stock: int | None = None, low_stock: int = 0):
+    def __init__(self, supplier_id: int, name: str, config: SupplierConfig, link: ModemLink | None,
+                 pack: RulePack | None, stock: int | None = None, low_stock: int = 0):
         self.id = supplier_id
         self.name = name
         self.config = config
@@ -117,14 +117,20 @@ class Supplier:
         self.pack = pack
         self.stock = stock
         self.low_stock = low_stock
-        self.operator = config.get("operator", "")
-        self.region: tuple[str, ...] = tuple(config.get("region") or ())
         self.busy = False
         self.disabled_reason = ""
 
     @property
     def pin(self) -> str:
-        return str(self.config.get("pin", ""))
+        return self.config.pin
+
+    @property
+    def operator(self) -> str:
+        return self.config.operator
+
+    @property
+    def region(self) -> tuple[str, ...]:
+        return self.config.region
 
     def mask(self, text: str) -> str:
         return text.replace(self.pin, "*" * len(self.pin)) if self.pin else text
@@ -176,14 +182,14 @@ class UssdChip(Supplier):
 
     async def _ussd(self, code: str, replies: tuple[str, ...] = ()) -> Any:
         assert self.link is not None
-        timeout = float(self.config.get("ussd_timeout", 30))
+        timeout = self.config.ussd_timeout
         async with self.link.ussd_lock:
             return await self.link.run(Ussd(code, replies=replies, secrets=(self.pin,) if self.pin else (),
                                             timeout=timeout))
 
     async def topup(self, job: Job) -> SupplyResult:
-        code = _render(self.config.get("topup", "*777*{dest}*{nominal}*{pin}#"), job, self.pin)
-        replies = tuple(_render(step, job, self.pin) for step in self.config.get("menu", ()))
+        code = _render(self.config.topup or "*777*{dest}*{nominal}*{pin}#", job, self.pin)
+        replies = tuple(_render(step, job, self.pin) for step in self.config.menu)
         masked = self.mask(code)
         try:
             res = await self._ussd(code, replies)
@@ -207,7 +213,7 @@ class UssdChip(Supplier):
         return result
 
     async def check_stock(self) -> int | None:
-        template = self.config.get("balance")
+        template = self.config.balance
         if not template or self.pack is None:
             return None
         res = await self._ussd(_render(template, None, self.pin))
@@ -216,7 +222,7 @@ class UssdChip(Supplier):
         return self.pack.parse_stock(res.text)
 
     async def history(self) -> str | None:
-        template = self.config.get("history")
+        template = self.config.history
         if not template:
             return None
         res = await self._ussd(_render(template, None, self.pin))
@@ -229,8 +235,8 @@ class SmsSupplier(Supplier):
 
     async def topup(self, job: Job) -> SupplyResult:
         assert self.link is not None
-        to = self.config["to"]
-        text = _render(self.config.get("topup", "{code}.{dest}.{pin}"), job, self.pin)
+        to = self.config.to
+        text = _render(self.config.topup or "{code}.{dest}.{pin}", job, self.pin)
         masked = self.mask(text)
         try:
             result = await self.link.run(SendSms(to, text))
@@ -249,7 +255,7 @@ class SmsSupplier(Supplier):
         return SupplyResult(Outcome.PENDING, raw="", request=masked)
 
     def match_followup(self, sender: str, text: str) -> FollowupMatch | None:
-        to = str(self.config.get("to", ""))
+        to = self.config.to
         if to and _same_number(sender, to) is False:
             return None
         return super().match_followup(sender, text)
@@ -287,8 +293,8 @@ def build_supplier(row, links: dict[str, ModemLink]) -> Supplier | None:
         return None
     from app.shop_admin import load_rule_pack  # the owner's saved version of a pack wins
 
-    config = json.loads(row.config or "{}")
-    pack_name = config.get("rule_pack")
+    config = SupplierConfig.parse(row.config)
+    pack_name = config.rule_pack
     pack, problem = None, ""
     if pack_name:
         try:
@@ -296,7 +302,7 @@ def build_supplier(row, links: dict[str, ModemLink]) -> Supplier | None:
         except (OSError, ValueError, KeyError) as exc:
             problem = f"rule pack {pack_name} tidak bisa dimuat"
             log.error("supplier %s: %s (%s)", row.name, problem, exc)
-    supplier = cls(row.id, row.name, config, links.get(config.get("modem", "")), pack, row.stock, row.low_stock)
+    supplier = cls(row.id, row.name, config, links.get(config.modem), pack, row.stock, row.low_stock)
     supplier.disabled_reason = problem  # never guess an operator's answers without rules
     return supplier
 
@@ -308,16 +314,14 @@ def apply_row(live: Supplier, row) -> None:
 
     old_pin = live.pin
     wrong_pin = live.disabled_reason == WRONG_PIN_REASON
-    live.config = json.loads(row.config or "{}")
-    live.operator = live.config.get("operator", live.operator)
-    live.region = tuple(live.config.get("region") or ())
+    live.config = SupplierConfig.parse(row.config)
     if not row.active:
         live.disabled_reason = "dinonaktifkan admin"
     elif wrong_pin and live.pin == old_pin:
         pass
     else:
         live.disabled_reason = ""
-    pack_name = live.config.get("rule_pack")
+    pack_name = live.config.rule_pack
     if pack_name:
         try:
             live.pack = load_rule_pack(pack_name)

@@ -10,6 +10,7 @@ from app import orders
 from app.engine import Engine, _OrderState
 from app.rules import Outcome, load_pack
 from app.service import Inbound
+from app.supplier_config import SupplierConfig
 from app.suppliers import Job, ModemLink, SupplyResult, UssdChip
 from modems.types import ModemState
 from storage.models import Attempt, Order
@@ -22,7 +23,7 @@ def test_result_sms_before_the_ack_settles_the_order(shop):
         engine = Engine(shop)
         engine._loop = asyncio.get_running_loop()
         link = ModemLink("tsel-1", handle=None, roles=frozenset({"chip"}), state=ModemState.ONLINE)  # type: ignore[arg-type]
-        chip = UssdChip(1, "chip tsel-1", {"pin": "1234", "operator": "TSEL"}, link, load_pack("tsel_mkios"))
+        chip = UssdChip(1, "chip tsel-1", SupplierConfig(pin="1234", operator="TSEL"), link, load_pack("tsel_mkios"))
         engine.suppliers[chip.id] = chip
         engine._queues[chip.id] = asyncio.Queue()
         order_id = shop.handle(Inbound("sms", "081211110001", "S10.081389092678.1234")).new_orders[0]

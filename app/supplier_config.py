@@ -1,0 +1,72 @@
+"""What the `supplier` table's JSON column holds, typed: the modem a supplier runs on, its chip PIN, its
+request templates and rule pack, the upstream's number. Nothing else reads or writes that JSON, so the
+way a secret such as the chip PIN is kept can change in this one place."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# what the owner edits in the suppliers view (the PIN has its own field and is never read back)
+TEMPLATE_KEYS = ("topup", "balance", "history", "menu", "to", "rule_pack", "ussd_timeout")
+
+
+@dataclass
+class SupplierConfig:
+    modem: str = ""  # the modem (by name) it runs on
+    operator: str = ""  # a chip's operator (TSEL, ISAT, …)
+    pin: str = ""  # the chip PIN, or our PIN at the upstream; never shown or logged
+    rule_pack: str = ""
+    topup: str = ""  # request template: a USSD code or an SMS text
+    balance: str = ""  # stock check template
+    history: str = ""  # last-transactions template (reconciliation)
+    menu: tuple[str, ...] = ()  # answers to a USSD menu, in order
+    region: tuple[str, ...] = ()  # destination prefixes a regional chip may serve
+    to: str = ""  # an SMS supplier's number
+    ussd_timeout: float = 30.0
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they are
+
+    @classmethod
+    def parse(cls, text: str | None) -> "SupplierConfig":
+        try:
+            data = json.loads(text or "{}")
+        except json.JSONDecodeError:
+            data = {}
+        return cls.from_dict(data if isinstance(data, dict) else {})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SupplierConfig":
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        for key in ("menu", "region"):
+            if key in values:
+                values[key] = tuple(str(v) for v in values[key] or ())
+        for key in ("modem", "operator", "pin", "rule_pack", "topup", "balance", "history", "to"):
+            if key in values:
+                values[key] = "" if values[key] is None else str(values[key])
+        if "ussd_timeout" in values:
+            values["ussd_timeout"] = float(values["ussd_timeout"] or 30)
+        return cls(**values, extra={k: v for k, v in data.items() if k not in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        defaults = SupplierConfig()
+        for f in dataclasses.fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            if value != getattr(defaults, f.name):
+                data[f.name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def templates(self) -> dict[str, Any]:
+        """The parts the owner edits in the suppliers view (without the PIN)."""
+        data = self.to_dict()
+        return {k: data[k] for k in TEMPLATE_KEYS if k in data}
+
+    def with_templates(self, templates: dict[str, Any]) -> "SupplierConfig":
+        return SupplierConfig.from_dict({**self.to_dict(), **templates})
