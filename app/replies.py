@@ -33,8 +33,7 @@ class Templates:
     def reload(self) -> None:
         self._overrides = {lang: {} for lang in LANGUAGES}
         for lang in LANGUAGES:
-            stored = settings.get(f"templates.{lang}", {}) or {}
-            self._overrides[lang].update(stored)
+            self._overrides[lang].update(settings.template_overrides(lang))
 
     def text(self, name: str, lang: str = "id") -> str:
         lang = lang if lang in LANGUAGES else "id"
@@ -55,4 +54,4 @@ class Templates:
     def set(self, name: str, lang: str, text: str) -> None:
         self._defaults[lang][name]  # KeyError for an unknown template
         self._overrides[lang][name] = text
-        settings.put(f"templates.{lang}", self._overrides[lang])
+        settings.save_template_overrides(lang, self._overrides[lang])

@@ -48,12 +48,59 @@ class Settings:
             ).execute()
 
 
-def put(key: str, value: Any) -> None:
+# --- the other things kept in the `setting` table, each with its own accessors ---------------------
+
+_UI_LANGUAGE = "ui_language"
+_TEMPLATES = "templates."  # + language: the owner's edits of the reply templates
+_RULE_PACK = "rule_pack:"  # + pack name: the owner's version of a rule pack (JSON text)
+
+
+def _put(key: str, value: Any) -> None:
     Setting.insert(key=key, value=json.dumps(value)).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: json.dumps(value)}
     ).execute()
 
 
-def get(key: str, default: Any = None) -> Any:
+def _get(key: str, default: Any = None) -> Any:
     row = Setting.get_or_none(Setting.key == key)
     return json.loads(row.value) if row else default
+
+
+def ui_language() -> str:
+    """The window's language ("id" or "en")."""
+    lang = _get(_UI_LANGUAGE, "id")
+    return lang if lang in ("id", "en") else "id"
+
+
+def set_ui_language(lang: str) -> None:
+    if lang not in ("id", "en"):
+        raise ValueError(f"unknown language {lang!r}")
+    _put(_UI_LANGUAGE, lang)
+
+
+def template_overrides(lang: str) -> dict[str, str]:
+    stored = _get(_TEMPLATES + lang, {}) or {}
+    return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+
+def save_template_overrides(lang: str, overrides: dict[str, str]) -> None:
+    _put(_TEMPLATES + lang, dict(overrides))
+
+
+def saved_rule_pack_names() -> list[str]:
+    return [row.key[len(_RULE_PACK):] for row in
+            Setting.select(Setting.key).where(Setting.key.startswith(_RULE_PACK)).order_by(Setting.key)]
+
+
+def saved_rule_pack(name: str) -> str | None:
+    """The owner's version of a rule pack, as the JSON text he saved; None when he kept the default."""
+    saved = _get(_RULE_PACK + name)
+    return None if saved is None else str(saved)
+
+
+def save_rule_pack(name: str, text: str) -> None:
+    _put(_RULE_PACK + name, text)
+
+
+def forget_rule_pack(name: str) -> None:
+    Setting.delete().where(Setting.key == _RULE_PACK + name).execute()

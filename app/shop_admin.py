@@ -21,14 +21,13 @@ from app.products import ProductKind, forces_skip_prefix_check
 from app.queries.products import cheapest_costs
 from app.pins import hash_pin, new_salt, random_pin
 from app.rules import PACK_NAMES, RulePack, load_pack
-from app.settings import get as get_setting, put as put_setting
+from app import settings
 from app.supplier_config import TEMPLATE_KEYS, SupplierConfig
-from storage.models import (AuditLog, Price, PriceGroup, Product, Reseller, ResellerAddress, Route, Setting,
+from storage.models import (AuditLog, Price, PriceGroup, Product, Reseller, ResellerAddress, Route,
                             Supplier, database_proxy as db)
 
 CHANNELS = ("sms", "telegram", "jabber", "wa")
 # Supplier config keys the owner may edit; the chip PIN and modem binding stay with the set-up.
-PACK_PREFIX = "rule_pack:"
 # app.suppliers.build_supplier loads packs by name from resources only, so a supplier may only name a
 # default pack until it reads saved ones through `load_rule_pack`.
 SUPPLIER_PACKS = PACK_NAMES
@@ -567,29 +566,23 @@ def set_supplier_active(supplier_id: int, active: bool, *, actor: str) -> None:
 
 def rule_pack_names() -> list[str]:
     """Default packs first, then packs the owner saved under new names."""
-    saved = [row.key[len(PACK_PREFIX):] for row in
-             Setting.select(Setting.key).where(Setting.key.startswith(PACK_PREFIX)).order_by(Setting.key)]
-    return list(PACK_NAMES) + [n for n in saved if n not in PACK_NAMES]
+    return list(PACK_NAMES) + [n for n in settings.saved_rule_pack_names() if n not in PACK_NAMES]
 
 
 def is_customized(name: str) -> bool:
-    return Setting.select().where(Setting.key == PACK_PREFIX + name).exists()
+    return settings.saved_rule_pack(name) is not None
 
 
 def rule_pack_source(name: str) -> str:
     """The pack's JSON as the editor shows it: the owner's saved version, else the default."""
-    saved = get_setting(PACK_PREFIX + name)
-    if saved is not None:
-        return str(saved)
-    return load_pack(name).to_json()
+    saved = settings.saved_rule_pack(name)
+    return saved if saved is not None else load_pack(name).to_json()
 
 
 def load_rule_pack(name: str) -> RulePack:
     """The pack in effect: the owner's saved version when there is one, else the default."""
-    saved = get_setting(PACK_PREFIX + name)
-    if saved is not None:
-        return RulePack.from_json(str(saved))
-    return load_pack(name)
+    saved = settings.saved_rule_pack(name)
+    return RulePack.from_json(saved) if saved is not None else load_pack(name)
 
 
 def save_rule_pack(name: str, text: str, *, actor: str) -> RulePack:
@@ -604,7 +597,7 @@ def save_rule_pack(name: str, text: str, *, actor: str) -> RulePack:
     if not pack.rules:
         raise AdminError("Rule pack butuh minimal satu aturan")
     with db.atomic():
-        put_setting(PACK_PREFIX + name, text)
+        settings.save_rule_pack(name, text)
         _audit(actor, "rule_pack_save", f"rule_pack:{name}", f"{len(pack.rules)} rules")
     return pack
 
@@ -612,7 +605,7 @@ def save_rule_pack(name: str, text: str, *, actor: str) -> RulePack:
 def revert_rule_pack(name: str, *, actor: str) -> None:
     """Drop the owner's version of a default pack (or delete a pack the owner created)."""
     with db.atomic():
-        Setting.delete().where(Setting.key == PACK_PREFIX + name).execute()
+        settings.forget_rule_pack(name)
         _audit(actor, "rule_pack_revert", f"rule_pack:{name}")
 
 

@@ -52,7 +52,7 @@ class WindowServer:
         from app import settings as app_settings
 
         await self.runtime.start()
-        set_language(self.lang or app_settings.get("ui_language", "id"))
+        set_language(self.lang or app_settings.ui_language())
         self.bridge = EngineBridge(self.runtime.engine)
         self.bridge.set_running(True)
         self.ctx = UiContext(self.runtime.engine, self.bridge, demo=self.runtime.demo, modems=self.runtime.modems)

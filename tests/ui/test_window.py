@@ -26,7 +26,7 @@ def test_window_opens_on_the_demo_with_every_modem_online(start_demo, loop, qtbo
         assert window.status_engine.text() == "Server: berjalan"
         # the chips show their operator and a stock figure in rupiah once checked
         chip = phones.model.row_named("tsel-1")
-        assert chip.roles == "chip" and chip.supplier_id is not None
+        assert chip.roles == ("chip",) and chip.supplier_id is not None
         phones.select("tsel-1")
         phones.check_balance()  # the "Cek saldo" button: a USSD stock check on the chip
         # (the engine also reads every chip's stock when it comes online; wait for this check's answer)
@@ -96,13 +96,13 @@ def test_language_switch_to_english_and_back(start_demo, loop, qtbot):
         window = demo.window
         window.show_view("queue")
         window.language_actions["en"].trigger()
-        assert language() == "en" and app_settings.get("ui_language") == "en"
+        assert language() == "en" and app_settings.ui_language() == "en"
         titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
         assert "Phones" in titles and "Queue" in titles
         assert window.tabs.currentWidget() is window.views["queue"] and window.views["queue"].active
         assert window.status_engine.text() == "Server: running"
         assert window.views["queue"].buttons["retry"].text() == "Retry…"
-        assert window.views["queue"].model.headerData(1, Qt.Orientation.Horizontal) == "Age"
+        assert window.views["queue"].live.model.headerData(1, Qt.Orientation.Horizontal) == "Age"
         window.set_ui_language("id")
         assert window.views["phones"].title() == "Telepon" and window.status_engine.text() == "Server: berjalan"
     run(loop, body())
@@ -151,3 +151,91 @@ def test_status_bar_shows_replies_waiting_and_turns_red_when_they_pile_up(start_
         await until(lambda: window.status_replies.text() == "Balasan tertunda: 0", 30, "reply sent")
         assert window.status_replies.styleSheet() == ""
     run(loop, body())
+
+
+def test_ctrl_q_asks_with_the_orders_in_flight_and_cancel_keeps_the_server_running(start_demo, loop, qtbot):
+    from app.queries.status import queue_counts
+
+    async def body():
+        demo = await start_demo()
+        window, server = demo.window, demo.server
+        # the operator acknowledges and never sends its result: the order waits at the chip
+        demo.api("POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["followup_never"]})
+        demo.order("S10.081389092678.1234")
+        await until(lambda: queue_counts().sending == 1 and demo.engine.pending_count == 1, 15, "order in flight")
+        window.activateWindow()
+        qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        box = await until(lambda: window.stop_dialog if window.stop_dialog and window.stop_dialog.isVisible()
+                          else None, 5, "Ctrl+Q asks")
+        text = box.text()
+        assert "1 pesanan yang belum selesai" in text and "1 sedang dikirim" in text
+        assert "1 di antaranya menunggu SMS operator" in text and "suspect" in text
+        assert box.defaultButton().text() == "Batal, tetap jalan"
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter takes the default: keep running
+        assert not box.isVisible() and window.stop_dialog is None
+        assert server.bridge.running and not server.runtime.stop_requested and window.isVisible()
+        qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        box = await until(lambda: window.stop_dialog, 5, "asks again")
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+        assert not server.runtime.stop_requested
+        # the tray menu's stop asks the same question; confirming stops
+        stop = next(a for a in window.tray.contextMenu().actions() if a.text().startswith("Hentikan server"))
+        stop.trigger()
+        box = window.stop_dialog
+        assert box is not None and box.isVisible() and "1 pesanan yang belum selesai" in box.text()
+        with qtbot.waitSignal(window.stopRequested, timeout=2000):
+            next(b for b in box.buttons() if b.text() == "Hentikan server").click()
+        await until(lambda: server.runtime.stop_requested, 2, "stop requested")
+    run(loop, body())
+
+
+def test_stop_question_with_nothing_in_flight(qtbot, db):
+    from app.demo import seed_demo
+    from tests.ui.big_db import make_context
+    from ui.main_window import MainWindow
+
+    seed_demo()
+    ctx = make_context()
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    box = window.ask_stop()
+    assert "Tidak ada pesanan yang sedang berjalan." in box.text()
+    window.choose_stop(False)
+    assert not box.isVisible() and not window._quitting
+    window.close_for_real()
+    ctx.bridge.close()
+    ctx.bridge.deleteLater()
+
+
+def test_status_says_running_only_with_a_modem_online(qtbot, db):
+    from app.config import ModemSpec, apply
+    from app.demo import seed_demo
+    from app.events import ModemChanged
+    from modems.types import ModemState
+    from tests.ui.big_db import make_context
+    from ui.main_window import MainWindow
+
+    seed_demo()
+    apply([ModemSpec(name="center-1", port="socket://127.0.0.1:9", roles=["center"]),
+           ModemSpec(name="tsel-1", port="socket://127.0.0.1:9", roles=["chip"], operator="TSEL", pin="1234")])
+    ctx = make_context()
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.status is not None, timeout=5000)
+    assert window.status_engine.text() == "Server: berhenti" and "d93025" in window.status_engine.styleSheet()
+    # configured modems count even before the engine attaches them
+    assert window.status_modems.text() == "Modem online: 0/2"
+    ctx.bridge.set_running(True)
+    assert window.status_engine.text() == "Server: berjalan, tanpa modem online"
+    assert "e8710a" in window.status_engine.styleSheet() and "Telepon" in window.status_engine.toolTip()
+    link = ctx.engine.attach_modem("tsel-1", None, {"chip"})
+    link.state = ModemState.ONLINE
+    ctx.engine.events.publish(ModemChanged(name="tsel-1", state="online", detail=""))
+    assert window.status_engine.text() == "Server: berjalan" and "1e8e3e" in window.status_engine.styleSheet()
+    assert window.status_modems.text() == "Modem online: 1/2"
+    link.state = ModemState.OFFLINE
+    ctx.engine.events.publish(ModemChanged(name="tsel-1", state="offline", detail="dicabut"))
+    assert window.status_engine.text() == "Server: berjalan, tanpa modem online"
+    window.close_for_real()
+    ctx.bridge.close()
+    ctx.bridge.deleteLater()
