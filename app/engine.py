@@ -647,7 +647,8 @@ class Engine:
         self._publish_order(order_id, "failed", f"manual {actor}: {reason}")
 
     def mark_reviewed(self, order_ids: list[int], actor: str) -> int:
-        """The owner has checked these failed (or suspect) orders: they leave "Perlu tindakan"."""
+        """The owner has checked these failed orders: they leave "Perlu tindakan" (a suspect one leaves it
+        only when it is settled)."""
         now = self.clock()
         with db.atomic():
             count = orders.mark_reviewed(order_ids, actor, now=now)
@@ -666,6 +667,7 @@ class Engine:
                 return None
             orders.audit(actor, "resend_reply", order_id, f"outbound={out_id}", now=now)
             orders.mark_reviewed([order_id], actor, now=now)
+        self._publish_order(order_id, "resent", f"balasan dikirim ulang oleh {actor}")
         return out_id
 
     # --- helpers --------------------------------------------------------------------------
@@ -680,5 +682,3 @@ class Engine:
     def queue_length(self) -> int:
         return sum(q.qsize() for q in self._queues.values()) + len(self._waiting)
 
-    def modem_states(self) -> dict[str, ModemState]:
-        return {name: link.state for name, link in self.links.items()}

@@ -25,7 +25,7 @@ class LedgerKind(str, enum.Enum):
 
 class InsufficientBalance(Exception):
     def __init__(self, balance: int, needed: int):
-        super().__init__(f"balance {balance} < {needed}")
+        super().__init__(f"Saldo tidak cukup: {balance:,} (perlu {needed:,})".replace(",", "."))
         self.balance = balance
         self.needed = needed
 

@@ -15,6 +15,7 @@ import peewee as pw
 from app import ledger
 from app.ledger import LedgerKind
 from app.phone import PrefixTable, normalize_msisdn
+from app.products import PHONE_NUMBER_KINDS
 from app.commands.parser import parse_nominal
 from app.settings import Settings
 from storage import sql
@@ -132,6 +133,8 @@ def place_topup(reseller: ResellerRow, token: str, raw_dest: str, *, counter: in
     """
     dest = normalize_msisdn(raw_dest)
     product = resolve_product(token, dest, prefixes)
+    if product is not None and product.kind not in PHONE_NUMBER_KINDS:
+        dest = raw_dest.strip()  # a meter number or a player id: exactly as typed
     values: dict = {"kode": token.upper(), "tujuan": dest or raw_dest}
     if product is None:
         return Placement(rejection=Rejection.UNKNOWN_PRODUCT if not token.isdigit() or dest else Rejection.BAD_DEST,
@@ -254,6 +257,16 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.SUCCESS: frozenset(),
 }
 SYSTEM = "system"  # the actor of everything the engine does by itself
+# for messages the owner reads (the window shows an action's refusal as it is)
+STATUS_WORDS = {"queued": "antri", "sending": "sedang dikirim", "success": "sukses", "failed": "gagal",
+                "suspect": "suspect"}
+
+
+def _refusal(order_id: int, current: str | None, wanted: str) -> str:
+    if current is None:
+        return f"TrxID {order_id} tidak ada"
+    return (f"TrxID {order_id} berstatus {STATUS_WORDS.get(current, current)}; "
+            f"tidak bisa menjadi {STATUS_WORDS.get(wanted, wanted)}")
 
 
 class TransitionError(Exception):
@@ -290,7 +303,7 @@ def _transition(order_id: int, to: OrderStatus, now: _dt.datetime, actor: str = 
                          (to.value, now, *fields.values(), order_id, *allowed_from))
     if cursor.rowcount != 1:
         current = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
-        raise TransitionError(f"order {order_id} is {current[0] if current else 'missing'}, cannot become {to.value}")
+        raise TransitionError(_refusal(order_id, current[0] if current else None, to.value))
     change = Transition(order_id, to, actor)
     for watcher in list(_watchers):
         watcher(change)
@@ -304,7 +317,7 @@ def requeue(order_id: int, *, now: _dt.datetime) -> None:
     """After a definite failure on one route: back to the queue for the next route, money held."""
     row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
     if row is None or row[0] != OrderStatus.SENDING.value:
-        raise TransitionError(f"order {order_id} is {row[0] if row else 'missing'}, not sending")
+        raise TransitionError(_refusal(order_id, row[0] if row else None, OrderStatus.QUEUED.value))
     _transition(order_id, OrderStatus.QUEUED, now)
 
 
@@ -334,7 +347,7 @@ def retry(order_id: int, actor: str, *, now: _dt.datetime) -> None:
             raise LookupError(order_id)
         status, refunded, price, reseller_id = row
         if status not in (OrderStatus.FAILED.value, OrderStatus.SUSPECT.value):
-            raise TransitionError(f"order {order_id} is {status}")
+            raise TransitionError(_refusal(order_id, status, OrderStatus.QUEUED.value))
         if refunded:
             ledger.post(reseller_id, -int(price), LedgerKind.ORDER_DEBIT, order_id=order_id, note="ulang manual",
                         actor=actor, now=now)
@@ -345,7 +358,7 @@ def cancel(order_id: int, actor: str, *, now: _dt.datetime) -> ledger.Posting:
     """The reseller cancels (BTL) an order no chip has taken yet: failed and refunded."""
     row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
     if row is None or row[0] != OrderStatus.QUEUED.value:
-        raise TransitionError(f"order {order_id} is {row[0] if row else 'missing'}, not queued")
+        raise TransitionError(_refusal(order_id, row[0] if row else None, "dibatalkan"))
     return settle_failed(order_id, "Dibatalkan", now=now, actor=actor)
 
 
@@ -412,13 +425,6 @@ def queued_ids() -> list[int]:
 def status_of(order_id: int) -> OrderStatus | None:
     row = sql.one('SELECT status FROM "order" WHERE id = ?', (order_id,))
     return OrderStatus(row[0]) if row else None
-
-
-def headline(order_id: int) -> str:
-    """One line for logs and status bars: product, destination, reseller."""
-    row = sql.one('SELECT p.code, o.dest, r.code FROM "order" o JOIN product p ON p.id = o.product_id '
-                  "JOIN reseller r ON r.id = o.reseller_id WHERE o.id = ?", (order_id,))
-    return f"{row[0]} {row[1]} dari {row[2]}" if row else ""
 
 
 def sn_used_elsewhere(sn: str, order_id: int) -> bool:

@@ -19,10 +19,6 @@ def normalize_msisdn(raw: str) -> str | None:
     return s if _MOBILE.match(s) else None
 
 
-def looks_like_msisdn(token: str) -> bool:
-    return normalize_msisdn(token) is not None
-
-
 @dataclass(frozen=True)
 class PrefixRule:
     prefix: str

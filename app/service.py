@@ -75,14 +75,25 @@ class MessageService:
     def is_product(self, code: str) -> bool:
         return code.upper() in self._codes
 
+    def _catalog_changed(self) -> bool:
+        """Reload the product codes; True if they changed (the owner edits products while running)."""
+        before = self._codes
+        self.reload_catalog()
+        return self._codes != before
+
+    def _parse(self, text: str) -> t.Parsed:
+        try:
+            return parse(text, self._codes.__contains__)
+        except Exception:  # the parser promises not to raise; this keeps a promise broken by a bug
+            log.exception("parser failed")
+            return parse("", self._codes.__contains__)
+
     # --- entry point --------------------------------------------------------------------------
 
     def handle(self, inbound: Inbound) -> HandleResult:
-        try:
-            parsed = parse(inbound.text, self._codes.__contains__)
-        except Exception:  # the parser promises not to raise; this keeps a promise broken by a bug
-            log.exception("parser failed")
-            parsed = parse("", self._codes.__contains__)
+        parsed = self._parse(inbound.text)
+        if isinstance(parsed.command, t.BadFormat) and self._catalog_changed():
+            parsed = self._parse(inbound.text)  # a product added since the start may make it an order
         stored_text = mask(inbound.text if isinstance(inbound.text, str) else "", parsed.secrets)
         now = self.clock()
         if inbound.channel == "sms":

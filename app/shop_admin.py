@@ -611,7 +611,3 @@ def revert_rule_pack(name: str, *, actor: str) -> None:
 
 # --- small read helpers ----------------------------------------------------------------------------
 
-def audit_trail(target: str, limit: int = 50) -> list[tuple[Any, str, str, str]]:
-    rows = (AuditLog.select(AuditLog.at, AuditLog.actor, AuditLog.action, AuditLog.detail)
-            .where(AuditLog.target == target).order_by(AuditLog.id.desc()).limit(limit).tuples())
-    return list(rows)

@@ -62,11 +62,11 @@ def wait(app, condition, timeout: float = 30.0) -> None:
 def bench_log(app) -> list[tuple[str, float]]:
     from PySide6.QtCore import Qt
 
-    from tests.ui.big_db import FakeContext
+    from tests.ui.big_db import make_context
     from ui.views.log import LogFilter, LogView
 
     figures: list[tuple[str, float]] = []
-    view = LogView(FakeContext())
+    view = LogView(make_context())  # the big database ends at its clock, so "today" has orders
     view.resize(1280, 760)
     loaded = {"n": 0}
     view.model.loaded.connect(lambda: loaded.__setitem__("n", loaded["n"] + 1))

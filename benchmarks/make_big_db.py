@@ -1,7 +1,11 @@
 """A big shop database for UI benchmarks and tests: the demo shop, 200 more resellers, a few suppliers
-and N orders spread over the last 60 days (ids grow with time, as in a real shop).
+and N orders spread over the 60 days before a fixed moment (ids grow with time, as in a real shop).
 
     .venv/bin/python benchmarks/make_big_db.py /tmp/big.db --orders 1000000
+
+The orders end at `END`, the fixed "now" of the views' tests (tests/ui/big_db.py SHOP_NOW), never at
+the wall clock: the same command makes the same database on any day, and a view run on that clock
+finds "today's" orders in it.
 
 The schema comes from `storage.db.open_database` (so it is the real one); the orders go in with raw
 sqlite3 `executemany` in one transaction, with the order indexes dropped during the load and built
@@ -28,6 +32,8 @@ PREFIXES = {"TSEL": ("0812", "0813", "0852", "0821"), "ISAT": ("0857", "0856", "
             "XL": ("0817", "0818", "0878"), "AXIS": ("0838", "0831"), "TRI": ("0896", "0895"),
             "SMART": ("0881", "0882")}
 EXTRA_RESELLERS = 200
+END = dt.datetime(2026, 6, 15, 14, 30, 0)  # = tests/ui/big_db.py SHOP_NOW
+DAYS = 60
 
 
 def _schema(path: Path) -> None:
@@ -48,8 +54,9 @@ def _order_indexes(con: sqlite3.Connection) -> list[str]:
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order' AND sql IS NOT NULL")]
 
 
-def build(path: Path, orders: int, seed: int = 7) -> float:
-    """Create `path` (must not exist) with `orders` orders; returns seconds taken."""
+def build(path: Path, orders: int, seed: int = 7, end: dt.datetime = END) -> float:
+    """Create `path` (must not exist) with `orders` orders placed over the `DAYS` days before `end`;
+    returns seconds taken."""
     started = time.perf_counter()
     if path.exists():
         raise SystemExit(f"{path} exists; remove it first")
@@ -77,7 +84,7 @@ def build(path: Path, orders: int, seed: int = 7) -> float:
                                "AND sql IS NOT NULL").fetchall():
         con.execute(f'DROP INDEX "{name}"')
 
-    rows = _order_rows(rng, orders, resellers, products, suppliers)
+    rows = _order_rows(rng, orders, resellers, products, suppliers, end.replace(microsecond=0))
     con.executemany(
         'INSERT INTO "order" (reseller_id, product_id, dest, counter, price, cost, status, sn, fail_reason, channel, '
         "inbound_id, item_no, ref_id, supplier_id, refunded, created_at, updated_at, sent_at, finished_at) "
@@ -93,11 +100,10 @@ def build(path: Path, orders: int, seed: int = 7) -> float:
 
 
 def _order_rows(rng: random.Random, orders: int, resellers: list[int], products: list[tuple],
-                suppliers: list[int]):
-    """Order tuples in id order. Timestamps are built from cached day and time-of-day strings, since
-    formatting a datetime per row would take most of the run."""
-    end = dt.datetime.now().replace(microsecond=0)
-    start = end - dt.timedelta(days=60)
+                suppliers: list[int], end: dt.datetime):
+    """Order tuples in id order, the last one just before `end`. Timestamps are built from cached day
+    and time-of-day strings, since formatting a datetime per row would take most of the run."""
+    start = end - dt.timedelta(days=DAYS)
     step = (end - start).total_seconds() / max(orders, 1)
     base = int(start.timestamp())
     clock = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
@@ -140,8 +146,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("path", type=Path)
     p.add_argument("--orders", type=int, default=1_000_000)
+    p.add_argument("--end", type=dt.datetime.fromisoformat, default=END,
+                   help=f"when the last order is placed (default {END:%Y-%m-%d %H:%M}, the tests' clock)")
     args = p.parse_args()
-    took = build(args.path, args.orders)
+    took = build(args.path, args.orders, end=args.end)
     size = args.path.stat().st_size / 1e6
     print(f"{args.orders:,} orders in {took:.1f} s, {size:.0f} MB: {args.path}")
 

@@ -163,9 +163,6 @@ class ModemRegistry:
         dev = self.devices.get(imei)
         return dev.port_url or None if dev else None
 
-    def imei_at(self, port_url: str) -> str | None:
-        return next((d.imei for d in self.devices.values() if d.port_url == port_url), None)
-
     def sim(self, iccid: str) -> SimRecord | None:
         return self.sims.get(iccid)
 

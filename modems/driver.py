@@ -1313,5 +1313,3 @@ class Modem:
             return self.reconnect()
         raise TypeError(f"unknown operation {op!r}")
 
-    def report_error(self, message: str, exc: BaseException | None = None) -> None:
-        self._emit(ErrorEvent(self.modem_id, message, exc))

@@ -145,6 +145,3 @@ def pack_text(text: str, pad_cr: bool = False) -> bytes:
     return pack_septets(encode_septets(text), pad_cr=pad_cr)
 
 
-def unpack_text(data: bytes, count: int | None = None, fill_bits: int = 0) -> str:
-    """Convenience: unpack and decode."""
-    return decode_septets(unpack_septets(data, count, fill_bits))

@@ -117,10 +117,6 @@ def dcs_alphabet(dcs: int) -> str:
     return "gsm7"  # reserved groups 0x80-0xBF: treat as default alphabet
 
 
-def text_alphabet(text: str) -> str:
-    return "gsm7" if gsm7.is_gsm7(text) else "ucs2"
-
-
 def split_text(text: str) -> tuple[str, list[str]]:
     """Alphabet and the per-part texts exactly as encode_submit will send them.
 

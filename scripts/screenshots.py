@@ -97,13 +97,13 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         queue = window.views["queue"]
         window.show_view("queue")
         await _pause(0.5)
-        target = next((r for r in queue.model.rows if r.status == "suspect"), None)
+        target = next((r.order for r in queue.pinned.model.rows if r.order.status == "suspect" and not r.done), None)
         if target is not None:
             queue.select(target.order_id)
-            queue.ask_retry()
+            dialog = queue.ask_retry()
             await _pause(0.2)
-            save(queue.dialog, "dialog-retry")
-            queue.dialog.reject()
+            save(dialog, "dialog-retry")
+            dialog.reject()
         window.ask_close()
         await _pause(0.2)
         save(window.close_dialog, "dialog-close")

@@ -4,21 +4,25 @@ from __future__ import annotations
 import enum
 import importlib
 import logging
+import weakref
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QSystemTrayIcon, QTabWidget,
                                QWidget)
 
-from app.queries.status import status_counts
+from app.queries.status import StatusBar, modem_count, queue_counts, status_bar
 from ui.context import UiContext
 from ui.i18n import add_english, language, set_language, tr
+from ui.refresh import Refresher
 from ui.style import app_icon
 
 log = logging.getLogger(__name__)
 
 C = "Jendela"
+GREEN, ORANGE, RED = "#1e8e3e", "#e8710a", "#d93025"
+STATUS_EVERY_S = 5.0  # today's count and the queue also change with the clock (midnight, ageing)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self._quitting = False
         self.close_dialog: QMessageBox | None = None
+        self.stop_dialog: QMessageBox | None = None
+        self.status: StatusBar | None = None  # what the status bar showed last
         self.views: dict[str, QWidget] = {}
         self._active: QWidget | None = None
         self.setWindowIcon(app_icon())
@@ -83,10 +89,11 @@ class MainWindow(QMainWindow):
         self.status_engine = QLabel()
         self.status_modems = QLabel()
         self.status_queue = QLabel()
+        self.status_action = QLabel()
         self.status_today = QLabel()
         self.status_replies = QLabel()
-        for label in (self.status_engine, self.status_modems, self.status_queue, self.status_replies,
-                      self.status_today):
+        for label in (self.status_engine, self.status_modems, self.status_queue, self.status_action,
+                      self.status_replies, self.status_today):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
 
@@ -99,16 +106,21 @@ class MainWindow(QMainWindow):
 
         self._build()
         self.tray.show()
-        ctx.bridge.tick.connect(self.refresh_status)
-        ctx.bridge.engineStateChanged.connect(lambda _state: self.refresh_status())
+        # No bound method of the window goes to the query thread: if that thread held the last reference,
+        # the window would be destroyed there, its timers left behind on this thread.
+        window = weakref.ref(self)
+        clock = ctx.engine.clock
+        self.status_refresher = Refresher(
+            self, ctx.bridge, lambda: status_bar(clock()),
+            lambda bar: window() is not None and window()._show_status(bar), background=True,
+            every_s=STATUS_EVERY_S, failed=self._status_failed)
+        ctx.bridge.engineStateChanged.connect(self._on_engine_state)
+        ctx.bridge.modemChanged.connect(self._on_modem_changed)
         ctx.bridge.alert.connect(self._on_alert)
-        ctx.bridge.repliesBacklog.connect(lambda _n, _alarm: self._show_replies_backlog())
-        # today's count and queue length also change with the clock (midnight, ageing)
-        self._status_timer = QTimer(self)
-        self._status_timer.setInterval(5000)
-        self._status_timer.timeout.connect(self.refresh_status)
-        self._status_timer.start()
-        self.refresh_status()
+        ctx.bridge.repliesBacklog.connect(self._on_replies_backlog)
+        self._show_server()
+        self._show_replies_backlog()
+        self.status_refresher.set_active(True)
 
     # --- building (again on a language switch) ----------------------------------------------
 
@@ -120,7 +132,7 @@ class MainWindow(QMainWindow):
         self._build_tabs()
         if 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)
-        self.tray.setToolTip(tr(C, "Pulsa — server berjalan"))
+        self._show_server()  # the tray's tooltip too, in the language now in use
 
     def _build_tabs(self) -> None:
         for view in self.views.values():
@@ -156,9 +168,9 @@ class MainWindow(QMainWindow):
         hide.setShortcut(QKeySequence("Ctrl+H"))
         hide.triggered.connect(self.hide_to_tray)
         server.addAction(hide)
-        stop = QAction(tr(C, "Hentikan server dan keluar"), self)
+        stop = QAction(tr(C, "Hentikan server dan keluar…"), self)
         stop.setShortcut(QKeySequence("Ctrl+Q"))
-        stop.triggered.connect(self.request_stop)
+        stop.triggered.connect(self.ask_stop)
         server.addAction(stop)
 
         view_menu = bar.addMenu(tr(C, "&Tampilan"))
@@ -195,7 +207,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addAction(tr(C, "Tampilkan jendela"), self.show_from_tray)
         menu.addSeparator()
-        menu.addAction(tr(C, "Hentikan server dan keluar"), self.request_stop)
+        menu.addAction(tr(C, "Hentikan server dan keluar…"), self.ask_stop)
         old = self.tray.contextMenu()
         self.tray.setContextMenu(menu)
         self._tray_menu = menu  # the tray does not take ownership
@@ -244,28 +256,62 @@ class MainWindow(QMainWindow):
 
     # --- status bar ---------------------------------------------------------------------------
 
-    @Slot()
     def refresh_status(self) -> None:
-        engine = self.ctx.engine
-        running = self.ctx.bridge.running
-        self.status_engine.setText(tr(C, "Server: berjalan") if running else tr(C, "Server: berhenti"))
-        self.status_engine.setStyleSheet("color: #1e8e3e; font-weight: bold;" if running
-                                         else "color: #d93025; font-weight: bold;")
-        links = engine.links.values()
-        online = sum(1 for link in links if link.online)
-        self.status_modems.setText(tr(C, "Modem online: {n}/{total}").format(n=online, total=len(engine.links)))
-        try:
-            counts = status_counts(self.ctx.engine.clock())
-        except Exception:  # the database closes before the window on shutdown
-            log.debug("status query failed", exc_info=True)
-            return
-        text = tr(C, "Antrian: {n}").format(n=counts.queued)
-        if counts.suspect:
-            text += " · " + tr(C, "suspect: {n}").format(n=counts.suspect)
-        self.status_queue.setText(text)
+        """Show what is known now (again, e.g. in another language) and read the counts again."""
+        if self.status is not None:
+            self._show_status(self.status)
+        else:
+            self._show_server()
+        self.status_refresher.request()
+
+    @staticmethod
+    def _status_failed(exc: Exception) -> None:
+        log.debug("status query failed: %s", exc)  # the database closes before the window on shutdown
+
+    def _show_status(self, bar: StatusBar) -> None:
+        self.status = bar
+        counts = bar.counts
+        self.status_queue.setText(tr(C, "Antrian: {n}").format(n=counts.queue.in_queue))
+        self.status_queue.setToolTip(tr(C, "{queued} antri, {sending} sedang dikirim").format(
+            queued=counts.queue.queued, sending=counts.queue.sending))
+        needs = counts.queue.needs_action
+        self.status_action.setText(tr(C, "Perlu tindakan: {n}").format(n=needs))
+        self.status_action.setStyleSheet(f"color: {ORANGE}; font-weight: bold;" if needs else "")
+        self.status_action.setToolTip(tr(C, "Pesanan suspect dan gagal yang belum dicek (tab Antrian)."))
         self.status_today.setText(tr(C, "Hari ini: {n} trx, {ok} sukses").format(n=counts.orders_today,
                                                                                 ok=counts.success_today))
+        self._show_server()
         self._show_replies_backlog()
+
+    @Slot(str)
+    def _on_engine_state(self, _state: str) -> None:
+        self._show_server()
+
+    @Slot(str, str, str)
+    def _on_modem_changed(self, _name: str, _state: str, _detail: str) -> None:
+        self._show_server()
+
+    @Slot(int, bool)
+    def _on_replies_backlog(self, _queued: int, _alarm: bool) -> None:
+        self._show_replies_backlog()
+
+    def _show_server(self) -> None:
+        """Running, and with a modem to work with? Green only when both."""
+        configured = self.status.configured_modems if self.status else ()
+        modems = modem_count(configured, self.ctx.engine.links)
+        self.status_modems.setText(tr(C, "Modem online: {n}/{total}").format(n=modems.online, total=modems.total))
+        if not self.ctx.bridge.running:
+            text, colour, tip = tr(C, "Server: berhenti"), RED, tr(C, "Pesanan reseller tidak diproses.")
+        elif modems.online:
+            text, colour, tip = tr(C, "Server: berjalan"), GREEN, ""
+        else:
+            text, colour = tr(C, "Server: berjalan, tanpa modem online"), ORANGE
+            tip = tr(C, "Server jalan, tetapi tanpa modem online pesanan SMS tidak masuk dan tidak ada chip "
+                        "untuk mengirim. Periksa tab Telepon.")
+        self.status_engine.setText(text)
+        self.status_engine.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.status_engine.setToolTip(tip)
+        self.tray.setToolTip(f"Pulsa — {text}")
 
     def _show_replies_backlog(self) -> None:
         backlog = self.ctx.engine.outbox.backlog
@@ -289,7 +335,7 @@ class MainWindow(QMainWindow):
         try:
             from app import settings as app_settings
 
-            app_settings.put("ui_language", lang)
+            app_settings.set_ui_language(lang)
         except Exception:
             log.exception("could not store the language setting")
         self._build()
@@ -298,9 +344,9 @@ class MainWindow(QMainWindow):
 
     def _show_shortcuts(self) -> None:
         lines = [f"Ctrl+{i + 1}: {self.tabs.tabText(i)}" for i in range(min(9, self.tabs.count()))]
-        lines += ["Ctrl+H: " + tr(C, "Sembunyikan ke tray"), "Ctrl+Q: " + tr(C, "Hentikan server dan keluar")]
+        lines += ["Ctrl+H: " + tr(C, "Sembunyikan ke tray"), "Ctrl+Q: " + tr(C, "Hentikan server dan keluar…")]
         for view in self.views.values():
-            for key, what in getattr(view, "shortcuts", lambda: [])():
+            for key, what in getattr(view, "shortcuts", list)():
                 lines.append(f"{key}: {what}")
         box = QMessageBox(QMessageBox.Icon.Information, tr(C, "Pintasan keyboard"), "\n".join(lines),
                           QMessageBox.StandardButton.Ok, self)
@@ -324,14 +370,58 @@ class MainWindow(QMainWindow):
                                   QSystemTrayIcon.MessageIcon.Information, 3000)
 
     def request_stop(self) -> None:
-        """Stop the server: the owner (ui.app) shuts the engine down, then closes this window."""
+        """Stop the server now (already confirmed): the owner (ui.app) shuts the engine down, then closes
+        this window."""
         if self._quitting:
             return
         self._quitting = True
         self.stopRequested.emit()
 
+    def in_flight_text(self) -> str:
+        """What stopping now would interrupt, from the status bar's read model and the engine."""
+        counts = queue_counts()
+        waiting = min(self.ctx.engine.pending_count, counts.sending)
+        if not counts.in_queue:
+            return tr(C, "Tidak ada pesanan yang sedang berjalan.")
+        text = tr(C, "Masih ada {n} pesanan yang belum selesai: {queued} antri, {sending} sedang dikirim").format(
+            n=counts.in_queue, queued=counts.queued, sending=counts.sending)
+        if waiting:
+            text += " " + tr(C, "({n} di antaranya menunggu SMS operator)").format(n=waiting)
+        text += ".\n" + tr(C, "Yang sedang dikirim menjadi suspect dan harus dicek; yang antri dikirim lagi saat "
+                              "server jalan kembali.")
+        return text
+
+    def ask_stop(self) -> QMessageBox | None:
+        """Ctrl+Q and the tray's stop: ask first, saying what is in flight; the default keeps it running."""
+        if self._quitting:
+            return None
+        if self.stop_dialog is not None and self.stop_dialog.isVisible():
+            return self.stop_dialog
+        box = QMessageBox(QMessageBox.Icon.Warning, tr(C, "Hentikan server"),
+                          tr(C, "Hentikan server dan keluar dari Pulsa?") + "\n\n" + self.in_flight_text(),
+                          QMessageBox.StandardButton.NoButton, self)
+        stop = box.addButton(tr(C, "Hentikan server"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(tr(C, "Batal, tetap jalan"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.buttonClicked.connect(lambda button: self.choose_stop(button is stop))
+        self.stop_dialog = box
+        box.open()
+        return box
+
+    def choose_stop(self, stop: bool) -> None:
+        box, self.stop_dialog = self.stop_dialog, None
+        if box is not None and box.isVisible():
+            box.done(0)
+        if stop:
+            self.request_stop()
+
     def close_for_real(self) -> None:
         self._quitting = True
+        self.status_refresher.set_active(False)
+        for box in (self.close_dialog, self.stop_dialog):
+            if box is not None and box.isVisible():
+                box.done(0)
         self.tray.hide()
         self.close()
 
@@ -350,7 +440,8 @@ class MainWindow(QMainWindow):
             return self.close_dialog
         box = QMessageBox(QMessageBox.Icon.Question, tr(C, "Tutup Pulsa"),
                           tr(C, "Hentikan server, atau biarkan tetap jalan di tray?\n"
-                                "Selama server berhenti, pesanan reseller tidak diproses."),
+                                "Selama server berhenti, pesanan reseller tidak diproses.") + "\n\n"
+                          + self.in_flight_text(),
                           QMessageBox.StandardButton.NoButton, self)
         stop = box.addButton(tr(C, "Hentikan server"), QMessageBox.ButtonRole.DestructiveRole)
         tray = box.addButton(tr(C, "Tetap jalan di tray"), QMessageBox.ButtonRole.AcceptRole)
@@ -375,10 +466,9 @@ class MainWindow(QMainWindow):
 
 add_english(C, {
     "Pulsa — server pulsa elektronik": "Pulsa — electronic airtime server",
-    "Pulsa — server berjalan": "Pulsa — server running",
     "&Server": "&Server",
     "Sembunyikan ke tray": "Hide to tray",
-    "Hentikan server dan keluar": "Stop server and quit",
+    "Hentikan server dan keluar…": "Stop server and quit…",
     "&Tampilan": "&View",
     "&Pengaturan": "S&ettings",
     "Bahasa": "Language",
@@ -387,9 +477,17 @@ add_english(C, {
     "Tampilkan jendela": "Show window",
     "Server: berjalan": "Server: running",
     "Server: berhenti": "Server: stopped",
+    "Server: berjalan, tanpa modem online": "Server: running, no modem online",
+    "Pesanan reseller tidak diproses.": "Resellers' orders are not processed.",
+    "Server jalan, tetapi tanpa modem online pesanan SMS tidak masuk dan tidak ada chip untuk mengirim. "
+    "Periksa tab Telepon.":
+        "The server runs, but with no modem online no SMS order comes in and no chip can send. Check the Phones tab.",
     "Modem online: {n}/{total}": "Modems online: {n}/{total}",
     "Antrian: {n}": "Queue: {n}",
-    "suspect: {n}": "suspect: {n}",
+    "{queued} antri, {sending} sedang dikirim": "{queued} queued, {sending} being sent",
+    "Perlu tindakan: {n}": "Needs action: {n}",
+    "Pesanan suspect dan gagal yang belum dicek (tab Antrian).":
+        "Suspect orders and failed ones not checked yet (Queue tab).",
     "Hari ini: {n} trx, {ok} sukses": "Today: {n} orders, {ok} successful",
     "Balasan tertunda: {n}": "Replies waiting: {n}",
     "Balasan ke reseller yang belum terkirim. Merah: menumpuk — periksa modem pengirim.":
@@ -403,4 +501,12 @@ add_english(C, {
     "Hentikan server": "Stop server",
     "Tetap jalan di tray": "Keep running in tray",
     "Batal": "Cancel",
+    "Tidak ada pesanan yang sedang berjalan.": "No order is in progress.",
+    "Masih ada {n} pesanan yang belum selesai: {queued} antri, {sending} sedang dikirim":
+        "{n} orders are not finished yet: {queued} queued, {sending} being sent",
+    "({n} di antaranya menunggu SMS operator)": "({n} of them waiting for the operator's SMS)",
+    "Yang sedang dikirim menjadi suspect dan harus dicek; yang antri dikirim lagi saat server jalan kembali.":
+        "Those being sent become suspect and must be checked; queued ones are sent when the server runs again.",
+    "Hentikan server dan keluar dari Pulsa?": "Stop the server and quit Pulsa?",
+    "Batal, tetap jalan": "Cancel, keep running",
 })

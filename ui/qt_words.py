@@ -43,8 +43,9 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 class IndonesianQtWords(QTranslator):
-    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:
-        return WORDS.get(context, {}).get(source, "")
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str | None:
+        # None (a null string) means "no translation here"; an empty string would blank Qt's own text
+        return WORDS.get(context, {}).get(source)
 
     def isEmpty(self) -> bool:
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class _Gone(Exception):
+    """The view whose read this was no longer exists."""
 
 
 class QueryRunner(QObject):
@@ -44,6 +49,8 @@ class QueryRunner(QObject):
     def _run(self, token: int, fn: Callable[[], Any]) -> None:
         try:
             result = fn()
+        except _Gone:
+            return
         except Exception as exc:  # shown by the view; the thread must live on
             log.exception("background query failed")
             result = exc
@@ -61,6 +68,28 @@ def runner() -> QueryRunner:
     if _runner is None:
         _runner = QueryRunner()
     return _runner
+
+
+def _job(load: Callable[[], T]) -> Callable[[], T]:
+    """What a query thread runs for `load`. A view's own method is held weakly and released before the
+    thread reports back: a Qt object must never lose its last reference on another thread (it would be
+    destroyed there, with its timers, and Qt crashes later). The Refresher keeps the strong reference
+    on the GUI thread until the answer is in."""
+    if not hasattr(load, "__self__") or not isinstance(getattr(load, "__self__", None), QObject):
+        return load
+    ref = weakref.WeakMethod(load)  # type: ignore[arg-type]
+    del load
+
+    def run() -> T:
+        method = ref()
+        if method is None:
+            raise _Gone()
+        try:
+            return method()
+        finally:
+            del method
+
+    return run
 
 
 class Refresher(QObject, Generic[T]):
@@ -132,7 +161,7 @@ class Refresher(QObject, Generic[T]):
             self._deliver(result)
             return
         self.busy = True
-        self._token = runner().submit(self._load)
+        self._token = runner().submit(_job(self._load))
 
     @Slot(int, object)
     def _on_done(self, token: int, result: object) -> None:

@@ -335,3 +335,29 @@ def test_remembered_pin_is_forgotten_when_the_pin_changes(shop):
     send(shop, "GP.8642.1234")
     assert texts(send(shop, "SAL.1234"))[0].startswith("PIN salah")
     assert texts(send(shop, "SAL.8642"))[0].startswith("Saldo")
+
+
+def test_a_product_added_while_running_is_orderable_without_a_restart(shop):
+    from app import shop_admin
+    from storage.models import PriceGroup
+
+    retail = PriceGroup.get(PriceGroup.code == "AGEN").id
+    shop_admin.create_product(shop_admin.ProductSpec(code="TS15", name="Telkomsel 15.000", kind="airtime",
+                                                     operator="TSEL", nominal=15_000), actor="owner",
+                              prices={retail: 15_600})
+    # a number typed in groups reads as an order only once TS15 is known as a product code
+    result = send(shop, "TS15.0813 8909 2678.1234")
+    assert result.new_orders and Order.get_by_id(result.new_orders[0]).dest == "081389092678"
+
+
+def test_a_pln_meter_number_is_kept_as_typed(shop):
+    from app import shop_admin
+    from storage.models import PriceGroup
+
+    agen = PriceGroup.get(PriceGroup.code == "AGEN").id
+    shop_admin.create_product(shop_admin.ProductSpec(code="PLN20", name="Token PLN 20.000", kind="pln",
+                                                     operator="PLN", nominal=20_000), actor="owner",
+                              prices={agen: 21_500})
+    result = send(shop, "PLN20.62812345678.1234")  # a meter number that looks like +62 812…
+    assert result.new_orders, texts(result)
+    assert Order.get_by_id(result.new_orders[0]).dest == "62812345678"

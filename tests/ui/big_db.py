@@ -24,7 +24,8 @@ BIG_ORDERS = 1_000_000
 
 
 def big_db_path() -> Path:
-    """A million-order database, built on first use and kept for the session (per process)."""
+    """A million-order database, built on first use and kept for the session (per process). Its orders
+    end at SHOP_NOW, the clock of `make_context()`, so "today" in a view finds the last day's orders."""
     cached = os.environ.get("PULSA_BIG_DB")
     if cached and Path(cached).exists():
         return Path(cached)
@@ -33,7 +34,7 @@ def big_db_path() -> Path:
     from benchmarks.make_big_db import build
 
     path = Path(tempfile.mkdtemp(prefix="pulsa-big-")) / "big.db"
-    build(path, BIG_ORDERS)
+    build(path, BIG_ORDERS, end=SHOP_NOW)  # orders over the 60 days before the tests' "now"
     os.environ["PULSA_BIG_DB"] = str(path)
     return path
 

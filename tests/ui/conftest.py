@@ -42,6 +42,25 @@ async def until(condition: Callable[[], Any], timeout: float = 20, what: str = "
         await asyncio.sleep(0.05)
 
 
+def destroy_on_gui_thread() -> None:
+    """Delete the stopped window now, on this (the GUI) thread: its widgets and their Python wrappers
+    form reference cycles, and a garbage collection that happens to run on a modem or simulator
+    thread would destroy them there, leaving Qt timers registered for freed objects (a crash later)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_cleanup(qapp):
+    """After every window test, what it left behind is destroyed on the GUI thread (see above)."""
+    yield
+    destroy_on_gui_thread()
+
+
 class Demo:
     """A started WindowServer plus helpers to act on the virtual network."""
 
@@ -99,5 +118,6 @@ def start_demo(tmp_path, loop):
     yield start
     for server in servers:
         run(loop, server.stop(), 30)
+    destroy_on_gui_thread()
     close_database()
     set_language("id")

@@ -17,17 +17,36 @@ def _chip_id(name: str) -> int:
                 and s.kind == "ussd_chip")
 
 
-def test_order_appears_in_the_queue_then_leaves_it_as_success(start_demo, loop, qtbot):
+def _row(section, order_id: int):
+    i = section.model.row_of(order_id)
+    return section.model.rows[i] if i is not None else None
+
+
+def _pinned(queue, status: str):
+    return next((r.order for r in queue.pinned.model.rows if r.order.status == status and not r.done), None)
+
+
+def test_order_appears_in_the_queue_then_leaves_it_as_success(start_demo, loop, qtbot, monkeypatch):
+    from ui.views import queue as queue_module
+
+    monkeypatch.setattr(queue_module, "LINGER_S", 1.0)
+
     async def body():
         demo = await start_demo()
         queue = demo.window.show_view("queue")
         demo.order(f"S10.{DEST}.1234")
-        row = await until(lambda: next((r for r in queue.model.rows if r.dest == DEST), None), 15, "order in queue")
-        assert row.reseller.startswith("R001") and row.product == "S10" and row.price == 10_550
-        assert queue.model.data(queue.model.index(0, 7)) == "Rp 10.550"
-        await until(lambda: not any(r.dest == DEST for r in queue.model.rows), 20, "order leaves the queue")
-        assert Order.get(Order.id == row.order_id).status == "success"
-        assert "Hari ini: 1 trx, 1 sukses" in demo.window.status_today.text()
+        order = await until(lambda: next((r.order for r in queue.live.model.rows if r.order.dest == DEST), None), 15,
+                            "order in queue")
+        assert order.reseller.startswith("R001") and order.product_code == "S10" and order.price == 10_550
+        model = queue.live.model
+        assert model.data(model.index(model.row_of(order.order_id), queue_module.COL_PRICE)) == "Rp 10.550"
+        # finished: it stays a moment, greyed, with its result, then goes
+        done = await until(lambda: (r := _row(queue.live, order.order_id)) is not None and r.done and r, 20,
+                           "order finished in the queue")
+        assert done.order.status == "success" and done.order.sn in model.note(done)
+        await until(lambda: _row(queue.live, order.order_id) is None, 10, "finished row leaves the queue")
+        assert Order.get(Order.id == order.order_id).status == "success"
+        await until(lambda: "Hari ini: 1 trx, 1 sukses" in demo.window.status_today.text(), 10, "status bar today")
     run(loop, body())
 
 
@@ -37,20 +56,23 @@ def test_suspect_order_retried_on_a_chosen_route_succeeds(start_demo, loop, qtbo
         queue = demo.window.show_view("queue")
         demo.api("POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["timeout_done"]})
         demo.order(f"S10.{DEST}.1234")
-        row = await until(lambda: next((r for r in queue.model.rows if r.status == "suspect"), None), 20, "suspect")
-        assert row.chip == "tsel-1" and queue.model.data(queue.model.index(queue.model.rows.index(row), 2)) == "suspect"
-        assert queue.select(row.order_id)
+        order = await until(lambda: _pinned(queue, "suspect"), 20, "suspect pinned in Perlu tindakan")
+        assert order.supplier_name == "chip tsel-1"
+        await until(lambda: queue.pinned.heading.text() == "Perlu tindakan (1)", 5, "count in the heading")
+        assert queue.select(order.order_id)
         assert queue.buttons["retry"].isEnabled()
         dialog = queue.ask_retry()
-        assert dialog is queue.dialog and dialog.isVisible()
+        assert dialog is queue.actions.dialog and dialog.isVisible()
+        assert f"TrxID {order.order_id}:" in dialog.findChild(type(dialog.error)).text()
         assert "BELUM masuk" in dialog.findChild(type(dialog.error)).text()  # warns about sending twice
         dialog.set_value("route", _chip_id("tsel-1"))
         dialog.accept()
         assert not dialog.isVisible()
-        await until(lambda: Order.get_by_id(row.order_id).status == "success", 20, "retried order succeeds")
-        await until(lambda: not any(r.order_id == row.order_id for r in queue.model.rows), 5, "leaves queue")
+        await until(lambda: Order.get_by_id(order.order_id).status == "success", 20, "retried order succeeds")
+        await until(lambda: _row(queue.pinned, order.order_id) is None, 15, "leaves Perlu tindakan")
+        assert queue.pinned.heading.text() == "Perlu tindakan (0)"
         audit = AuditLog.get(AuditLog.action == "retry")
-        assert audit.actor == "admin" and audit.target == f"order:{row.order_id}"
+        assert audit.actor == "admin" and audit.target == f"order:{order.order_id}"
         assert Reseller.get(Reseller.code == "R001").balance == 1_000_000 - 10_550  # charged once
     run(loop, body())
 
@@ -61,37 +83,46 @@ def test_failed_order_retried_and_suspect_failed_and_refunded(start_demo, loop, 
         queue = demo.window.show_view("queue")
         demo.api("POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["timeout_done"]})
         demo.order(f"S10.{DEST}.1234")
-        row = await until(lambda: next((r for r in queue.model.rows if r.status == "suspect"), None), 20, "suspect")
-        queue.select(row.order_id)
+        order = await until(lambda: _pinned(queue, "suspect"), 20, "suspect")
+        queue.select(order.order_id)
         dialog = queue.ask_fail()
         dialog.reject()  # cancelled: nothing happens
-        assert Order.get_by_id(row.order_id).status == "suspect"
+        assert Order.get_by_id(order.order_id).status == "suspect"
         dialog = queue.ask_fail()
         dialog.set_value("reason", "chip tidak menjawab")
         dialog.accept()
-        assert Order.get_by_id(row.order_id).status == "failed"
+        assert Order.get_by_id(order.order_id).status == "failed"
         assert Reseller.get(Reseller.code == "R001").balance == 1_000_000
-        await until(lambda: not any(r.order_id == row.order_id for r in queue.model.rows), 5, "failed leaves")
-        queue.show_failed.setChecked(True)  # today's failures can be retried too
-        await until(lambda: queue.select(row.order_id), 5, "failed order shown")
+        # the owner acted: it leaves Perlu tindakan (once the pointer is away and the row has shown its end)
+        await until(lambda: _row(queue.pinned, order.order_id) is None, 15, "acted-on order leaves the list")
+
+        # a failure the owner has not seen yet is pinned; retried, it is charged again and succeeds
+        demo.api("POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["fail:DEST_INVALID"]})
+        demo.order("S10.081389092677.1234")
+        failed = await until(lambda: _pinned(queue, "failed"), 20, "failed order pinned")
+        assert queue.select(failed.order_id)
         retry = queue.ask_retry()
         assert "dipotong lagi" in retry.findChild(type(retry.error)).text()
         retry.accept()  # automatic route
-        await until(lambda: Order.get_by_id(row.order_id).status == "success", 20, "retried failed order")
+        await until(lambda: Order.get_by_id(failed.order_id).status == "success", 20, "retried failed order")
         assert Reseller.get(Reseller.code == "R001").balance == 1_000_000 - 10_550
+
         # force success needs an SN: the dialog refuses an empty one and stays open
         demo.api("POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["timeout_done"]})
         demo.order("S5.081389092679.1234")
-        other = await until(lambda: next((r for r in queue.model.rows if r.status == "suspect"), None), 20, "2nd")
+        other = await until(lambda: _pinned(queue, "suspect"), 20, "2nd suspect")
         queue.select(other.order_id)
         force = queue.ask_force_success()
         force.accept()
         assert force.isVisible() and force.error.isVisible()
         force.set_value("sn", "SN123456789")
         force.accept()
-        assert Order.get_by_id(other.order_id).status == "success" and Order.get_by_id(other.order_id).sn == "SN123456789"
-        resend = queue.ask_resend() if queue.select(other.order_id) else None
-        assert resend is None or resend.isVisible()
+        assert Order.get_by_id(other.order_id).status == "success"
+        assert Order.get_by_id(other.order_id).sn == "SN123456789"
+        resend = queue.ask_resend(other)
+        assert resend.isVisible() and f"TrxID {other.order_id}:" in resend.findChild(type(resend.error)).text()
+        resend.accept()
+        assert AuditLog.get(AuditLog.action == "resend_reply").target == f"order:{other.order_id}"
     run(loop, body())
 
 
@@ -110,12 +141,25 @@ def test_phone_actions_console_disconnect_connect_and_edit(start_demo, loop, qtb
         console.close()
 
         phones.select("xl-1")
+        connect = phones.buttons["connect"]
+        assert connect.text() == "Putuskan" and connect.isEnabled()
         phones.toggle_connection()
         phones.dialog.accept()
-        await until(lambda: phones.model.row_named("xl-1").state == "stopped", 5, "disconnected")
-        assert phones.buttons["connect"].text() == "Sambungkan"
+        # the pool stops the worker off the GUI thread; meanwhile the button says so and cannot be pressed
+        assert connect.text() == "Memutus…" and not connect.isEnabled()
+        assert phones.model.data(phones.model.index(phones.model.rows.index(phones.model.row_named("xl-1")), 7)) \
+            == "memutus"
+        await until(lambda: phones.model.row_named("xl-1").state == "stopped" and connect.isEnabled(), 5,
+                    "disconnected")
+        assert connect.text() == "Sambungkan" and phones.message.text() == "xl-1 diputus."
+        assert phones.model.data(phones.model.index(phones.model.rows.index(phones.model.row_named("xl-1")), 7)) \
+            == "diputus"
+        assert not phones.buttons["ussd"].isEnabled()  # nothing to talk to
         phones.toggle_connection()
+        assert connect.text() == "Menyambung…" and not connect.isEnabled()
+        phones.toggle_connection()  # a second press while it connects does nothing
         await until(lambda: phones.model.row_named("xl-1").state == "online", 15, "connected again")
+        assert connect.text() == "Putuskan" and connect.isEnabled() and phones.buttons["ussd"].isEnabled()
 
         phones.select("tsel-1")
         phones.edit_modem()
@@ -128,7 +172,7 @@ def test_phone_actions_console_disconnect_connect_and_edit(start_demo, loop, qtb
         stored = modem_admin.load("tsel-1")
         assert stored.templates["topup"] == "*677*{dest}*{nominal}*{pin}#" and stored.has_pin
         live = demo.engine.suppliers[_chip_id("tsel-1")]
-        assert live.config["topup"] == "*677*{dest}*{nominal}*{pin}#" and live.pin == "9999"
+        assert live.config.topup == "*677*{dest}*{nominal}*{pin}#" and live.pin == "9999"
         assert AuditLog.get(AuditLog.action == "edit_modem").detail.endswith("pin=diganti")
         assert "9999" not in AuditLog.get(AuditLog.action == "edit_modem").detail
     run(loop, body())
@@ -147,5 +191,18 @@ def test_add_modem_scan_skips_ports_in_use_and_adds_a_row(start_demo, loop, qtbo
         add.name.setText("bad name!")
         add.port.setCurrentText("socket://127.0.0.1:1")
         add.accept()
-        assert add.isVisible() and add.error.isVisible()
+        assert add.isVisible() and add.error.isVisible() and add.error.wordWrap()
+        assert [add.roles[r].text() for r in ("center", "chip")] == ["Center (terima order)", "Chip isi ulang"]
+        add.name.setText("isat-2")
+        add.operator.setCurrentIndex(add.operator.findData("ISAT"))
+        assert add.operator.currentText() == "Indosat (ISAT)"
+        add.pin.setText("4321")
+        add.accept()
+        assert not add.isVisible()
+        # nothing answers on that port: the row is there, with its role and operator, and not online
+        row = await until(lambda: phones.model.row_named("isat-2"), 10, "new modem row")
+        assert row.roles == ("chip",) and row.operator == "ISAT" and row.supplier == "chip isat-2"
+        await until(lambda: phones.model.row_named("isat-2").state not in ("connecting", "online"), 20, "port fails")
+        assert phones.model.data(phones.model.index(phones.model.rows.index(phones.model.row_named("isat-2")), 7)) \
+            == "offline"
     run(loop, body())

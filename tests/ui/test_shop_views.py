@@ -57,7 +57,8 @@ def test_deposit_dialog_shows_in_the_ledger_view(qtbot, shop_db, ctx):
     assert view.ledger_model.index(0, 1).data() == "Deposit"
     assert view.ledger_model.index(0, 2).data() == "+150.000"
     assert view.ledger_model.index(0, 3).data() == "155.000"  # running balance after the row
-    assert view.ledger_model.index(0, 6).data() == "tester"
+    assert view.ledger_model.index(0, 5).data() == "tester"
+    assert view.ledger_model.index(0, 6).data() == "transfer BCA"
     assert "Rp 155.000" in view.heading.text()
     assert Reseller.get_by_id(rid).balance == 155_000 == sum(e.delta for e in LedgerEntry.select()
                                                             .where(LedgerEntry.reseller == rid))
@@ -94,15 +95,17 @@ def test_add_block_and_reset_pin(qtbot, shop_db, ctx):
     assert not dialog.isVisible(), dialog.error.text()
     new = Reseller.get(Reseller.code == "R050")
     assert new.credit_limit == 50_000 and new.parent.code == "R001"
-    assert view.selected_id() == new.id
+    qtbot.waitUntil(lambda: view.selected_id() == new.id, timeout=5000)
     assert view.pin_box.isVisible() and "R050" in view.pin_box.text()
     view.pin_box.close()
 
     confirm = view.ask_block()
     confirm.accept()
     assert not Reseller.get_by_id(new.id).active
-    assert "Diblokir" in view.heading.text()
+    qtbot.waitUntil(lambda: "Diblokir" in view.heading.text(), timeout=5000)
     assert view.block_button.text() == "Buka blokir"
+    row = view.list_model.row_of(new.id)
+    assert view.list_model.index(row, 7).data() == "Diblokir"
 
     old_hash = new.pin_hash
     confirm = view.ask_reset_pin()
@@ -113,22 +116,31 @@ def test_add_block_and_reset_pin(qtbot, shop_db, ctx):
 
 
 def test_rule_tester_shows_the_matching_rule(qtbot, shop_db, ctx):
-    from ui.views.suppliers import SuppliersView, sample_reply
+    from app.rule_builder import sample_reply
+    from ui.views.suppliers import SuppliersView
 
     view = _show(qtbot, SuppliersView(ctx))
+    qtbot.waitUntil(lambda: view.selected_id() is not None, timeout=5000)  # the first supplier's pack is shown
     tester = view.tester
+    assert tester.pack.currentData() == view.selected().rule_pack
     tester.select_pack("tsel_mkios")
     text = sample_reply("tsel_mkios")
     expected = load_pack("tsel_mkios").match(text)
     assert expected.matched and expected.sn
     tester.sample.setPlainText(text)
     qtbot.waitUntil(lambda: tester.result["sn"].text() == expected.sn, timeout=3000)
-    assert tester.result["outcome"].text() == "SUKSES"
+    assert tester.result["outcome"].text() == "Sukses"
     assert tester.result["rule"].text() == f"#{expected.rule_index + 1} {expected.rule_name}"
     assert tester.result["balance"].text().startswith("Rp ")
+    assert "Tujuan: 6281234567890" in tester.result["fields"].text()  # the owner's words, not group names
+
+    tester.sample.setPlainText("29/11/26 14:05 Isi ulang 10.000 ke 6281234567890 GAGAL: Stok tidak cukup. "
+                               "Sisa stok 0. TrxID:4102938475")
+    qtbot.waitUntil(lambda: tester.result["outcome"].text() == "Gagal", timeout=3000)
+    assert tester.result["reason"].text() == "Stok chip habis"
 
     tester.sample.setPlainText("Maaf, teks yang tidak dikenal sama sekali")
-    qtbot.waitUntil(lambda: tester.result["outcome"].text() == "TIDAK DIKENAL", timeout=3000)
+    qtbot.waitUntil(lambda: tester.result["outcome"].text() == "Tidak dikenal", timeout=3000)
 
     # edit the pack: a shop-specific rule first, tested live, then saved under a new name
     data = json.loads(tester.editor.toPlainText())
@@ -140,8 +152,13 @@ def test_rule_tester_shows_the_matching_rule(qtbot, shop_db, ctx):
     tester.save_as.setText("tsel_toko")
     tester.save()
     assert tester.pack.currentData() == "tsel_toko" and tester.custom.text() == "diubah pemilik"
+    assert tester.status.text() == "Aturan balasan tsel_toko disimpan."
     tester.editor.setPlainText("{ bukan json")
-    qtbot.waitUntil(lambda: tester.result["outcome"].text() == "Rule pack tidak valid", timeout=3000)
+    qtbot.waitUntil(lambda: tester.result["outcome"].text() == "Aturan balasan tidak valid", timeout=3000)
+    # an edited editor is not overwritten when the view is shown again
+    view.set_active(False)
+    view.set_active(True)
+    assert tester.editor.toPlainText() == "{ bukan json"
 
 
 def test_supplier_templates_save(qtbot, shop_db, ctx):
@@ -149,34 +166,47 @@ def test_supplier_templates_save(qtbot, shop_db, ctx):
     from ui.views.suppliers import SuppliersView
 
     view = _show(qtbot, SuppliersView(ctx))
+    qtbot.waitUntil(lambda: view.selected_id() is not None, timeout=5000)
     sid = view.selected_id()
+    assert view.form_box.title() == "Format perintah"
     view.fields["topup"].setText("*999*{dest}*{nominal}*{pin}#")
     view.save_templates()
     assert "Tersimpan" in view.message.text()
     assert shop_admin.supplier_templates(sid)["topup"] == "*999*{dest}*{nominal}*{pin}#"
     assert "pin" in json.loads(sql.one("SELECT config FROM supplier WHERE id = ?", (sid,))[0])
+    view.fields["topup"].setText("*999*{nominal}#")  # no destination: refused, said in the view
+    view.save_templates()
+    assert view.message.text() == "Template isi ulang harus memuat {dest}"
+    # the list shows each supplier's kind and stock in the owner's words
+    row = next(i for i, r in enumerate(view.rows) if r.supplier_id == sid)
+    assert view.table.item(row, 1).text() == "Chip USSD" and view.table.item(row, 4).text().startswith("Rp ")
 
 
 def test_products_prices_and_route_order(qtbot, shop_db, ctx):
-    from ui.views.products import ProductsView
+    from ui.views.products import COL_ACTIVE, ProductsView
 
     view = _show(qtbot, ProductsView(ctx))
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
     model = view.model
-    row = next(i for i, r in enumerate(model.rows) if r[1] == "S10")
-    price_col = 5  # first price group (RETAIL)
+    row = next(i for i, p in enumerate(model.rows) if p.code == "S10")
+    retail = next(g.id for g in model.groups if g.code == "RETAIL")
+    price_col = model.price_column(retail)
     assert model.setData(model.index(row, price_col), "10.700")
     s10 = Product.get(Product.code == "S10")
-    assert Price.get((Price.product == s10) & (Price.price_group == model.groups[0][0])).sell == 10_700
+    assert Price.get((Price.product == s10) & (Price.price_group == retail)).sell == 10_700
     assert model.index(row, price_col).data() == "10.700"
-    assert model.setData(model.index(row, 4), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert model.setData(model.index(row, COL_ACTIVE), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     assert not Product.get_by_id(s10.id).active
 
     view.table.selectRow(row)
-    assert view.routes.count() == 2
+    qtbot.waitUntil(lambda: len(view.routes.route_ids()) == 2, timeout=5000)
     ids = view.routes.route_ids()
+    assert view.routes.item(0).text().startswith("1. chip ")
     assert view.routes.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)  # what a drag does
     order = [r.id for r in Route.select().where(Route.product == s10).order_by(Route.priority)]
     assert order == ids[::-1]
+    qtbot.waitUntil(lambda: view.routes.route_ids() == order and view.routes.item(0).text().startswith("1. "),
+                    timeout=5000)
     view.routes.item(0).setCheckState(Qt.CheckState.Unchecked)
     assert not Route.get_by_id(order[0]).active
 
@@ -187,34 +217,44 @@ def test_messages_inbox_outbox_per_modem(qtbot, shop_db, ctx):
     view = _show(qtbot, MessagesView(ctx))
     n_in = sql.one("SELECT COUNT(*) FROM inbound_message")[0]
     qtbot.waitUntil(lambda: view.inbox.model.rowCount() == n_in, timeout=5000)
-    assert view.inbox.model.index(0, 7).data() == "Ditolak"  # the unknown sender, last in
+    status = next(i for i, c in enumerate(view.inbox.model.columns) if c.key == "status")
+    assert view.inbox.model.index(0, status).data() == "Ditolak"  # the unknown sender, last in
+    assert view.inbox.count.text() == f"{n_in} pesan"
     view.tabs.setCurrentIndex(1)
     n_out = sql.one("SELECT COUNT(*) FROM outbound_message")[0]
     qtbot.waitUntil(lambda: view.outbox.model.rowCount() == n_out, timeout=5000)
-    with qtbot.waitSignal(view.outbox.model.loaded, timeout=5000):
+    assert view.outbox.model.index(0, status).data() in ("Menunggu", "Terkirim")
+    with qtbot.waitSignal(view.refresher.shown, timeout=5000):
         view.outbox.status.setCurrentIndex(view.outbox.status.findData("sent"))
     sent = sql.one("SELECT COUNT(*) FROM outbound_message WHERE status = 'sent'")[0]
-    assert view.outbox.model.rowCount() == sent
-    with qtbot.waitSignal(view.inbox.model.loaded, timeout=5000):
-        view.inbox.modem.setCurrentIndex(view.inbox.modem.findData("sender-1"))
-    assert view.inbox.model.rowCount() == 0
+    qtbot.waitUntil(lambda: view.outbox.model.rowCount() == sent, timeout=5000)
+    assert {view.outbox.model.index(i, status).data() for i in range(sent)} == {"Terkirim"}
+    view.tabs.setCurrentIndex(0)
+    view.inbox.modem.setCurrentIndex(view.inbox.modem.findData("sender-1"))
+    qtbot.waitUntil(lambda: view.inbox.model.rowCount() == 0 and view.inbox.empty.isVisible(), timeout=5000)
+    assert view.inbox.empty.text() == "Tidak ada pesan yang cocok dengan saringan ini."
 
 
 def test_dashboard_numbers_and_live_refresh(qtbot, shop_db, ctx):
+    from app.queries.status import queue_counts
     from ui.views.dashboard import DashboardView
 
     view = _show(qtbot, DashboardView(ctx))
     qtbot.waitUntil(lambda: view.data is not None, timeout=5000)
-    total = sql.one('SELECT COUNT(*) FROM "order"')[0]
+    total = sql.one('SELECT COUNT(*) FROM "order"')[0]  # every seeded order is from today's last hour
     assert view.orders.value.text() == str(total)
     sales = sql.one("SELECT SUM(price) FROM \"order\" WHERE status = 'success'")[0]
     assert view.sales.value.text() == f"Rp {sales:,}".replace(",", ".")
-    assert sum(view.data.per_minute["success"]) == sql.one("SELECT COUNT(*) FROM \"order\" WHERE status = 'success'")[0]
+    window_start = view.data.window_start
+    recent = sql.one('SELECT COUNT(*) FROM "order" WHERE created_at >= ?', (window_start,))[0]
+    assert recent and sum(m.total for m in view.data.minutes) == recent
+    # configured modems (from the database) merged with the engine's (none attached: not started)
     assert view.modems.value.text() == "0 / 6"
+    assert view.data.queue == queue_counts()  # the status bar's read model
     first = view.data
     view.set_active(False)
     ctx.bridge.tick.emit()
-    assert view._dirty
+    assert view.refresher.dirty
     view.set_active(True)
     qtbot.waitUntil(lambda: view.data is not first, timeout=5000)
 
@@ -227,7 +267,7 @@ def test_log_detail_shows_the_whole_history(qtbot, shop_db, ctx):
     failed = sql.one("SELECT id FROM \"order\" WHERE status = 'failed' ORDER BY id DESC LIMIT 1")[0]
     view.show_detail(failed)
     text = view.detail.toPlainText()
-    for part in (f"TrxID {failed}", "Pesan masuk", "GAGAL. Nomor tujuan salah", "refund", "order_debit",
+    for part in (f"TrxID {failed}", "Pesan masuk", "GAGAL. Nomor tujuan salah", "Pengembalian", "Transaksi",
                  "Balasan", "Nomor tujuan salah"):
         assert part in text, part
     assert "1234" not in text.split("Pesan masuk")[1].split("Percobaan")[0]  # the PIN is masked

@@ -85,6 +85,8 @@ class ConfirmDialog(QDialog):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+        # grow to the wrapped text: the layout alone keeps the old height and clips the message
+        self.resize(self.width(), max(self.height(), self.heightForWidth(self.width()), self.sizeHint().height()))
 
     def accept(self) -> None:
         missing = [k for k in self._required if not self.value(k)]

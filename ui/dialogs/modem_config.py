@@ -18,17 +18,18 @@ from app import modem_admin
 from app.resources import load_json
 from ui.context import UiContext
 from ui.i18n import add_english, tr
+from ui.labels import choices
 from ui.tasks import spawn
 
 log = logging.getLogger(__name__)
 C = "Modem"
 
-ROLE_LABELS = (("center", "Center (terima order)"), ("sender", "Pengirim balasan"), ("chip", "Chip isi ulang"),
-               ("upstream", "Upstream (server lain)"))
 
 
-def operators() -> list[str]:
-    return [k for k in load_json("operator_replies.json")["operators"] if not k.startswith("_")]
+def operators() -> list[tuple[str, str]]:
+    """(operator id, name) of the operators a chip can belong to."""
+    return [(k, str(o.get("name") or k)) for k, o in load_json("operator_replies.json")["operators"].items()
+            if not k.startswith("_")]
 
 
 class _ModemForm(QDialog):
@@ -42,13 +43,14 @@ class _ModemForm(QDialog):
         self.port.setMinimumWidth(260)
         self.roles: dict[str, QCheckBox] = {}
         roles_box = QGridLayout()
-        for i, (role, label) in enumerate(ROLE_LABELS):
-            box = QCheckBox(tr(C, label))
+        for i, (role, text) in enumerate(choices("role")):
+            box = QCheckBox(text)
             box.toggled.connect(self._update_chip_fields)
             self.roles[role] = box
             roles_box.addWidget(box, i // 2, i % 2)
         self.operator = QComboBox()
-        self.operator.addItems(operators())
+        for operator_id, name in operators():
+            self.operator.addItem(f"{name} ({operator_id})", operator_id)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.rate = QDoubleSpinBox()
@@ -80,7 +82,7 @@ class _ModemForm(QDialog):
         return modem_admin.ModemSettings(
             name=self.name.text().strip(), port=self.port.currentText().strip(),
             roles=[r for r, box in self.roles.items() if box.isChecked()],
-            operator=self.operator.currentText() if self.roles["chip"].isChecked() else "",
+            operator=self.operator.currentData() if self.roles["chip"].isChecked() else "",
             pin=self.pin.text().strip() or None, sms_per_minute=self.rate.value())
 
     def show_error(self, text: str) -> None:
@@ -212,7 +214,7 @@ class EditModemDialog(_ModemForm):
         for role, box in self.roles.items():
             box.setChecked(role in current.roles)
         if current.operator:
-            self.operator.setCurrentText(current.operator)
+            self.operator.setCurrentIndex(max(self.operator.findData(current.operator), 0))
         self.pin.setPlaceholderText(tr(C, "tersimpan — kosongkan bila tidak diganti") if current.has_pin
                                     else tr(C, "belum diisi"))
         self.rate.setValue(current.sms_per_minute)
@@ -255,10 +257,6 @@ class EditModemDialog(_ModemForm):
 
 
 add_english(C, {
-    "Center (terima order)": "Center (receives orders)",
-    "Pengirim balasan": "Reply sender",
-    "Chip isi ulang": "Reload chip",
-    "Upstream (server lain)": "Upstream (another server)",
     " SMS/menit (0 = tanpa batas)": " SMS/minute (0 = no limit)",
     "Nama": "Name",
     "Port": "Port",

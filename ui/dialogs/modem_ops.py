@@ -5,7 +5,6 @@ chip's USSD lock so it cannot cut into a top-up session.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 
 from PySide6.QtCore import Qt
@@ -123,7 +122,7 @@ class SmsDialog(_ModemDialog):
         self.to = QLineEdit()
         self.to.setPlaceholderText("0812…")
         self.text = QPlainTextEdit()
-        self.text.setFixedHeight(100)
+        self.text.setMinimumHeight(80)
         self.counter = QLabel()
         self.text.textChanged.connect(self._count)
         form.addRow(tr(C, "Nomor tujuan"), self.to)
@@ -233,7 +232,7 @@ class AtConsoleDialog(_ModemDialog):
             return
         self.command.remember(command)
         self.command.clear()
-        self.output.appendPlainText(f"{_dt.datetime.now():%H:%M:%S} > {command}")
+        self.output.appendPlainText(f"{self.ctx.engine.clock():%H:%M:%S} > {command}")
         self.ctx.bridge.when_done(link.handle.submit(RawAt(command, timeout=10)), self._done)
 
     def _done(self, fut) -> None:

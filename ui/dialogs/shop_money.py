@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from app import shop_admin
 from app.ledger import Posting
 from app.money import parse_amount, rupiah
+from ui.dialogs.shop_form import ErrorLabel
 from ui.i18n import add_english, tr
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,7 @@ class MoneyDialog(QDialog):
         form.addRow(tr(C, "Catatan"), self.note)
         layout.addLayout(form)
         self.preview = QLabel()
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #d93025;")
-        self.error.setWordWrap(True)
+        self.error = ErrorLabel()
         layout.addWidget(self.preview)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
                                QPlainTextEdit, QVBoxLayout, QWidget)
 
 from app import shop_admin
 from app.money import group
+from app.queries import products as product_queries
+from app.queries import resellers as queries
 from app.shop_admin import Address
-from storage import sql
+from ui.dialogs.shop_form import WARN_STYLE, ErrorLabel, hint_label
 from ui.dialogs.shop_money import parse_signed_amount
 from ui.i18n import add_english, tr
 
@@ -50,18 +52,17 @@ class ResellerDialog(QDialog):
         self.name = QLineEdit()
         self.city = QLineEdit()
         self.group = QComboBox()
-        for gid, code, name in shop_admin.price_groups():
-            self.group.addItem(f"{code} — {name}", gid)
+        for g in product_queries.price_groups():
+            self.group.addItem(f"{g.code} — {g.name}", g.id)
         self.upline = QComboBox()
         self.upline.addItem(tr(C, "(tanpa upline)"), None)
-        for rid, code, name in sql.all_rows("SELECT id, code, name FROM reseller ORDER BY code"):
-            if rid != reseller_id:
-                self.upline.addItem(f"{code} — {name}", rid)
+        for choice in queries.upline_choices(reseller_id):
+            self.upline.addItem(f"{choice.code} — {choice.name}", choice.id)
         self.credit = QLineEdit("0")
         self.markup = QLineEdit("0")
         self.addresses = QPlainTextEdit()
         self.addresses.setPlaceholderText("081234567890\ntelegram: @tokosaya")
-        self.addresses.setFixedHeight(80)
+        self.addresses.setMinimumHeight(80)
         form.addRow(tr(C, "Kode"), self.code)
         form.addRow(tr(C, "Nama"), self.name)
         form.addRow(tr(C, "Kota"), self.city)
@@ -71,13 +72,12 @@ class ResellerDialog(QDialog):
         form.addRow(tr(C, "Markup upline"), self.markup)
         form.addRow(tr(C, "Nomor / ID chat"), self.addresses)
         layout.addLayout(form)
-        hint = QLabel(tr(C, "Baris pertama adalah nomor utama. PIN dibuat acak saat reseller ditambah."))
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #5f6368;")
-        layout.addWidget(hint)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #d93025;")
-        self.error.setWordWrap(True)
+        layout.addWidget(hint_label(tr(C, "Baris pertama adalah nomor utama. PIN dibuat acak saat reseller "
+                                          "ditambah.")))
+        if not self.group.count():
+            layout.addWidget(hint_label(tr(C, "Belum ada grup harga. Buat dulu di menu Produk dan harga, tombol Grup "
+                                              "harga."), WARN_STYLE))
+        self.error = ErrorLabel()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
@@ -89,19 +89,18 @@ class ResellerDialog(QDialog):
             self._load(reseller_id)
 
     def _load(self, reseller_id: int) -> None:
-        row = sql.one("SELECT code, name, city, price_group_id, parent_id, credit_limit, markup FROM reseller "
-                      "WHERE id = ?", (reseller_id,))
-        if row is None:
+        d = queries.reseller_detail(reseller_id)
+        if d is None:
             return
-        self.code.setText(row[0])
+        self.code.setText(d.code)
         self.code.setReadOnly(True)
-        self.name.setText(row[1])
-        self.city.setText(row[2])
-        self.group.setCurrentIndex(max(self.group.findData(row[3]), 0))
-        self.upline.setCurrentIndex(max(self.upline.findData(row[4]), 0))
-        self.credit.setText(group(row[5]))
-        self.markup.setText(group(row[6]))
-        self.addresses.setPlainText(format_addresses(shop_admin.reseller_addresses(reseller_id)))
+        self.name.setText(d.name)
+        self.city.setText(d.city)
+        self.group.setCurrentIndex(max(self.group.findData(d.price_group_id), 0))
+        self.upline.setCurrentIndex(max(self.upline.findData(d.parent_id), 0))
+        self.credit.setText(group(d.credit_limit))
+        self.markup.setText(group(d.markup))
+        self.addresses.setPlainText(format_addresses(list(d.addresses)))
 
     def accept(self) -> None:
         credit = parse_signed_amount(self.credit.text() or "0")
@@ -136,5 +135,7 @@ add_english(C, {
     "Baris pertama adalah nomor utama. PIN dibuat acak saat reseller ditambah.":
         "The first line is the main number. A random PIN is made when the reseller is added.",
     "Simpan": "Save", "Batal": "Cancel",
+    "Belum ada grup harga. Buat dulu di menu Produk dan harga, tombol Grup harga.":
+        "No price groups yet. Create one under Products and prices, Price groups button.",
     "Limit kredit dan markup harus angka rupiah": "Credit limit and markup must be rupiah amounts",
 })

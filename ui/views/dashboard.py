@@ -1,91 +1,41 @@
-"""Dasbor: a few big numbers (orders, sales and profit today, modems online) and live charts — orders
-per minute by outcome, success rate, sales and profit through the day, stock per chip over time.
+"""Dasbor: a few big numbers (orders, sales and profit today, modems online with the queue) and live
+charts — orders per minute by outcome and the success rate over the last ten minutes, sales and profit
+through the day, stock per chip over time.
 
-The aggregates run in the views' background SQL thread (an index range on created_at), at most once a
-second while the tab is shown and something changed; stock history is sampled in memory.
+The figures come from one read model (app.queries.dashboard), loaded on a background thread by the
+view's Refresher; the queue figure is the status bar's (app.queries.status), and so is the modem count
+(configured modems merged with the engine's live ones). Charts never draw what is not known: the
+running minute is pale (it is not over), and an empty chart keeps a y axis from 0 and says why it is
+empty.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import time
+import itertools
+import weakref
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
-import peewee as pw
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.money import group, rupiah
-from storage import sql
+from app.queries.dashboard import WINDOW_MINUTES, DashboardData, MinuteCount, load_dashboard
+from app.queries.status import modem_count
 from ui.i18n import add_english, tr
-from ui.views.log import runner, thread_rows
+from ui.labels import label
+from ui.refresh import Refresher
 
 C = "Dasbor"
-WINDOW_MIN = 60
-REFRESH_S = 1.0
-IDLE_REFRESH_S = 15.0  # the minute axis moves even when nothing happens
+REFRESH_S = 5.0  # the minute axis moves even when nothing happens
 STOCK_POINTS = 720
-RATE_MIN = 10
-COLOURS = {"success": "#1e8e3e", "failed": "#d93025", "suspect": "#e8710a"}
+STOCK_SPAN_S = 3600.0  # the stock chart shows the last hour it has seen
+# outcome -> colour, bottom to top in the per-minute bars
+OUTCOMES = (("success", "#1e8e3e"), ("failed", "#d93025"), ("suspect", "#e8710a"), ("in_progress", "#1a73e8"))
+RUNNING_ALPHA = 80  # of 255: the minute that is not over yet
 CHIP_COLOURS = ("#1a73e8", "#9334e6", "#12b5cb", "#e52592", "#f9ab00", "#5f6368", "#188038", "#b06000")
-
-
-@dataclass
-class DashboardData:
-    minutes: list[float] = field(default_factory=list)  # epoch seconds of each minute in the window
-    per_minute: dict[str, list[int]] = field(default_factory=dict)  # status -> counts
-    hours: list[int] = field(default_factory=list)
-    sales_cum: list[int] = field(default_factory=list)
-    profit_cum: list[int] = field(default_factory=list)
-    orders_today: int = 0
-    success_today: int = 0
-    sales_today: int = 0
-    profit_today: int = 0
-    stock: dict[str, int | None] = field(default_factory=dict)
-
-
-def _bucket(db: pw.Database, length: int) -> str:
-    """SQL for the first `length` characters of created_at as text ('YYYY-MM-DD HH:MM' for 16)."""
-    if db.param == "?":
-        return f"substr(created_at, 1, {length})"
-    return "to_char(created_at, 'YYYY-MM-DD HH24:MI')" if length == 16 else "to_char(created_at, 'YYYY-MM-DD HH24')"
-
-
-def load_dashboard(db: pw.Database, now: _dt.datetime) -> DashboardData:
-    data = DashboardData()
-    start = (now - _dt.timedelta(minutes=WINDOW_MIN - 1)).replace(second=0, microsecond=0)
-    keys = [(start + _dt.timedelta(minutes=i)) for i in range(WINDOW_MIN)]
-    data.minutes = [k.timestamp() for k in keys]
-    slot = {k.strftime("%Y-%m-%d %H:%M"): i for i, k in enumerate(keys)}
-    data.per_minute = {s: [0] * WINDOW_MIN for s in COLOURS}
-    for minute, status, n in thread_rows(
-            db, f'SELECT {_bucket(db, 16)}, status, COUNT(*) FROM "order" WHERE created_at >= ? '
-                "AND status IN ('success', 'failed', 'suspect') GROUP BY 1, 2", (start,)):
-        i = slot.get(str(minute))
-        if i is not None:
-            data.per_minute[status][i] = n
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    hourly = {int(str(h)[11:13]): (n, ok, sales, cost) for h, n, ok, sales, cost in thread_rows(
-        db, f"SELECT {_bucket(db, 13)}, COUNT(*), COALESCE(SUM(CASE WHEN status = 'success' THEN 1 END), 0), "
-            "COALESCE(SUM(CASE WHEN status = 'success' THEN price END), 0), "
-            "COALESCE(SUM(CASE WHEN status = 'success' THEN cost END), 0) "
-            'FROM "order" WHERE created_at >= ? GROUP BY 1', (midnight,))}
-    sales = profit = 0
-    for hour in range(now.hour + 1):
-        n, ok, s, c = hourly.get(hour, (0, 0, 0, 0))
-        data.orders_today += n
-        data.success_today += ok
-        sales += s
-        profit += s - c
-        data.hours.append(hour + 1)
-        data.sales_cum.append(sales)
-        data.profit_cum.append(profit)
-    data.sales_today, data.profit_today = sales, profit
-    data.stock = {name: stock for name, stock in thread_rows(
-        db, "SELECT name, stock FROM supplier WHERE active = ? ORDER BY name", (True,))}
-    return data
 
 
 def _plot(title: str, left: str) -> pg.PlotWidget:
@@ -96,11 +46,46 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     w.getAxis("left").enableAutoSIPrefix(False)
     w.setMouseEnabled(x=False, y=False)
     w.hideButtons()
-    w.setMinimumHeight(180)
+    w.setMinimumHeight(200)
+    w.getPlotItem().getViewBox().disableAutoRange()
+    w.getPlotItem().getViewBox().setLimits(yMin=0)  # counts, money and stock are never negative
     for name in ("left", "bottom"):
         w.getAxis(name).setTextPen("#3c4043")
         w.getAxis(name).setPen("#9aa0a6")
     return w
+
+
+def _legend(plot: pg.PlotWidget, columns: int = 1) -> pg.LegendItem:
+    legend = plot.addLegend(offset=(8, 4), labelTextColor="#202124", brush=pg.mkBrush(255, 255, 255, 210))
+    legend.setColumnCount(columns)
+    return legend
+
+
+def _y_axis(plot: pg.PlotWidget, highest: float, *, room: float = 1.15, fixed_top: float | None = None) -> float:
+    """The y axis from 0 (never below, also when empty) to a little above `highest`, with whole-number
+    ticks at 1, 2 or 5 times a power of ten, 0 included. Returns the top."""
+    top = fixed_top if fixed_top is not None else max(1.0, highest * room)
+    step = 1.0
+    for factor in itertools.cycle((2, 2.5, 2)):  # 1, 2, 5, 10, 20, 50, …
+        if top / step <= 6:
+            break
+        step *= factor
+    ticks = [(i * step, group(int(i * step))) for i in range(int(top // step) + 1)]
+    plot.getAxis("left").setTicks([ticks, []])
+    plot.setYRange(0, top, padding=0)
+    return top
+
+
+def _empty_note(plot: pg.PlotWidget) -> pg.TextItem:
+    note = pg.TextItem("", color="#5f6368", anchor=(0.5, 0.5))
+    plot.addItem(note, ignoreBounds=True)
+    return note
+
+
+def _place_note(note: pg.TextItem, text: str, x0: float, x1: float, y0: float, y1: float) -> None:
+    note.setText(text)
+    note.setVisible(bool(text))
+    note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
 
 class BigNumber(QFrame):
@@ -115,8 +100,10 @@ class BigNumber(QFrame):
         self.value.setStyleSheet("color: #202124; font-size: 26px; font-weight: bold;")
         self.sub = QLabel("")
         self.sub.setStyleSheet("color: #5f6368; font-size: 11px;")
+        self.sub.setWordWrap(True)
         for w in (self.caption, self.value, self.sub):
             layout.addWidget(w)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
 
 class DashboardView(QWidget):
@@ -124,10 +111,6 @@ class DashboardView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.active = False
-        self._dirty = True
-        self._pending = False
-        self._token = 0
-        self._last = 0.0
         self.data: DashboardData | None = None
         self.stock_history: dict[str, deque[tuple[float, float]]] = {}
 
@@ -139,26 +122,38 @@ class DashboardView(QWidget):
         for w in (self.orders, self.sales, self.profit, self.modems):
             numbers.addWidget(w)
 
-        self.per_minute = _plot(tr(C, "Transaksi per menit"), tr(C, "transaksi"))
+        self.per_minute = _plot(tr(C, "Transaksi per menit (10 menit terakhir)"), tr(C, "transaksi"))
         self.per_minute.setAxisItems({"bottom": pg.DateAxisItem()})
-        self.per_minute.addLegend(offset=(8, 4), labelTextColor="#202124", brush=pg.mkBrush(255, 255, 255, 210))
-        self.curves = {s: self.per_minute.plot([], [], name=tr(C, label), pen=pg.mkPen(COLOURS[s], width=2))
-                       for s, label in (("success", "sukses"), ("failed", "gagal"), ("suspect", "suspect"))}
-        self.rate = _plot(tr(C, "Tingkat sukses (10 menit terakhir)"), "%")
+        self.per_minute.setLabel("bottom", tr(C, "batang pucat: menit yang sedang berjalan"))
+        legend = _legend(self.per_minute, columns=len(OUTCOMES))
+        self.bars: dict[str, pg.BarGraphItem] = {}
+        for key, colour in OUTCOMES:
+            bars = pg.BarGraphItem(x=[], height=[], width=1, brush=colour)
+            self.per_minute.addItem(bars)
+            legend.addItem(bars, self._outcome_label(key))
+            self.bars[key] = bars
+        self.per_minute_note = _empty_note(self.per_minute)
+
+        self.rate = _plot(tr(C, "Tingkat sukses per menit (10 menit terakhir)"), "%")
         self.rate.setAxisItems({"bottom": pg.DateAxisItem()})
-        self.rate.setYRange(0, 100, padding=0.05)
-        # a symbol too: in the first minute of a demo there is only one point, which a bare line hides
-        self.rate_curve = self.rate.plot([], [], pen=pg.mkPen("#1a73e8", width=2), symbol="o", symbolSize=5,
+        self.rate.setLabel("bottom", tr(C, "hanya menit yang sudah lewat"))
+        # a symbol too: a minute with orders between two without is a lone point, which a bare line hides
+        self.rate_curve = self.rate.plot([], [], pen=pg.mkPen("#1a73e8", width=2), symbol="o", symbolSize=6,
                                          symbolBrush="#1a73e8", symbolPen=None)
+        self.rate_note = _empty_note(self.rate)
+
         self.money = _plot(tr(C, "Penjualan & laba hari ini"), tr(C, "ribu Rp"))
         self.money.setLabel("bottom", tr(C, "jam"))
-        self.money.addLegend(offset=(8, 4), labelTextColor="#202124", brush=pg.mkBrush(255, 255, 255, 210))
+        _legend(self.money)
         self.sales_curve = self.money.plot([], [], name=tr(C, "penjualan"), pen=pg.mkPen("#1a73e8", width=2))
         self.profit_curve = self.money.plot([], [], name=tr(C, "laba"), pen=pg.mkPen("#1e8e3e", width=2))
+        self.money_note = _empty_note(self.money)
+
         self.stock = _plot(tr(C, "Stok per chip"), tr(C, "ribu Rp"))
         self.stock.setAxisItems({"bottom": pg.DateAxisItem()})
-        self.stock_legend = self.stock.addLegend(offset=(8, 4), labelTextColor="#202124", brush=pg.mkBrush(255, 255, 255, 210))
+        self.stock_legend = _legend(self.stock)
         self.stock_curves: dict[str, pg.PlotDataItem] = {}
+        self.stock_note = _empty_note(self.stock)
 
         charts = QGridLayout()
         charts.addWidget(self.per_minute, 0, 0)
@@ -169,99 +164,145 @@ class DashboardView(QWidget):
         layout.addLayout(numbers)
         layout.addLayout(charts, 1)
 
-        self._timer = QTimer(self, interval=int(REFRESH_S * 1000))
-        self._timer.timeout.connect(self._maybe_refresh)
-        runner().done.connect(self._on_done)
-        bridge = getattr(ctx, "bridge", None)
-        if bridge is not None:
-            bridge.tick.connect(self._on_tick)
+        # The Refresher gets no bound method of this view: the query thread must never hold the last
+        # reference to it (it would be destroyed on that thread), and a reference cycle would leave it to
+        # the garbage collector, which clears pyqtgraph's items while Qt still lays them out.
+        view = weakref.ref(self)
+        clock = ctx.engine.clock
+        self.refresher = Refresher(self, ctx.bridge, lambda: load_dashboard(clock()),
+                                   lambda data: view() is not None and view()._show(data), background=True,
+                                   every_s=REFRESH_S)
+        # bound slots, not lambdas: Qt drops them with this view (a language switch rebuilds the views)
+        ctx.bridge.modemChanged.connect(self._on_modem_changed)
+        ctx.bridge.engineStateChanged.connect(self._on_engine_state)
+
+    @staticmethod
+    def _outcome_label(key: str) -> str:
+        return tr(C, "Diproses") if key == "in_progress" else label("status", key)
 
     def title(self) -> str:
         return tr(C, "Dasbor")
 
     def set_active(self, active: bool) -> None:
         self.active = active
-        if active:
-            self._dirty = True
-            self._maybe_refresh()
-            self._timer.start()
-        else:
-            self._timer.stop()
+        self.refresher.set_active(active)
 
-    @Slot()
-    def _on_tick(self) -> None:
-        self._dirty = True
-
-    @Slot()
-    def _maybe_refresh(self) -> None:
-        if not self.active or self._pending:
-            return
-        if self._dirty or time.monotonic() - self._last >= IDLE_REFRESH_S:
-            self.refresh()
-
-    def refresh(self) -> int:
-        self._dirty = False
-        self._pending = True
-        self._last = time.monotonic()
-        now = self.ctx.engine.clock() if getattr(self.ctx, "engine", None) else _dt.datetime.now()
-        self._token = runner().submit(lambda db: load_dashboard(db, now))
-        self._show_modems()
-        return self._token
-
-    @Slot(int, object)
-    def _on_done(self, token: int, result: object) -> None:
-        if token != self._token:
-            return
-        self._pending = False
-        if isinstance(result, DashboardData):
-            self.data = result
-            self._show(result)
-
-    def _show_modems(self) -> None:
-        engine = getattr(self.ctx, "engine", None)
-        links = getattr(engine, "links", None) or {}
-        online = sum(1 for link in links.values() if getattr(link, "online", False))
-        if engine is None:  # no engine running: the configured modems are all offline
-            configured = sql.one("SELECT COUNT(*) FROM modem WHERE active = ?", (True,))
-            self.modems.value.setText(f"0 / {configured[0] if configured else 0}")
-            self.modems.sub.setText(tr(C, "engine tidak berjalan"))
-            return
-        self.modems.value.setText(f"{online} / {len(links)}")
-        self.modems.sub.setText(tr(C, "antrian {n}").format(n=engine.queue_length()))
+    # --- showing -----------------------------------------------------------------------------
 
     def _show(self, d: DashboardData) -> None:
+        self.data = d
         self.orders.value.setText(group(d.orders_today))
         rate = 100 * d.success_today / d.orders_today if d.orders_today else 0
         self.orders.sub.setText(tr(C, "{n} sukses ({rate:.0f}%)").format(n=group(d.success_today), rate=rate))
         self.sales.value.setText(rupiah(d.sales_today))
+        self.sales.sub.setText(tr(C, "dari transaksi sukses"))
         self.profit.value.setText(rupiah(d.profit_today))
         margin = 100 * d.profit_today / d.sales_today if d.sales_today else 0
         self.profit.sub.setText(tr(C, "margin {m:.1f}%").format(m=margin))
-        self.sales.sub.setText(tr(C, "dari transaksi sukses"))
-        for status, curve in self.curves.items():
-            curve.setData(d.minutes, d.per_minute[status])
-        xs: list[float] = []
-        ys: list[float] = []
-        for i, t in enumerate(d.minutes):  # trailing RATE_MIN minutes, so a quiet minute is not 0 % or 100 %
-            lo = max(0, i - RATE_MIN + 1)
-            done = sum(sum(d.per_minute[s][lo:i + 1]) for s in COLOURS)
-            if done:
-                xs.append(t)
-                ys.append(100 * sum(d.per_minute["success"][lo:i + 1]) / done)
-        self.rate_curve.setData(xs, ys)
-        if d.minutes:
-            self.per_minute.setXRange(d.minutes[0], d.minutes[-1] + 60, padding=0.02)
-            self.rate.setXRange(d.minutes[0], d.minutes[-1] + 60, padding=0.02)
-        self.money.setXRange(0, 24, padding=0.02)
-        self.sales_curve.setData(d.hours, [v / 1000 for v in d.sales_cum])
-        self.profit_curve.setData(d.hours, [v / 1000 for v in d.profit_cum])
-        now = time.time()
-        for i, (name, stock) in enumerate(d.stock.items()):
-            if stock is None:
+        self._show_modems()
+        self._show_minutes(d)
+        self._show_rate(d)
+        self._show_money(d)
+        self._show_stock(d)
+
+    @Slot(str, str, str)
+    def _on_modem_changed(self, _name: str, _state: str, _detail: str) -> None:
+        self._show_modems()
+
+    @Slot(str)
+    def _on_engine_state(self, _state: str) -> None:
+        self._show_modems()
+
+    def _show_modems(self) -> None:
+        d = self.data
+        if d is None:
+            return
+        count = modem_count(d.configured_modems, self.ctx.engine.links)
+        self.modems.value.setText(f"{count.online} / {count.total}")
+        if not self.ctx.bridge.running:
+            self.modems.sub.setText(tr(C, "server berhenti"))
+            return
+        text = tr(C, "antrian {n}").format(n=group(d.queue.in_queue))
+        if d.queue.needs_action:
+            text += " · " + tr(C, "perlu tindakan {n}").format(n=group(d.queue.needs_action))
+        self.modems.sub.setText(text)
+
+    def _show_minutes(self, d: DashboardData) -> None:
+        x0, x1 = d.window_start.timestamp(), d.window_end.timestamp()
+        xs = [m.start.timestamp() + 30 for m in d.minutes]
+        below = [0] * len(d.minutes)
+        for key, colour in OUTCOMES:
+            heights = [getattr(m, key) for m in d.minutes]
+            brushes = [pg.mkBrush(colour) if m.complete else self._pale(colour) for m in d.minutes]
+            # an outline only round the running minute's part (dashed: not over yet); none for an empty part
+            pens = [pg.mkPen(colour, style=Qt.PenStyle.DashLine) if not m.complete and h else pg.mkPen(None)
+                    for m, h in zip(d.minutes, heights)]
+            self.bars[key].setOpts(x=xs, y0=list(below), height=heights, width=45, brushes=brushes, pens=pens)
+            below = [b + h for b, h in zip(below, heights)]
+        top = _y_axis(self.per_minute, max(below, default=0), room=1.35)  # room for the legend above the bars
+        self.per_minute.setXRange(x0, x1, padding=0)
+        empty = not any(m.total for m in d.minutes)
+        _place_note(self.per_minute_note, tr(C, "Belum ada transaksi dalam {n} menit terakhir").format(
+            n=WINDOW_MINUTES) if empty else "", x0, x1, 0, top)
+
+    @staticmethod
+    def _pale(colour: str):
+        brush = pg.mkBrush(colour)
+        c = brush.color()
+        c.setAlpha(RUNNING_ALPHA)
+        brush.setColor(c)
+        return brush
+
+    def _show_rate(self, d: DashboardData) -> None:
+        x0, x1 = d.window_start.timestamp(), d.window_end.timestamp()
+        # finished minutes that have finished orders; a minute without any is a gap, never 0 % or 100 %
+        points: list[MinuteCount] = [m for m in d.minutes if m.complete and m.finished]
+        xs = [m.start.timestamp() + 30 for m in points]
+        ys = [100 * m.success / m.finished for m in points]
+        # a line only between neighbouring minutes
+        joined = np.array([b.start - a.start == _dt.timedelta(minutes=1) for a, b in itertools.pairwise(points)] + [False])
+        done = sum(m.finished for m in points)
+        if done:
+            self.rate_curve.setData(xs, ys, connect=joined)
+            ok = sum(m.success for m in points)
+            self.rate.setTitle(tr(C, "Tingkat sukses per menit (10 menit terakhir): {rate:.0f}% dari {n}").format(
+                rate=100 * ok / done, n=group(done)), color="#202124", size="11pt")
+        else:
+            self.rate_curve.setData([], [])
+            self.rate.setTitle(tr(C, "Tingkat sukses per menit (10 menit terakhir)"), color="#202124", size="11pt")
+        self.rate.setXRange(x0, x1, padding=0)
+        _y_axis(self.rate, 100, fixed_top=105)
+        _place_note(self.rate_note, "" if done else tr(C, "Belum ada transaksi yang selesai dalam {n} menit "
+                                                          "terakhir").format(n=WINDOW_MINUTES), x0, x1, 0, 105)
+
+    def _show_money(self, d: DashboardData) -> None:
+        xs: list[float] = [0.0]
+        sales: list[float] = [0.0]
+        profit: list[float] = [0.0]
+        total_sales = total_profit = 0
+        for h in d.hours:
+            total_sales += h.sales
+            total_profit += h.profit
+            # the running hour ends now, not at its full hour
+            xs.append(h.hour + 1 if h.hour < d.now.hour else d.now.hour + d.now.minute / 60)
+            sales.append(total_sales / 1000)
+            profit.append(total_profit / 1000)
+        self.sales_curve.setData(xs, sales)
+        self.profit_curve.setData(xs, profit)
+        self.money.setXRange(0, 24, padding=0.01)
+        top = _y_axis(self.money, max(sales + profit))
+        _place_note(self.money_note, "" if total_sales else tr(C, "Belum ada penjualan hari ini"), 0, 24, 0, top)
+
+    def _show_stock(self, d: DashboardData) -> None:
+        now = d.now.timestamp()
+        for chip in d.stock:
+            if chip.stock is None:
                 continue
-            history = self.stock_history.setdefault(name, deque(maxlen=STOCK_POINTS))
-            if not history or history[-1][1] != stock or now - history[-1][0] > 60:
-                history.append((now, float(stock)))
+            history = self.stock_history.setdefault(chip.name, deque(maxlen=STOCK_POINTS))
+            if not history or history[-1][1] != chip.stock or now - history[-1][0] > 60:
+                history.append((now, float(chip.stock)))
+        top = 0.0
+        for name, history in self.stock_history.items():
             curve = self.stock_curves.get(name)
             if curve is None:
                 colour = CHIP_COLOURS[len(self.stock_curves) % len(CHIP_COLOURS)]
@@ -271,16 +312,31 @@ class DashboardView(QWidget):
             # a lone sample needs a dot to be seen; a line needs none (symbols cost paint time)
             curve.setSymbol("o" if len(history) < 3 else None)
             curve.setData([t for t, _ in history], [v / 1000 for _, v in history])
+            top = max([top] + [v / 1000 for _, v in history])
         oldest = min((h[0][0] for h in self.stock_history.values() if h), default=now)
-        self.stock.setXRange(min(oldest, now - 600), now + 30, padding=0.02)
+        x0, x1 = now - min(STOCK_SPAN_S, max(600.0, now - oldest)), now + 30
+        self.stock.setXRange(x0, x1, padding=0.02)
+        top = _y_axis(self.stock, top)
+        _place_note(self.stock_note, "" if self.stock_history else tr(C, "Belum ada chip yang stoknya diketahui"),
+                    x0, x1, 0, top)
 
 
 add_english(C, {
     "Dasbor": "Dashboard", "Transaksi hari ini": "Orders today", "Penjualan hari ini": "Sales today",
-    "Laba hari ini": "Profit today", "Modem online": "Modems online", "Transaksi per menit": "Orders per minute",
-    "transaksi": "orders", "sukses": "success", "gagal": "failed", "suspect": "suspect",
-    "Tingkat sukses (10 menit terakhir)": "Success rate (last 10 minutes)", "Penjualan & laba hari ini": "Sales & profit today", "ribu Rp": "thousand Rp",
+    "Laba hari ini": "Profit today", "Modem online": "Modems online",
+    "Transaksi per menit (10 menit terakhir)": "Orders per minute (last 10 minutes)", "transaksi": "orders",
+    "batang pucat: menit yang sedang berjalan": "pale bar: the minute still running", "Diproses": "In progress",
+    "Tingkat sukses per menit (10 menit terakhir)": "Success rate per minute (last 10 minutes)",
+    "Tingkat sukses per menit (10 menit terakhir): {rate:.0f}% dari {n}":
+        "Success rate per minute (last 10 minutes): {rate:.0f}% of {n}",
+    "hanya menit yang sudah lewat": "finished minutes only",
+    "Penjualan & laba hari ini": "Sales & profit today", "ribu Rp": "thousand Rp",
     "jam": "hour", "penjualan": "sales", "laba": "profit", "Stok per chip": "Stock per chip",
-    "antrian {n}": "queue {n}", "engine tidak berjalan": "engine not running", "{n} sukses ({rate:.0f}%)": "{n} successful ({rate:.0f}%)",
+    "antrian {n}": "queue {n}", "perlu tindakan {n}": "needs action {n}", "server berhenti": "server stopped",
+    "{n} sukses ({rate:.0f}%)": "{n} successful ({rate:.0f}%)",
     "margin {m:.1f}%": "margin {m:.1f}%", "dari transaksi sukses": "from successful orders",
+    "Belum ada transaksi dalam {n} menit terakhir": "No orders in the last {n} minutes",
+    "Belum ada transaksi yang selesai dalam {n} menit terakhir": "No finished orders in the last {n} minutes",
+    "Belum ada penjualan hari ini": "No sales today yet",
+    "Belum ada chip yang stoknya diketahui": "No chip's stock is known yet",
 })

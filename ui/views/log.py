@@ -1,97 +1,71 @@
-"""Transaksi: every order, filtered, sorted and totalled in SQL, shown a page at a time.
+"""Transaksi: every order, filtered, sorted and totalled in SQL (`app.queries.log`), shown a page at a
+time, with one order's whole history beside the table and the owner's manual actions on it.
 
 A million orders must not cost a million Python objects: the model keeps only the matching order ids
-(an `array('q')`, 8 MB for a million) and reads rows 100 at a time as the table asks for them. The
-id list and the totals come from a background thread with its own database connection (peewee keeps
-one per thread), so a slow filter or sort never stalls the window; a newer request makes an older
-result stale and it is dropped.
+(an `array('q')`, 8 MB for a million) and reads rows 100 at a time as the table asks for them. The id
+list and the totals are read on the background query threads (`ui.refresh.runner()`), so a slow filter
+or sort never stalls the window; a newer request makes an older result stale and it is dropped.
 
-While the view is shown, `bridge.tick` brings new orders in cheaply (ids above the newest one known,
-by primary key) and repaints the visible rows; the totals and, when the filter or sort depends on a
-changing column, the whole id list are refreshed in the background at most every few seconds.
+While the view is shown, its `Refresher` brings new orders in cheaply after each engine tick (ids above
+the newest one known, by primary key), repaints the visible rows and re-reads the selected order's
+history; the totals and, when the filter or sort depends on a changing column, the whole id list are
+re-read at most every few seconds. Reloads keep the selected order selected (by id, wherever it moved)
+and the rows under the pointer where they are.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import html
-import itertools
 import logging
 import time
 from array import array
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import peewee as pw
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint,
+                            QStandardPaths, Qt, QTimer, Signal, Slot)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QProgressBar, QPushButton, QSplitter,
+                               QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from app.money import group, rupiah
-from storage import sql
-from storage.models import database_proxy
+from app.queries import log as q
+from app.queries.log import LogFilter, LogRow, OrderDetail, Totals
+from app.queries.order_actions import OrderAction
+from ui.dialogs.order_actions import ACTION_KEYS, OrderActions, action_text
 from ui.i18n import add_english, tr
+from ui.labels import LABELS, label
+from ui.refresh import Refresher, runner
 from ui.style import state_colours
+
+__all__ = ["C", "PAGE", "Column", "PagedModel", "LogFilter", "Totals", "OrderLogModel", "LogView", "runner", "when",
+           "find_id", "preset_range", "detail_html"]
 
 log = logging.getLogger(__name__)
 C = "Transaksi"
 PAGE = 100
 MAX_PAGES = 60  # row cache: 6,000 rows
-FULL_REFRESH_S = 4.0  # live: id list re-read at most this often when the filter or sort needs it
+FULL_REFRESH_S = 4.0  # live: the id list is re-read at most this often when the filter or sort needs it
 TOTALS_REFRESH_S = 2.0
 
 
-# --- background SQL ---------------------------------------------------------------------------------
-
-def thread_rows(db: pw.Database, query: str, params: Sequence[Any] = ()) -> list[tuple]:
-    """Run `query` on the calling thread's own connection of `db` (peewee opens one per thread)."""
-    if db.param == "?":
-        return db.connection().execute(query, params).fetchall()
-    return db.execute_sql(query.replace("?", db.param), params).fetchall()
+def when(value: _dt.datetime | None) -> str:
+    """A moment as the owner reads it: 15-06-2026 14:30:05."""
+    return f"{value:%d-%m-%Y %H:%M:%S}" if value is not None else ""
 
 
-class QueryRunner(QObject):
-    """Background threads for the views' heavy reads. `submit(fn)` runs `fn(db)` on one of them and
-    emits `done(token, result)` on the GUI thread; an exception is delivered as the result. Two threads,
-    so a new filter's ids need not wait behind the previous filter's totals."""
-
-    done = Signal(int, object)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ui-sql")
-        self._tokens = itertools.count(1)
-
-    def submit(self, fn: Callable[[pw.Database], Any]) -> int:
-        token = next(self._tokens)
-        db = database_proxy.obj
-        self._pool.submit(self._run, token, fn, db)
-        return token
-
-    def _run(self, token: int, fn: Callable[[pw.Database], Any], db: pw.Database) -> None:
-        try:
-            result = fn(db)
-        except Exception as exc:  # shown by the view; the thread must live on
-            log.exception("background query failed")
-            result = exc
-        self.done.emit(token, result)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-_runner: QueryRunner | None = None
-
-
-def runner() -> QueryRunner:
-    global _runner
-    if _runner is None:
-        _runner = QueryRunner()
-    return _runner
+def find_id(ids: array, order_id: int) -> int:
+    """Position of `order_id` in `ids`, or -1. A byte search: about 1 ms in a million ids, where
+    `ids.index` takes some 20 ms holding the GIL."""
+    raw = ids.tobytes()
+    needle = array("q", [order_id]).tobytes()
+    start = raw.find(needle)
+    while start != -1 and start % ids.itemsize:
+        start = raw.find(needle, start + 1)
+    return -1 if start == -1 else start // ids.itemsize
 
 
 # --- a table model over ids -------------------------------------------------------------------------
@@ -99,16 +73,16 @@ def runner() -> QueryRunner:
 @dataclass(frozen=True)
 class Column:
     key: str
-    title: str  # Indonesian; shown through tr(C, ...)
-    sort: str | None = None  # SQL expression to ORDER BY; None: not sortable
+    title: str  # Indonesian; shown through tr(context, ...)
+    sort: str | None = None  # a sort key the view's read model understands; None: not sortable
     align_right: bool = False
 
 
 class PagedModel(QAbstractTableModel):
     """Rows identified by ids held in memory; the rows themselves are fetched `PAGE` at a time.
 
-    Subclasses give `columns`, `context`, `fetch(ids) -> {id: row tuple}` (GUI thread, by primary key)
-    and `display(row, column)`; `set_ids` replaces the list (after a background query).
+    Subclasses give `columns`, `context`, `fetch(ids) -> {id: row}` (GUI thread, by primary key, from a
+    read model) and `display(row, column)`; `set_ids` replaces the list (after a background query).
     """
 
     columns: tuple[Column, ...] = ()
@@ -118,17 +92,20 @@ class PagedModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.ids: array = array("q")
-        self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
+        self._pages: OrderedDict[int, dict[int, Any]] = OrderedDict()
 
     # subclass hooks
-    def fetch(self, ids: Sequence[int]) -> dict[int, tuple]:
+    def fetch(self, ids: Sequence[int]) -> dict[int, Any]:
         raise NotImplementedError
 
-    def display(self, row: tuple, column: int) -> str:
+    def display(self, row: Any, column: int) -> str:
         raise NotImplementedError
 
-    def decorate(self, row: tuple, column: int, role: int) -> Any:
+    def decorate(self, row: Any, column: int, role: int) -> Any:
         return None
+
+    def tooltip(self, row: Any, column: int) -> str:
+        return self.display(row, column)
 
     # data access
     def set_ids(self, ids: array) -> None:
@@ -160,7 +137,7 @@ class PagedModel(QAbstractTableModel):
         if self.ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(self.columns) - 1))
 
-    def row_at(self, position: int) -> tuple | None:
+    def row_at(self, position: int) -> Any:
         if not 0 <= position < len(self.ids):
             return None
         page_no = position // PAGE
@@ -203,193 +180,95 @@ class PagedModel(QAbstractTableModel):
         row = self.row_at(index.row())
         if row is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.display(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(row, index.column()) or None
         return self.decorate(row, index.column(), role)
 
 
-# --- the order log's query ------------------------------------------------------------------------
+class Throttle(QObject):
+    """Runs `fn` at most once per `interval_s`; a request inside the interval runs it once at its end,
+    so the last change is never left out. For the expensive re-reads (totals, a whole id list) that the
+    view's Refresher would otherwise run on every tick."""
 
-STATUSES = ("success", "failed", "suspect", "queued", "sending")
-STATUS_LABELS = {"success": "Sukses", "failed": "Gagal", "suspect": "Suspect", "queued": "Antri",
-                 "sending": "Dikirim"}
+    def __init__(self, parent: QObject, interval_s: float, fn: Callable[[], None]):
+        super().__init__(parent)
+        self._interval = interval_s
+        self._fn = fn
+        self._last = float("-inf")
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.run)
 
+    def request(self) -> None:
+        if self._timer.isActive():
+            return
+        wait = self._last + self._interval - time.monotonic()
+        if wait <= 0:
+            self.run()
+        else:
+            self._timer.start(int(wait * 1000) + 1)
 
-@dataclass(frozen=True)
-class LogFilter:
-    date_from: _dt.datetime | None = None  # inclusive
-    date_to: _dt.datetime | None = None  # exclusive
-    status: str = ""
-    reseller_id: int | None = None
-    product_id: int | None = None
-    operator: str = ""
-    dest: str = ""  # prefix of the destination number
-    sn: str = ""  # prefix of the SN (case-sensitive)
-    search: str = ""  # TrxID, number, SN, reseller or product code
-    sort: str = "id"  # a Column.key of LOG_COLUMNS
-    descending: bool = True
+    @Slot()
+    def run(self) -> None:
+        self._timer.stop()
+        self._last = time.monotonic()
+        self._fn()
 
-    @property
-    def changes_with_status(self) -> bool:
-        """Live updates can move rows in or out: the id list must be re-read, not just extended."""
-        return bool(self.status) or self.sort not in ("id", "created_at") or bool(self.sn)
-
-
-LOG_COLUMNS: tuple[Column, ...] = (
-    Column("id", "TrxID", "o.id", True),
-    Column("created_at", "Waktu", "o.created_at"),
-    Column("reseller", "Reseller", "r.code"),
-    Column("product", "Produk", "p.code"),
-    Column("operator", "Operator", "p.operator"),
-    Column("dest", "Tujuan", "o.dest"),
-    Column("price", "Harga", "o.price", True),
-    Column("cost", "Modal", "o.cost", True),
-    Column("profit", "Laba", "(o.price - COALESCE(o.cost, o.price))", True),
-    Column("status", "Status", "o.status"),
-    Column("sn", "SN", "o.sn"),
-    Column("supplier", "Supplier", None),
-    Column("note", "Keterangan", None),
-)
-_SORT_JOINS = {"reseller": "JOIN reseller r ON r.id = o.reseller_id",
-               "product": "JOIN product p ON p.id = o.product_id",
-               "operator": "JOIN product p ON p.id = o.product_id"}
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def where_clause(f: LogFilter, *, live: bool = False) -> tuple[str, list[Any]]:
-    """SQL conditions on `"order" o` for a filter. With `live`, the columns are written `+o.col` so
-    SQLite cannot use their indexes and walks the primary key range instead (new ids only)."""
-    col = (lambda name: f"+o.{name}") if live else (lambda name: f"o.{name}")
-    parts: list[str] = []
-    params: list[Any] = []
-    if f.date_from is not None:
-        parts.append(f"{col('created_at')} >= ?")
-        params.append(f.date_from)
-    if f.date_to is not None:
-        parts.append(f"{col('created_at')} < ?")
-        params.append(f.date_to)
-    if f.status:
-        parts.append(f"{col('status')} = ?")
-        params.append(f.status)
-    if f.reseller_id is not None:
-        parts.append(f"{col('reseller_id')} = ?")
-        params.append(f.reseller_id)
-    if f.product_id is not None:
-        parts.append(f"{col('product_id')} = ?")
-        params.append(f.product_id)
-    if f.operator:
-        parts.append(f"{col('product_id')} IN (SELECT id FROM product WHERE operator = ?)")
-        params.append(f.operator)
-    if f.dest.strip():
-        parts.append(f"{col('dest')} LIKE ? ESCAPE '\\'")
-        params.append(_like_prefix(f.dest.strip()))
-    if f.sn.strip():
-        # a range rather than LIKE, so the (sn, status) index serves it; SNs compare case-sensitively
-        prefix = f.sn.strip()
-        parts.append(f"{col('sn')} >= ? AND {col('sn')} < ?")
-        params += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
-    term = f.search.strip()
-    if term:
-        like = f"%{term.replace('%', '').replace('_', '')}%"
-        # instr/strpos rather than LIKE '%x%' on the million-row columns: about twice as fast, and
-        # numbers and SNs need no case folding
-        contains = "instr({}, ?) > 0" if isinstance(database_proxy.obj, pw.SqliteDatabase) else "strpos({}, ?) > 0"
-        options = [contains.format(col("dest")), contains.format(col("sn")),
-                   f"{col('reseller_id')} IN (SELECT id FROM reseller WHERE code LIKE ? OR name LIKE ?)",
-                   f"{col('product_id')} IN (SELECT id FROM product WHERE code LIKE ?)"]
-        params += [term, term, like, like, like]
-        if term.isdigit() and len(term) < 12:
-            options.insert(0, "o.id = ?")
-            params.insert(len(params) - 5, int(term))
-        parts.append("(" + " OR ".join(options) + ")")
-    return (" AND ".join(parts) or "1=1"), params
-
-
-def ids_query(f: LogFilter) -> tuple[str, list[Any]]:
-    where, params = where_clause(f)
-    direction = "DESC" if f.descending else "ASC"
-    if f.sort in ("id", "created_at"):
-        # Ids grow with time, so both sorts are the primary key order. With a date range and no
-        # reseller, `+o.id` stops SQLite from walking the whole table in id order and lets it use
-        # the created_at index (measured 130 ms -> 6 ms for one day of a million orders).
-        key = "+o.id" if (f.date_from or f.date_to) and f.reseller_id is None else "o.id"
-        return f'SELECT o.id FROM "order" o WHERE {where} ORDER BY {key} {direction}', params
-    column = next(c for c in LOG_COLUMNS if c.key == f.sort)
-    join = _SORT_JOINS.get(f.sort, "")
-    # One sort key only: a second key (o.id) makes SQLite's sorter ~5x slower on a million rows.
-    return f'SELECT o.id FROM "order" o {join} WHERE {where} ORDER BY {column.sort} {direction}', params
-
-
-def totals_query(f: LogFilter) -> tuple[str, list[Any]]:
-    where, params = where_clause(f)
-    return ("SELECT COUNT(*), COALESCE(SUM(CASE WHEN o.status = 'success' THEN o.price END), 0), "
-            "COALESCE(SUM(CASE WHEN o.status = 'success' THEN o.cost END), 0), "
-            "COALESCE(SUM(CASE WHEN o.status = 'success' THEN 1 END), 0) "
-            f'FROM "order" o WHERE {where}'), params
-
-
-@dataclass(frozen=True)
-class Totals:
-    count: int = 0
-    sales: int = 0  # sum of prices of successful orders (failed ones are refunded)
-    cost: int = 0
-    success: int = 0
-
-    @property
-    def profit(self) -> int:
-        return self.sales - self.cost
-
-
-def load_ids(db: pw.Database, f: LogFilter) -> array:
-    query, params = ids_query(f)
-    return array("q", [i for (i,) in thread_rows(db, query, params)])
-
-
-def load_totals(db: pw.Database, f: LogFilter) -> Totals:
-    query, params = totals_query(f)
-    count, sales, cost, success = thread_rows(db, query, params)[0]
-    return Totals(int(count), int(sales), int(cost), int(success))
-
-
-ROW_SQL = ('SELECT o.id, o.created_at, r.code, p.code, p.operator, o.dest, o.price, o.cost, o.status, o.sn, '
-           's.name, o.fail_reason FROM "order" o JOIN reseller r ON r.id = o.reseller_id '
-           'JOIN product p ON p.id = o.product_id LEFT JOIN supplier s ON s.id = o.supplier_id WHERE o.id IN ')
-CSV_HEADER = ("TrxID", "Waktu", "Reseller", "Produk", "Operator", "Tujuan", "Harga", "Modal", "Status", "SN",
-              "Supplier", "Keterangan")
-
-
-def _stamp(value: Any) -> str:
-    text = str(value or "")
-    return text[:19]
-
-
-def export_csv(db: pw.Database, f: LogFilter, path: str, progress: Callable[[int], None] | None = None) -> int:
-    """Write the filtered orders, in the view's order, to `path`: semicolon separated with a UTF-8
-    BOM, which Excel in an Indonesian locale opens as columns. Returns the number of rows."""
-    ids = load_ids(db, f)
-    written = 0
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        out = csv.writer(fh, delimiter=";")
-        out.writerow(CSV_HEADER)
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start:start + 500])
-            rows = {r[0]: r for r in thread_rows(db, ROW_SQL + f"({','.join('?' * len(chunk))})", chunk)}
-            for order_id in chunk:
-                r = rows.get(order_id)
-                if r is None:
-                    continue
-                out.writerow((r[0], _stamp(r[1]), r[2], r[3], r[4], r[5], r[6], "" if r[7] is None else r[7],
-                              r[8], r[9], r[10] or "", r[11]))
-                written += 1
-            if progress is not None:
-                progress(written)
-    return written
+    def stop(self) -> None:
+        self._timer.stop()
 
 
 # --- the order log model ----------------------------------------------------------------------------
+
+LOG_COLUMNS: tuple[Column, ...] = (
+    Column("id", "TrxID", "id", True),
+    Column("created_at", "Waktu", "created_at"),
+    Column("reseller", "Reseller", "reseller"),
+    Column("product", "Produk", "product"),
+    Column("operator", "Operator", "operator"),
+    Column("dest", "Tujuan", "dest"),
+    Column("price", "Harga", "price", True),
+    Column("cost", "Modal", "cost", True),
+    Column("profit", "Laba", "profit", True),
+    Column("status", "Status", "status"),
+    Column("sn", "SN", "sn"),
+    Column("supplier", "Supplier", None),
+    Column("note", "Keterangan", None),
+)
+COLUMN_KEYS = tuple(c.key for c in LOG_COLUMNS)
+
+
+@dataclass(frozen=True)
+class LiveArgs:
+    """What one live read needs, as plain values: the worker thread touches no Qt object."""
+
+    generation: int  # of the id list it extends
+    filter: LogFilter
+    after_id: int  # the newest order id known
+    detail_id: int | None  # the order in the detail pane
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    args: LiveArgs
+    new_ids: list[int]  # matching orders newer than args.after_id, oldest first
+    newest_id: int
+    detail: OrderDetail | None
+
+
+def live_read(args: LiveArgs | None) -> LiveResult | None:
+    """The background half of a live refresh: new ids (unless the whole list must be re-read anyway)
+    and the selected order's history."""
+    if args is None:
+        return None
+    if args.filter.changes_with_status:
+        new, newest = [], args.after_id
+    else:
+        new, newest = q.ids_since(args.filter, args.after_id)
+    detail = q.order_detail(args.detail_id) if args.detail_id is not None else None
+    return LiveResult(args, new, newest, detail)
+
 
 class OrderLogModel(PagedModel):
     columns = LOG_COLUMNS
@@ -402,17 +281,20 @@ class OrderLogModel(PagedModel):
         super().__init__(parent)
         self.filter = LogFilter()
         self.totals = Totals()
+        self.generation = 0
+        self.max_id = 0  # the newest order id the list has taken in
+        self.pending = False  # an id list is being read
+        self.ready = False  # a list has been loaded
+        self.refreshing = False  # the list being read is a live re-read of the same filter
         self._runner = runner()
         self._runner.done.connect(self._on_done)
         self._ids_token = 0
         self._totals_token = 0
-        # bumped per request; a queued job of an older one skips its query. A plain list, since the
-        # job reads it on the worker thread and must not touch this QObject (it may be gone by then).
-        self._generation = [0]
-        self._max_id = 0
-        self.pending = False
-        self.last_full = 0.0
-        self.last_totals = 0.0
+        # the generation, for jobs queued on the worker threads: one of an older request skips its
+        # query. A plain list, since the job reads it there and must not touch this QObject.
+        self._current = [0]
+        self._full = Throttle(self, FULL_REFRESH_S, self._refresh_list)
+        self._totals_throttle = Throttle(self, TOTALS_REFRESH_S, self.refresh_totals)
 
     # queries
     def apply(self, f: LogFilter) -> None:
@@ -420,23 +302,39 @@ class OrderLogModel(PagedModel):
         self.filter = f
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, *, refresh: bool = False) -> None:
         f = self.filter
         self.pending = True
-        self.busyChanged.emit(True)
-        self._generation[0] += 1
-        gen, current = self._generation[0], self._generation
-        # the newest id is read first: an order placed between the two reads is then both in the list
-        # and "new" to the next live update, which drops it as already known
-        self._ids_token = self._runner.submit(
-            lambda db: (_max_order_id(db), load_ids(db, f))[::-1] if gen == current[0] else None)
-        self.refresh_totals()
+        self.refreshing = refresh
+        if not refresh:
+            self.busyChanged.emit(True)
+        self.generation += 1
+        self._current[0] = self.generation
+        gen, current = self.generation, self._current
+
+        def load() -> tuple[array, int] | None:
+            if gen != current[0]:
+                return None
+            # the newest id is read first: an order placed between the two reads is then both in the
+            # list and "new" to the next live read, which drops it as already known
+            newest = q.newest_id()
+            return q.matching_ids(f), newest
+        self._ids_token = self._runner.submit(load)
+        self._totals_throttle.run()
 
     def refresh_totals(self) -> None:
         f = self.filter
-        gen, current = self._generation[0], self._generation
-        self.last_totals = time.monotonic()
-        self._totals_token = self._runner.submit(lambda db: load_totals(db, f) if gen == current[0] else None)
+        gen, current = self.generation, self._current
+        self._totals_token = self._runner.submit(lambda: q.totals(f) if gen == current[0] else None)
+
+    def _refresh_list(self) -> None:
+        if not self.pending:
+            self.reload(refresh=True)
+
+    def stop(self) -> None:
+        """The view is hidden: no timed re-reads."""
+        self._full.stop()
+        self._totals_throttle.stop()
 
     @Slot(int, object)
     def _on_done(self, token: int, result: object) -> None:
@@ -448,9 +346,9 @@ class OrderLogModel(PagedModel):
             if isinstance(result, Exception):
                 self.failed.emit(str(result))
                 return
-            ids, max_id = result  # type: ignore[misc]
-            self._max_id = max_id
-            self.last_full = time.monotonic()
+            ids, newest = result  # type: ignore[misc]
+            self.max_id = newest
+            self.ready = True
             self.set_ids(ids)
         elif token == self._totals_token:
             if isinstance(result, Exception):
@@ -459,154 +357,187 @@ class OrderLogModel(PagedModel):
             self.totals = result  # type: ignore[assignment]
             self.totalsChanged.emit(result)
 
-    def live_update(self) -> None:
-        """New orders since the last read (cheap, by primary key), then repaint visible rows."""
-        f = self.filter
-        now = time.monotonic()
-        if self._max_id == 0 and self.pending:  # the first list is still loading
-            return
-        if f.changes_with_status:
-            if now - self.last_full >= FULL_REFRESH_S and not self.pending:
-                self.last_full = now
-                self.reload()
-            else:
-                self.invalidate_rows()
-            return
-        where, params = where_clause(f, live=True)
-        new = [i for (i,) in sql.all_rows(f'SELECT o.id FROM "order" o WHERE o.id > ? AND {where} ORDER BY o.id',
-                                          [self._max_id, *params])]
-        top = sql.one('SELECT MAX(id) FROM "order"')
-        self._max_id = max(self._max_id, int(top[0] or 0) if top else 0, *(new or [0]))
-        edge = self.ids[:200] if f.descending else self.ids[-200:]
+    # live
+    def live_args(self, detail_id: int | None) -> LiveArgs | None:
+        if not self.ready:
+            return None
+        return LiveArgs(self.generation, self.filter, self.max_id, detail_id)
+
+    def take_new(self, result: LiveResult) -> int:
+        """Add the new orders of a live read (if it still belongs to this list); returns how many
+        went in at the top."""
+        if result.args.generation != self.generation or self.pending:
+            return 0
+        self.max_id = max(self.max_id, result.newest_id)
+        edge = self.ids[:200] if self.filter.descending else self.ids[-200:]
         known = set(edge)
-        new = [i for i in new if i not in known]
-        if new:
-            if f.descending:
-                self.prepend_ids(new[::-1])
-            else:
-                self.append_ids(new)
+        new = [i for i in result.new_ids if i not in known]
+        if not new:
+            return 0
+        if self.filter.descending:
+            self.prepend_ids(new[::-1])
+            return len(new)
+        self.append_ids(new)
+        return 0
+
+    def changed(self) -> None:
+        """Orders changed in the database: repaint, and re-read what depends on them (throttled)."""
         self.invalidate_rows()
-        if now - self.last_totals >= TOTALS_REFRESH_S:
-            self.refresh_totals()
+        if self.filter.changes_with_status:
+            self._full.request()
+        self._totals_throttle.request()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         col = self.columns[column]
         if col.sort is None:
             return
-        self.apply(replace(self.filter, sort=col.key, descending=order == Qt.SortOrder.DescendingOrder))
+        self.apply(replace(self.filter, sort=col.sort, descending=order == Qt.SortOrder.DescendingOrder))
 
     # rows
-    def fetch(self, ids: Sequence[int]) -> dict[int, tuple]:
-        if not ids:
-            return {}
-        return {r[0]: r for r in sql.all_rows(ROW_SQL + f"({','.join('?' * len(ids))})", list(ids))}
+    def fetch(self, ids: Sequence[int]) -> dict[int, LogRow]:
+        return q.rows(ids)
 
-    def display(self, row: tuple, column: int) -> str:
-        key = self.columns[column].key
+    def display(self, row: LogRow, column: int) -> str:
+        key = COLUMN_KEYS[column]
         if key == "id":
-            return str(row[0])
+            return str(row.id)
         if key == "created_at":
-            return _stamp(row[1])
-        if key == "reseller":
-            return row[2]
-        if key == "product":
-            return row[3]
-        if key == "operator":
-            return row[4]
-        if key == "dest":
-            return row[5]
-        if key == "price":
-            return group(row[6])
-        if key == "cost":
-            return "" if row[7] is None else group(row[7])
-        if key == "profit":
-            return group(row[6] - row[7]) if row[8] == "success" and row[7] is not None else ""
+            return when(row.created_at)
+        if key in ("price", "cost", "profit"):
+            value = getattr(row, key)
+            return "" if value is None else group(value)
         if key == "status":
-            return tr(C, STATUS_LABELS.get(row[8], row[8]))
-        if key == "sn":
-            return row[9]
-        if key == "supplier":
-            return row[10] or ""
-        return row[11]
+            return label("status", row.status)
+        return str(getattr(row, key))
 
-    def decorate(self, row: tuple, column: int, role: int) -> Any:
-        if self.columns[column].key != "status":
+    def tooltip(self, row: LogRow, column: int) -> str:
+        key = COLUMN_KEYS[column]
+        if key == "status" and row.note:
+            return f"{label('status', row.status)}: {row.note}"
+        return self.display(row, column)
+
+    def decorate(self, row: LogRow, column: int, role: int) -> Any:
+        if COLUMN_KEYS[column] != "status":
             return None
-        bg, fg = state_colours(row[8])
+        bg, fg = state_colours(row.status)
         return bg if role == Qt.ItemDataRole.BackgroundRole else fg
-
-
-def _max_order_id(db: pw.Database) -> int:
-    return int(thread_rows(db, 'SELECT COALESCE(MAX(id), 0) FROM "order"')[0][0])
 
 
 # --- the detail pane --------------------------------------------------------------------------------
 
-def order_detail_html(order_id: int) -> str:
-    """The history of one order: inbound message, attempts with the raw operator text, ledger, replies."""
-    o = sql.one('SELECT o.id, o.created_at, r.code, r.name, p.code, p.name, o.dest, o.price, o.cost, o.status, o.sn, '
-                'o.fail_reason, o.inbound_id, o.channel, o.refunded, o.finished_at FROM "order" o '
-                'JOIN reseller r ON r.id = o.reseller_id JOIN product p ON p.id = o.product_id WHERE o.id = ?',
-                (order_id,))
-    if o is None:
-        return f"<p>{html.escape(tr(C, 'Transaksi tidak ditemukan'))}</p>"
-    e = html.escape
-    parts = [f"<h3>TrxID {o[0]} — {e(tr(C, STATUS_LABELS.get(o[9], o[9])))}</h3>",
-             "<table cellspacing='0' cellpadding='2'>"]
-    facts = [(tr(C, "Waktu"), _stamp(o[1])), (tr(C, "Reseller"), f"{o[2]} — {o[3]}"),
-             (tr(C, "Produk"), f"{o[4]} — {o[5]}"), (tr(C, "Tujuan"), o[6]), (tr(C, "Harga"), rupiah(o[7])),
-             (tr(C, "Modal"), "-" if o[8] is None else rupiah(o[8])), ("SN", o[10] or "-"),
-             (tr(C, "Selesai"), _stamp(o[15]) or "-")]
-    if o[11]:
-        facts.append((tr(C, "Keterangan"), o[11]))
-    if o[14]:
-        facts.append((tr(C, "Refund"), tr(C, "sudah dikembalikan")))
-    parts += [f"<tr><td><b>{e(k)}</b></td><td>{e(str(v))}</td></tr>" for k, v in facts]
+DETAIL_CSS = """
+h3 { margin: 0 0 6px 0; }
+h4 { margin: 12px 0 4px 0; color: #3c4043; }
+td.k { color: #5f6368; padding-right: 10px; white-space: nowrap; }
+p { margin: 0 0 6px 0; }
+.muted { color: #5f6368; }
+.who { color: #1a73e8; font-weight: bold; }
+pre { white-space: pre-wrap; margin: 2px 0 0 0; background: #f1f3f4; }
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _pre(text: str) -> str:
+    return f"<pre>{_e(text)}</pre>" if text else f"<pre class='muted'>-</pre>"
+
+
+def _action_line(a: q.ActionLine) -> str:
+    what = label("action", a.action)
+    extra = ""
+    if a.action == "retry":
+        extra = tr(C, "rute: {route}").format(route=a.supplier or tr(C, "otomatis"))
+    elif a.action == "force_success":
+        extra = f"SN {a.sn}" if a.sn else a.detail
+    elif a.action in ("fail_refund", "reconcile"):
+        extra = a.detail
+    return (f"<p>{_e(when(a.at))} · <span class='who'>{_e(a.actor)}</span> · <b>{_e(what)}</b>"
+            f"{' · ' + _e(extra) if extra else ''}</p>")
+
+
+def detail_html(d: OrderDetail | None, *, in_list: bool = True) -> str:
+    """The history of one order: facts, manual actions (who, when), the inbound message, attempts
+    with the request and the operator's raw answer, ledger rows, replies."""
+    if d is None:
+        return f"<p>{_e(tr(C, 'Transaksi tidak ditemukan'))}</p>"
+    bg, fg = state_colours(d.status)
+    parts = [f"<h3>TrxID {d.id} <span style='background:{bg.name()}; color:{fg.name()}'>"
+             f"&nbsp;{_e(label('status', d.status))}&nbsp;</span></h3>"]
+    if not in_list:
+        parts.append(f"<p class='muted'><i>{_e(tr(C, 'Tidak tampil di daftar dengan saringan ini.'))}</i></p>")
+    facts = [(tr(C, "Waktu"), when(d.created_at)), (tr(C, "Reseller"), f"{d.reseller_code} — {d.reseller_name}"),
+             (tr(C, "Produk"), f"{d.product_code} — {d.product_name}"), (tr(C, "Tujuan"), d.dest),
+             (tr(C, "Harga"), rupiah(d.price)), (tr(C, "Modal"), "-" if d.cost is None else rupiah(d.cost))]
+    if d.profit is not None:
+        facts.append((tr(C, "Laba"), rupiah(d.profit)))
+    facts += [("SN", d.sn or "-"), (tr(C, "Supplier"), d.supplier or "-"),
+              (tr(C, "Dikirim"), when(d.sent_at) or "-"), (tr(C, "Selesai"), when(d.finished_at) or "-")]
+    if d.note:
+        facts.append((tr(C, "Keterangan"), d.note))
+    if d.refunded:
+        facts.append((tr(C, "Dana"), tr(C, "sudah dikembalikan ke reseller")))
+    if d.ref_id:
+        facts.append((tr(C, "Ref. H2H"), d.ref_id))
+    if d.reviewed_by:
+        facts.append((tr(C, "Dicek"), f"{d.reviewed_by} · {when(d.reviewed_at)}"))
+    parts.append("<table cellspacing='0' cellpadding='1'>")
+    parts += [f"<tr><td class='k'>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts]
     parts.append("</table>")
 
-    parts.append(f"<h4>{e(tr(C, 'Pesan masuk'))}</h4>")
-    inbound = sql.one("SELECT received_at, sender, channel, modem, text FROM inbound_message WHERE id = ?",
-                      (o[12],)) if o[12] else None
-    if inbound:
-        parts.append(f"<p>{e(_stamp(inbound[0]))} · {e(inbound[1])} ({e(inbound[2])}"
-                     f"{' · ' + e(inbound[3]) if inbound[3] else ''})<br><code>{e(inbound[4])}</code></p>")
+    if d.actions:
+        parts.append(f"<h4>{_e(tr(C, 'Tindakan manual'))}</h4>")
+        parts += [_action_line(a) for a in d.actions]
+
+    parts.append(f"<h4>{_e(tr(C, 'Pesan masuk'))}</h4>")
+    if d.inbound is not None:
+        i = d.inbound
+        parts.append(f"<p>{_e(when(i.received_at))} · {_e(i.sender)} ({_e(i.channel)}"
+                     f"{' · ' + _e(i.modem) if i.modem else ''}){_pre(i.text)}</p>")
     else:
-        parts.append(f"<p><i>{e(tr(C, 'tidak ada (dibuat lewat kanal lain)'))}</i></p>")
+        parts.append(f"<p class='muted'><i>{_e(tr(C, 'tidak ada (dibuat lewat kanal lain)'))}</i></p>")
 
-    parts.append(f"<h4>{e(tr(C, 'Percobaan'))}</h4>")
-    attempts = sql.all_rows("SELECT a.started_at, s.name, a.request, a.outcome, a.response, a.sn, a.reason "
-                            "FROM attempt a LEFT JOIN supplier s ON s.id = a.supplier_id WHERE a.order_id = ? "
-                            "ORDER BY a.id", (order_id,))
-    if not attempts:
-        parts.append(f"<p><i>{e(tr(C, 'belum ada'))}</i></p>")
-    for i, a in enumerate(attempts, 1):
-        parts.append(f"<p><b>#{i}</b> {e(_stamp(a[0]))} · {e(a[1] or '-')} · <b>{e(a[3] or '?')}</b>"
-                     f"{' · ' + e(a[6]) if a[6] else ''}<br>{e(tr(C, 'Kirim'))}: <code>{e(a[2])}</code><br>"
-                     f"{e(tr(C, 'Jawaban operator'))}: <code>{e(a[4]) or '-'}</code></p>")
+    parts.append(f"<h4>{_e(tr(C, 'Percobaan'))}</h4>")
+    if not d.attempts:
+        parts.append(f"<p class='muted'><i>{_e(tr(C, 'belum ada'))}</i></p>")
+    for n, a in enumerate(d.attempts, 1):
+        outcome = label("outcome", a.outcome) if a.outcome else tr(C, "menunggu jawaban")
+        parts.append(f"<p><b>#{n}</b> {_e(when(a.started_at))} · {_e(a.supplier or '-')} · <b>{_e(outcome)}</b>"
+                     f"{' · ' + _e(a.reason) if a.reason else ''}{' · SN ' + _e(a.sn) if a.sn else ''}<br>"
+                     f"<span class='muted'>{_e(tr(C, 'Kirim'))}</span>{_pre(a.request)}"
+                     f"<span class='muted'>{_e(tr(C, 'Jawaban operator'))}</span>{_pre(a.response)}</p>")
 
-    parts.append(f"<h4>{e(tr(C, 'Mutasi saldo'))}</h4>")
-    entries = sql.all_rows("SELECT created_at, kind, delta, balance_after, note, actor FROM ledger_entry "
-                           "WHERE order_id = ? ORDER BY id", (order_id,))
-    for le in entries:
-        parts.append(f"<p>{e(_stamp(le[0]))} · {e(le[1])} · <b>{e(rupiah(le[2]))}</b> → {e(rupiah(le[3]))}"
-                     f"{' · ' + e(le[4]) if le[4] else ''} ({e(le[5])})</p>")
-    if not entries:
-        parts.append(f"<p><i>{e(tr(C, 'belum ada'))}</i></p>")
+    parts.append(f"<h4>{_e(tr(C, 'Mutasi saldo'))}</h4>")
+    if not d.ledger:
+        parts.append(f"<p class='muted'><i>{_e(tr(C, 'belum ada'))}</i></p>")
+    for e in d.ledger:
+        delta = ("+" if e.delta > 0 else "") + group(e.delta)
+        parts.append(f"<p>{_e(when(e.created_at))} · {_e(label('ledger', e.kind))} · <b>{_e(delta)}</b> → "
+                     f"{_e(rupiah(e.balance_after))}{' · ' + _e(e.note) if e.note else ''} "
+                     f"<span class='muted'>({_e(e.actor)})</span></p>")
 
-    parts.append(f"<h4>{e(tr(C, 'Balasan'))}</h4>")
-    replies = sql.all_rows("SELECT created_at, \"to\", status, modem, text FROM outbound_message WHERE order_id = ? "
-                           "ORDER BY id", (order_id,))
-    for rp in replies:
-        parts.append(f"<p>{e(_stamp(rp[0]))} → {e(rp[1])} · {e(rp[2])}{' · ' + e(rp[3]) if rp[3] else ''}"
-                     f"<br><code>{e(rp[4])}</code></p>")
-    if not replies:
-        parts.append(f"<p><i>{e(tr(C, 'belum ada'))}</i></p>")
+    parts.append(f"<h4>{_e(tr(C, 'Balasan'))}</h4>")
+    if not d.replies:
+        parts.append(f"<p class='muted'><i>{_e(tr(C, 'belum ada'))}</i></p>")
+    for r in d.replies:
+        parts.append(f"<p>{_e(when(r.created_at))} → {_e(r.to)} · {_e(label('outbox', r.status))}"
+                     f"{' · ' + _e(r.modem) if r.modem else ''}{_pre(r.text)}</p>")
     return "".join(parts)
 
 
 # --- the view ---------------------------------------------------------------------------------------
 
 DATE_PRESETS = ("Semua tanggal", "Hari ini", "Kemarin", "7 hari", "30 hari", "Rentang…")
+PRESET_RANGE = DATE_PRESETS.index("Rentang…")
+ACTIONS = (OrderAction.RETRY, OrderAction.FORCE_SUCCESS, OrderAction.FAIL_REFUND, OrderAction.RESEND_REPLY)
+ACTION_HINTS = {
+    OrderAction.RETRY: "Untuk pesanan gagal atau suspect",
+    OrderAction.FORCE_SUCCESS: "Untuk pesanan suspect, gagal atau antri",
+    OrderAction.FAIL_REFUND: "Untuk pesanan antri atau suspect (bukan yang sedang dikirim)",
+    OrderAction.RESEND_REPLY: "Untuk pesanan yang sudah punya balasan",
+}
+PADDING = 16  # a cell's margins and a little air
 
 
 def preset_range(preset: int, today: _dt.date, start: _dt.date, end: _dt.date) -> tuple[_dt.datetime | None,
@@ -621,9 +552,23 @@ def preset_range(preset: int, today: _dt.date, start: _dt.date, end: _dt.date) -
         return midnight - 6 * day, None
     if preset == 4:
         return midnight - 29 * day, None
-    if preset == 5:
+    if preset == PRESET_RANGE:
         return _dt.datetime.combine(start, _dt.time()), _dt.datetime.combine(end, _dt.time()) + day
     return None, None
+
+
+class _LiveSource:
+    """The Refresher's load: reads `args`, set on the GUI thread, on a worker thread."""
+
+    def __init__(self) -> None:
+        self.args: LiveArgs | None = None
+
+    def load(self) -> LiveResult | None:
+        return live_read(self.args)
+
+
+class _ExportProgress(QObject):
+    progress = Signal(int, int)  # emitted on the worker thread, delivered on the GUI thread
 
 
 class LogView(QWidget):
@@ -631,31 +576,37 @@ class LogView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.active = False
-        self._dirty = False
         self._first_load = True
+        self.current_id: int | None = None  # the order in the detail pane (and selected when listed)
+        self.current: OrderDetail | None = None
+        self._in_list = True
+        self._held_new = 0  # new orders above the rows held still
+        self._restoring = False
+        self._place: tuple[int | None, int] = (None, 0)  # top row's id, selected row's offset from it
         self.model = OrderLogModel(self)
+        self.order_actions = OrderActions(ctx, self)
+        self._source = _LiveSource()
+        self._export_token = 0
+        self._export_path = ""
+        self._export_progress = _ExportProgress(self)
+        self._build()
         # several filter widgets changed in one go (e.g. a reset) make one query
         self._soon = QTimer(self, singleShot=True, interval=0)
         self._soon.timeout.connect(self.apply_filter)
-        self._build()
-        self.model.totalsChanged.connect(self._show_totals)
-        self.model.busyChanged.connect(self._show_busy)
-        self.model.failed.connect(self._show_error)
-        self.model.loaded.connect(self._on_loaded)
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.apply_filter)
-
-        self._live = QTimer(self, interval=500)
-        self._live.timeout.connect(self._on_live)
-        bridge = getattr(ctx, "bridge", None)
-        if bridge is not None:
-            bridge.tick.connect(self._on_tick)
-        self._export_runner = runner()
-        self._export_token = 0
-        self._export_runner.done.connect(self._on_export_done)
+        self._connect()
+        self.refresher: Refresher[LiveResult | None] = Refresher(self, ctx.bridge, self._source.load,
+                                                                 self._show_live, failed=self._live_failed)
 
     def title(self) -> str:
         return tr(C, "Transaksi")
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        return [(ACTION_KEYS[a], action_text(a).replace("&&", "&")) for a in ACTIONS]
+
+    def now(self) -> _dt.datetime:
+        return self.ctx.engine.clock()
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -663,16 +614,18 @@ class LogView(QWidget):
         row1 = QHBoxLayout()
         self.date_preset = QComboBox()
         self.date_preset.addItems([tr(C, p) for p in DATE_PRESETS])
-        today = QDate.currentDate()
+        today = QDate(self.now().date())
         self.date_from = QDateEdit(today.addDays(-7), calendarPopup=True, displayFormat="dd-MM-yyyy")
         self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="dd-MM-yyyy")
         self.status = QComboBox()
         self.status.addItem(tr(C, "Semua status"), "")
-        for s in STATUSES:
-            self.status.addItem(tr(C, STATUS_LABELS[s]), s)
+        for code in LABELS["status"]:
+            self.status.addItem(label("status", code), code)
         self.reseller = QComboBox()
         self.product = QComboBox()
         self.operator = QComboBox()
+        for combo in (self.reseller, self.product):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.reload_choices()
         self.date_dash = QLabel("–")
         for w in (QLabel(tr(C, "Tanggal")), self.date_preset, self.date_from, self.date_dash, self.date_to,
@@ -683,9 +636,13 @@ class LogView(QWidget):
         self.dest = QLineEdit(placeholderText=tr(C, "Nomor tujuan"))
         self.sn = QLineEdit(placeholderText="SN")
         self.search = QLineEdit(placeholderText=tr(C, "Cari TrxID, nomor, SN, reseller, produk"))
-        self.search.setClearButtonEnabled(True)
-        self.export_button = QPushButton(tr(C, "Ekspor CSV"))
+        for edit in (self.dest, self.sn, self.search):
+            edit.setClearButtonEnabled(True)
         self.busy = QLabel()
+        self.busy.setStyleSheet("color: #5f6368;")
+        self.export_button = QPushButton(tr(C, "Ekspor CSV…"))
+        self.export_button.setToolTip(tr(C, "Simpan transaksi yang tampil (saringan dan urutan ini) sebagai CSV "
+                                            "untuk Excel"))
         for w, stretch in ((self.dest, 1), (self.sn, 1), (self.search, 3), (self.busy, 0), (self.export_button, 0)):
             row2.addWidget(w, stretch)
         layout.addLayout(row1)
@@ -694,34 +651,91 @@ class LogView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         # Not setSortingEnabled: it sorts (queries) at once; the header only asks, the view decides.
-        self.table.horizontalHeader().setSortIndicatorShown(True)
-        self.table.horizontalHeader().setSectionsClickable(True)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((60, 136, 60, 50, 64, 104, 66, 66, 56, 70, 136, 100)):
-            self.table.setColumnWidth(col, width)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._size_columns()
+        # overlays on the table (not its viewport, whose children move when it scrolls)
+        self.empty = QLabel(self.table)
+        self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #5f6368; padding: 24px;")
+        self.empty.hide()
+        self.table.viewport().installEventFilter(self)
+        self.new_rows = QPushButton(self.table)
+        self.new_rows.setStyleSheet("background: #1a73e8; color: white; border-radius: 10px; padding: 3px 12px;")
+        self.new_rows.hide()
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        grid = QGridLayout()
+        self.action_buttons: dict[OrderAction, QPushButton] = {}
+        self.menu_actions: dict[OrderAction, QAction] = {}
+        for n, action in enumerate(ACTIONS):
+            qaction = QAction(action_text(action), self)
+            qaction.setShortcut(QKeySequence(ACTION_KEYS[action]))
+            qaction.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            qaction.triggered.connect(lambda _checked=False, a=action: self.ask(a))
+            self.addAction(qaction)
+            self.menu_actions[action] = qaction
+            button = QPushButton(action_text(action))
+            button.clicked.connect(lambda _checked=False, a=action: self.ask(a))
+            self.action_buttons[action] = button
+            grid.addWidget(button, n // 2, n % 2)
+        side_layout.addLayout(grid)
+        self.action_message = QLabel()
+        self.action_message.setWordWrap(True)
+        self.action_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action_message.hide()
+        side_layout.addWidget(self.action_message)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
-        self.detail.setHtml(f"<p><i>{html.escape(tr(C, 'Pilih transaksi untuk melihat riwayatnya.'))}</i></p>")
+        self.detail.document().setDefaultStyleSheet(DETAIL_CSS)
+        self.detail.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 30)
+        self._detail_hint()
+        side_layout.addWidget(self.detail, 1)
+
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
-        split.addWidget(self.detail)
+        split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([900, 340])
+        split.setChildrenCollapsible(False)
+        split.setSizes([1000, 380])
         layout.addWidget(split, 1)
+
+        bottom = QHBoxLayout()
         self.totals = QLabel()
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.totals.setStyleSheet("font-weight: bold; padding: 4px;")
-        layout.addWidget(self.totals)
+        self.export_bar = QProgressBar()
+        self.export_bar.setMaximumWidth(180)
+        self.export_bar.setTextVisible(False)
+        self.export_bar.hide()
+        self.export_status = QLabel()
+        self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bottom.addWidget(self.totals)
+        bottom.addStretch(1)
+        bottom.addWidget(self.export_bar)
+        bottom.addWidget(self.export_status)
+        layout.addLayout(bottom)
+        self._update_actions()
 
+    def _connect(self) -> None:
         self._sync_dates()
         self.date_preset.currentIndexChanged.connect(self._sync_dates)
         for combo in (self.date_preset, self.status, self.reseller, self.product, self.operator):
@@ -731,34 +745,88 @@ class LogView(QWidget):
         for edit in (self.dest, self.sn, self.search):
             edit.textChanged.connect(lambda _=None: self._debounce.start())
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
-        self.export_button.clicked.connect(self._ask_export)
+        self.table.customContextMenuRequested.connect(self.context_menu)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort)
+        self.table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.new_rows.clicked.connect(self.scroll_to_newest)
+        self.export_button.clicked.connect(self._ask_export)
+        self.model.modelAboutToBeReset.connect(self._remember_place)
+        self.model.loaded.connect(self._on_loaded)
+        self.model.totalsChanged.connect(self._show_totals)
+        self.model.busyChanged.connect(self._show_busy)
+        self.model.failed.connect(self._show_error)
+        self.order_actions.succeeded.connect(self._action_done)
+        self.order_actions.failed.connect(self._action_failed)
+        self._export_progress.progress.connect(self._on_export_progress)
+        runner().done.connect(self._on_export_done)
+
+    def _size_columns(self) -> None:
+        """Widths from the longest text each column can hold (money, SN, time), so nothing is cut;
+        `_fit_visible` widens a column later for longer text that shows up."""
+        fm = self.table.fontMetrics()
+        header_fm = self.table.horizontalHeader().fontMetrics()
+        samples = {"id": "9999999", "created_at": when(_dt.datetime(2026, 12, 28, 23, 58, 58)),
+                   "reseller": "R0000", "product": "S100", "operator": "SMART", "dest": "0812345678901",
+                   "price": "9.999.999", "cost": "9.999.999", "profit": "999.999",
+                   "status": max((label("status", s) for s in LABELS["status"]), key=fm.horizontalAdvance),
+                   "sn": "0" * 20, "supplier": "upstream Upline Pulsa", "note": "tidak ada jawaban operator"}
+        for col, c in enumerate(LOG_COLUMNS):
+            width = max(fm.horizontalAdvance(samples[c.key]) + PADDING,
+                        header_fm.horizontalAdvance(tr(C, c.title)) + PADDING + 14)  # + the sort arrow
+            self.table.setColumnWidth(col, width)
+
+    def _fit_visible(self) -> None:
+        """Widen columns (never narrow them) to the text of the rows on screen."""
+        if not self.model.rowCount():
+            return
+        first = max(self.table.rowAt(0), 0)
+        last = self.table.rowAt(self.table.viewport().height() - 1)
+        last = self.model.rowCount() - 1 if last < 0 else last
+        fm = self.table.fontMetrics()
+        for col in range(len(LOG_COLUMNS) - 1):  # the last one stretches
+            texts = (self.model.index(r, col).data() or "" for r in range(first, last + 1))
+            need = max(fm.horizontalAdvance(t) for t in texts) + PADDING
+            if need > self.table.columnWidth(col):
+                self.table.setColumnWidth(col, need)
 
     def reload_choices(self) -> None:
-        """Resellers, products and operators for the filter lists (small tables)."""
+        """Resellers, products and operators for the filter lists."""
+        choices = q.filter_choices()
         for combo in (self.reseller, self.product, self.operator):
             combo.blockSignals(True)
             combo.clear()
         self.reseller.addItem(tr(C, "Semua reseller"), None)
-        for rid, code, name in sql.all_rows("SELECT id, code, name FROM reseller ORDER BY code"):
-            self.reseller.addItem(f"{code} — {name}", rid)
+        for r in choices.resellers:
+            self.reseller.addItem(f"{r.code} — {r.name}", r.id)
         self.product.addItem(tr(C, "Semua produk"), None)
-        for pid, code in sql.all_rows("SELECT id, code FROM product ORDER BY operator, nominal, code"):
-            self.product.addItem(code, pid)
+        for p in choices.products:
+            self.product.addItem(p.code, p.id)
+            self.product.setItemData(self.product.count() - 1, p.name, Qt.ItemDataRole.ToolTipRole)
         self.operator.addItem(tr(C, "Semua operator"), "")
-        for (op,) in sql.all_rows("SELECT DISTINCT operator FROM product ORDER BY operator"):
+        for op in choices.operators:
             self.operator.addItem(op, op)
         for combo in (self.reseller, self.product, self.operator):
             combo.blockSignals(False)
 
     def _sync_dates(self) -> None:
-        custom = self.date_preset.currentIndex() == DATE_PRESETS.index("Rentang…")
+        custom = self.date_preset.currentIndex() == PRESET_RANGE
         for w in (self.date_from, self.date_dash, self.date_to):
             w.setVisible(custom)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._place_overlays()
+        return super().eventFilter(watched, event)
+
+    def _place_overlays(self) -> None:
+        area = self.table.viewport().geometry()
+        self.empty.setGeometry(area)
+        self.new_rows.adjustSize()
+        self.new_rows.move(area.x() + (area.width() - self.new_rows.width()) // 2, area.y() + 6)
+
     # --- filter ---------------------------------------------------------------------------------
     def current_filter(self) -> LogFilter:
-        start, end = preset_range(self.date_preset.currentIndex(), _dt.date.today(),
+        start, end = preset_range(self.date_preset.currentIndex(), self.now().date(),
                                   self.date_from.date().toPython(), self.date_to.date().toPython())
         return LogFilter(date_from=start, date_to=end, status=self.status.currentData() or "",
                          reseller_id=self.reseller.currentData(), product_id=self.product.currentData(),
@@ -770,43 +838,130 @@ class LogView(QWidget):
     def _on_sort(self, column: int, order: Qt.SortOrder) -> None:
         if self.model.columns[column].sort is None:  # not sortable: put the indicator back
             f = self.model.filter
-            current = next(i for i, c in enumerate(self.model.columns) if c.key == f.sort)
-            self.table.horizontalHeader().blockSignals(True)
-            self.table.horizontalHeader().setSortIndicator(
-                current, Qt.SortOrder.DescendingOrder if f.descending else Qt.SortOrder.AscendingOrder)
-            self.table.horizontalHeader().blockSignals(False)
+            current = next(i for i, c in enumerate(self.model.columns) if c.sort == f.sort)
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(current, Qt.SortOrder.DescendingOrder if f.descending
+                                    else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
             return
         self.model.sort(column, order)
+        self._sync_source()
 
     @Slot()
     def apply_filter(self) -> None:
         self._soon.stop()
         self._debounce.stop()
         self.model.apply(self.current_filter())
+        self._sync_source()
 
     # --- live -----------------------------------------------------------------------------------
     def set_active(self, active: bool) -> None:
         self.active = active
-        if active:
-            if self._first_load:
-                self._first_load = False
-                self.apply_filter()
-            elif self._dirty:
-                self._dirty = False
-                self.model.live_update()
-            self._live.start()
-        else:
-            self._live.stop()
+        if active and self._first_load:
+            self._first_load = False
+            self.apply_filter()
+        if not active:
+            self.model.stop()
+        self.refresher.set_active(active)
+
+    def _sync_source(self) -> None:
+        self._source.args = self.model.live_args(self.current_id)
+
+    def _show_live(self, result: LiveResult | None) -> None:
+        if result is None:
+            return
+        self._take_new(result)
+        self.model.changed()
+        if result.args.detail_id is not None and result.args.detail_id == self.current_id:
+            self._show_detail(result.detail)
+        self._fit_visible()  # a new SN or supplier may be longer
+        self._sync_source()
+        self._update_empty()
+
+    def _live_failed(self, exc: Exception) -> None:
+        self._show_error(str(exc))
+
+    def _take_new(self, result: LiveResult) -> int:
+        """New orders in; when they go in above rows the owner is looking at (scrolled down, an order
+        selected, or the pointer on the table), those rows stay where they are on screen."""
+        bar = self.table.verticalScrollBar()
+        hold = bar.value() > 0 or self.current_id is not None or self.table.underMouse()
+        before = bar.value()
+        added = self.model.take_new(result)
+        if added and hold:
+            step = 1 if self.table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem \
+                else self.table.verticalHeader().defaultSectionSize()
+            bar.setValue(before + added * step)
+            self._held_new += added
+            self.new_rows.setText(tr(C, "▲ {n} transaksi baru").format(n=group(self._held_new)))
+            self._place_overlays()
+            self.new_rows.show()
+        return added
+
+    @Slot(int)
+    def _on_scrolled(self, value: int) -> None:
+        if value == 0 and self._held_new:
+            self._held_new = 0
+            self.new_rows.hide()
 
     @Slot()
-    def _on_tick(self) -> None:
-        self._dirty = True
+    def scroll_to_newest(self) -> None:
+        self.table.scrollToTop()
+        self._held_new = 0
+        self.new_rows.hide()
+
+    # --- keeping the place across reloads -------------------------------------------------------
+    @Slot()
+    def _remember_place(self) -> None:
+        top = self.table.rowAt(0)
+        rows = self.table.selectionModel().selectedRows()
+        offset = rows[0].row() - top if rows and top >= 0 else 0  # the selected row's place on screen
+        self._place = (self.model.id_at(top) if top >= 0 else None, offset)
 
     @Slot()
-    def _on_live(self) -> None:
-        if self.active and self._dirty and not self._first_load:
-            self._dirty = False
-            self.model.live_update()
+    def _on_loaded(self) -> None:
+        top_id, offset = self._place
+        refresh = self.model.refreshing
+        bar = self.table.verticalScrollBar()
+        self._restoring = True
+        was_in_list = self._in_list
+        try:
+            position = find_id(self.model.ids, self.current_id) if self.current_id is not None else -1
+            self._in_list = position >= 0 or self.current_id is None
+            if position >= 0:
+                index = self.model.index(position, 0)
+                self.table.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                bar.setValue(max(0, position - offset))
+                if not refresh:  # a new filter or sort: make sure the owner sees where it went
+                    self.table.scrollTo(index)
+            elif refresh and top_id is not None:
+                anchor = find_id(self.model.ids, top_id)
+                bar.setValue(max(0, anchor))
+            else:
+                bar.setValue(0)
+        finally:
+            self._restoring = False
+        if self.current is not None and self._in_list != was_in_list:
+            self._render(self.current)  # says whether the list shows it
+        if not refresh:
+            self._held_new = 0
+            self.new_rows.hide()
+        self._fit_visible()
+        self._sync_source()
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        if self.model.rowCount() or not self.model.ready:
+            self.empty.hide()
+            return
+        f = self.model.filter
+        filtered = replace(f, sort="id", descending=True) != LogFilter()
+        self.empty.setText(tr(C, "Tidak ada transaksi yang cocok dengan saringan ini.") if filtered
+                           else tr(C, "Belum ada transaksi. Pesanan reseller akan muncul di sini."))
+        self._place_overlays()
+        self.empty.show()
 
     # --- feedback -------------------------------------------------------------------------------
     @Slot(object)
@@ -824,66 +979,184 @@ class LogView(QWidget):
     def _show_error(self, text: str) -> None:
         self.busy.setText(tr(C, "Gagal: {error}").format(error=text))
 
-    @Slot()
-    def _on_loaded(self) -> None:
-        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
-            self.detail.setHtml(f"<p><i>{html.escape(tr(C, 'Pilih transaksi untuk melihat riwayatnya.'))}</i></p>")
-
+    # --- the selected order ---------------------------------------------------------------------
     @Slot(QModelIndex, QModelIndex)
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._restoring:
+            return
         order_id = self.model.id_at(current.row())
-        if order_id is not None:
+        if order_id is not None and order_id != self.current_id:
             self.show_detail(order_id)
 
     def show_detail(self, order_id: int) -> None:
-        self.detail.setHtml(order_detail_html(order_id))
+        """Show one order's history (and make the actions act on it)."""
+        self.current_id = order_id
+        self._in_list = True
+        self.action_message.hide()
+        self._show_detail(q.order_detail(order_id))
+        self._sync_source()
+
+    def _show_detail(self, detail: OrderDetail | None) -> None:
+        if detail is not None and detail == self.current:
+            return  # unchanged: keep the pane where the owner scrolled it
+        same = detail is not None and self.current is not None and detail.id == self.current.id
+        self.current = detail
+        self._render(detail, keep_scroll=same)
+        self._update_actions()
+
+    def _render(self, detail: OrderDetail | None, keep_scroll: bool = True) -> None:
+        bar = self.detail.verticalScrollBar()
+        position = bar.value()
+        self.detail.setHtml(detail_html(detail, in_list=self._in_list))
+        if keep_scroll:
+            bar.setValue(position)
+
+    def _detail_hint(self) -> None:
+        self.detail.setHtml(f"<p class='muted'><i>{_e(tr(C, 'Pilih transaksi untuk melihat riwayatnya.'))}</i></p>")
+
+    def selected_brief(self):
+        return self.current.brief() if self.current is not None else None
+
+    def _update_actions(self) -> None:
+        allowed = OrderActions.available(self.selected_brief())
+        for action in ACTIONS:
+            enabled = action in allowed
+            hint = tr(C, ACTION_HINTS[action])
+            self.action_buttons[action].setEnabled(enabled)
+            self.action_buttons[action].setToolTip(f"{hint} ({ACTION_KEYS[action]})")
+            self.menu_actions[action].setEnabled(enabled)
+
+    # --- manual actions -------------------------------------------------------------------------
+    def ask(self, action: OrderAction):
+        """Open the confirmation of `action` for the order in the detail pane (None if it does not apply)."""
+        if self.current_id is None:
+            return None
+        now = q.order_detail(self.current_id)
+        if now is not None:
+            self._show_detail(now)  # act on the order as it is now, not as it was shown
+        return self.order_actions.ask(action, self.selected_brief())
+
+    @Slot(QPoint)
+    def context_menu(self, pos: QPoint) -> QMenu | None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return None
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        for action in ACTIONS:
+            menu.addAction(self.menu_actions[action])
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        return menu
+
+    @Slot(int, str)
+    def _action_done(self, order_id: int, text: str) -> None:
+        self.action_message.setStyleSheet("color: #1e8e3e;")
+        self.action_message.setText(text)
+        self.action_message.show()
+        if order_id == self.current_id:
+            self._show_detail(q.order_detail(order_id))
+        self.refresher.request()
+
+    @Slot(int, str)
+    def _action_failed(self, order_id: int, text: str) -> None:
+        self.action_message.setStyleSheet("color: #d93025;")
+        self.action_message.setText(tr(C, "TrxID {id} tidak bisa diproses: {error}").format(id=order_id, error=text))
+        self.action_message.show()
+        if order_id == self.current_id:
+            self._show_detail(q.order_detail(order_id))
 
     # --- export ---------------------------------------------------------------------------------
+    def default_export_path(self) -> str:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        return str(Path(folder) / f"transaksi-{self.now():%Y%m%d-%H%M}.csv")
+
     def _ask_export(self) -> None:
-        dialog = QFileDialog(self, tr(C, "Ekspor transaksi ke CSV"), f"transaksi-{_dt.date.today():%Y%m%d}.csv",
-                             "CSV (*.csv)")
+        dialog = QFileDialog(self, tr(C, "Ekspor transaksi ke CSV"), self.default_export_path(), "CSV (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
+        dialog.selectFile(self.default_export_path())
         dialog.fileSelected.connect(self.export_to)
         dialog.open()
         self._file_dialog = dialog
 
     @Slot(str)
     def export_to(self, path: str) -> int:
-        """Start writing the filtered rows to `path` in the background; returns the job's token."""
+        """Write the listed orders (this filter, this order) to `path` in the background; returns the
+        job's token. Progress and the result show at the bottom of the view."""
         f = self.model.filter
+        titles = {c.key: c.title for c in LOG_COLUMNS}  # the export has the table's columns
+        headers = [tr(C, titles[key]) for key in q.CSV_COLUMNS]
+        words = {code: label("status", code) for code in LABELS["status"]}
+        emit = self._export_progress.progress.emit
+        self._export_path = path
         self.export_button.setEnabled(False)
-        self.busy.setText(tr(C, "Mengekspor…"))
-        self._export_token = self._export_runner.submit(lambda db: export_csv(db, f, path))
+        self.export_bar.setRange(0, 0)  # busy until the first count
+        self.export_bar.show()
+        self.export_status.setText(tr(C, "Mengekspor…"))
+        self._export_token = runner().submit(
+            lambda: q.export_csv(f, path, headers=headers, status_words=words, progress=emit))
         return self._export_token
+
+    @Slot(int, int)
+    def _on_export_progress(self, done: int, total: int) -> None:
+        if not self._export_token:
+            return
+        self.export_bar.setRange(0, max(total, 1))
+        self.export_bar.setValue(done)
+        self.export_status.setText(tr(C, "Mengekspor… {done} dari {total}").format(done=group(done),
+                                                                                  total=group(total)))
 
     @Slot(int, object)
     def _on_export_done(self, token: int, result: object) -> None:
         if token != self._export_token:
             return
+        self._export_token = 0
         self.export_button.setEnabled(True)
+        self.export_bar.hide()
         if isinstance(result, Exception):
-            self.busy.setText(tr(C, "Ekspor gagal: {error}").format(error=result))
+            self.export_status.setStyleSheet("color: #d93025;")
+            self.export_status.setText(tr(C, "Ekspor gagal: {error}").format(error=result))
         else:
-            self.busy.setText(tr(C, "{n} baris diekspor").format(n=group(int(result))))  # type: ignore[arg-type]
+            self.export_status.setStyleSheet("color: #1e8e3e;")
+            self.export_status.setText(tr(C, "{n} transaksi diekspor ke {path}").format(
+                n=group(int(result)), path=self._export_path))  # type: ignore[arg-type]
+        self.export_status.setToolTip(self._export_path)
 
 
 add_english(C, {
     "Transaksi": "Transactions", "TrxID": "TrxID", "Waktu": "Time", "Reseller": "Reseller", "Produk": "Product",
     "Operator": "Operator", "Tujuan": "Destination", "Harga": "Price", "Modal": "Cost", "Laba": "Profit",
-    "Status": "Status", "Supplier": "Supplier", "Keterangan": "Note", "Sukses": "Success", "Gagal": "Failed",
-    "Suspect": "Suspect", "Antri": "Queued", "Dikirim": "Sending", "Semua tanggal": "All dates",
+    "Status": "Status", "Supplier": "Supplier", "Keterangan": "Note", "Semua tanggal": "All dates",
     "Hari ini": "Today", "Kemarin": "Yesterday", "7 hari": "7 days", "30 hari": "30 days", "Rentang…": "Range…",
     "Tanggal": "Date", "Semua status": "All statuses", "Semua reseller": "All resellers",
     "Semua produk": "All products", "Semua operator": "All operators", "Nomor tujuan": "Destination number",
     "Cari TrxID, nomor, SN, reseller, produk": "Search TrxID, number, SN, reseller, product",
-    "Ekspor CSV": "Export CSV", "Pilih transaksi untuk melihat riwayatnya.": "Select an order to see its history.",
+    "Ekspor CSV…": "Export CSV…",
+    "Simpan transaksi yang tampil (saringan dan urutan ini) sebagai CSV untuk Excel":
+        "Save the listed orders (this filter and order) as a CSV file for Excel",
+    "Pilih transaksi untuk melihat riwayatnya.": "Select an order to see its history.",
     "{count} transaksi · {success} sukses · penjualan {sales} · modal {cost} · laba {profit}":
         "{count} orders · {success} successful · sales {sales} · cost {cost} · profit {profit}",
     "Memuat…": "Loading…", "Gagal: {error}": "Failed: {error}", "Transaksi tidak ditemukan": "Order not found",
-    "Selesai": "Finished", "Refund": "Refund", "sudah dikembalikan": "refunded", "Pesan masuk": "Inbound message",
-    "tidak ada (dibuat lewat kanal lain)": "none (placed through another channel)", "Percobaan": "Attempts",
-    "belum ada": "none yet", "Kirim": "Sent", "Jawaban operator": "Operator reply", "Mutasi saldo": "Ledger",
-    "Balasan": "Replies", "Ekspor transaksi ke CSV": "Export orders to CSV", "Mengekspor…": "Exporting…",
-    "Ekspor gagal: {error}": "Export failed: {error}", "{n} baris diekspor": "{n} rows exported",
+    "Tidak tampil di daftar dengan saringan ini.": "Not in the list with this filter.",
+    "Dikirim": "Sent", "Selesai": "Finished", "Dana": "Money", "sudah dikembalikan ke reseller":
+        "refunded to the reseller", "Ref. H2H": "H2H ref.", "Dicek": "Checked",
+    "Tindakan manual": "Manual actions", "rute: {route}": "route: {route}", "otomatis": "automatic",
+    "Pesan masuk": "Inbound message", "tidak ada (dibuat lewat kanal lain)": "none (placed through another channel)",
+    "Percobaan": "Attempts", "belum ada": "none yet", "menunggu jawaban": "waiting for an answer", "Kirim": "Request",
+    "Jawaban operator": "Operator reply", "Mutasi saldo": "Ledger", "Balasan": "Replies",
+    "Untuk pesanan gagal atau suspect": "For failed or suspect orders",
+    "Untuk pesanan suspect, gagal atau antri": "For suspect, failed or queued orders",
+    "Untuk pesanan antri atau suspect (bukan yang sedang dikirim)":
+        "For queued or suspect orders (not one being sent)",
+    "Untuk pesanan yang sudah punya balasan": "For orders that have a reply",
+    "▲ {n} transaksi baru": "▲ {n} new orders",
+    "Tidak ada transaksi yang cocok dengan saringan ini.": "No orders match this filter.",
+    "Belum ada transaksi. Pesanan reseller akan muncul di sini.":
+        "No orders yet. Resellers' orders will show up here.",
+    "TrxID {id} tidak bisa diproses: {error}": "TrxID {id} could not be processed: {error}",
+    "Ekspor transaksi ke CSV": "Export orders to CSV", "Mengekspor…": "Exporting…",
+    "Mengekspor… {done} dari {total}": "Exporting… {done} of {total}",
+    "Ekspor gagal: {error}": "Export failed: {error}",
+    "{n} transaksi diekspor ke {path}": "{n} orders exported to {path}",
 })

@@ -1,60 +1,40 @@
-"""Telepon: one row per modem with its state, signal, chip stock and current work, and the actions on it."""
+"""Telepon: one row per modem with its state, signal, chip stock and current work, and the actions on it.
+
+The rows come from `app.queries.phones` (the modem table merged with the engine's live state), read on
+the GUI thread by the view's Refresher after each engine event. Connecting and disconnecting run off
+the GUI thread in the modem pool; while one runs, its button says so and cannot be pressed again.
+"""
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field, replace
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QStyledItemDelegate, QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget)
 
 from app.money import rupiah
-from modems.types import GetStatus, ModemState, ModemStatus, Reset
-from storage import sql
-from storage.models import Modem
-from storage.models import Supplier as SupplierRow
+from app.queries.phones import PhoneRow, phone_rows
+from modems.types import GetStatus, ModemStatus, Reset
 from ui.context import UiContext
 from ui.dialogs.confirm import ConfirmDialog
 from ui.i18n import add_english, tr
-from ui.tasks import outcome, spawn
+from ui.labels import label
+from ui.refresh import Refresher
 from ui.style import LOW_STOCK_BG, LOW_STOCK_FG, MUTED_FG, state_colours
+from ui.tasks import outcome, spawn
 
 log = logging.getLogger(__name__)
 C = "Telepon"
-STATUS_POLL_MS = 15_000
-
-STATE_LABELS = {
-    "online": "online", "busy": "sibuk", "connecting": "menyambung", "offline": "offline", "stopped": "diputus",
-    "error": "error", "sim_error": "SIM error", "needs_attention": "perlu dicek",
-}
-ROLE_LABELS = {"center": "center", "sender": "pengirim", "chip": "chip", "upstream": "upstream"}
-
-
-@dataclass
-class PhoneRow:
-    name: str
-    port: str
-    roles: str
-    operator: str = ""
-    imei: str = ""
-    iccid: str = ""
-    bars: int = 0
-    dbm: int | None = None
-    stock: int | None = None
-    low_stock: bool = False
-    supplier_id: int | None = None
-    state: str = "offline"
-    working_on: str = ""
-    last_error: str = ""
-    active: bool = True
-    extra: dict = field(default_factory=dict)
-
+STATUS_POLL_MS = 15_000  # signal in dBm and network name: asked of each online modem this often
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 1  # the state code a BadgeDelegate paints
+ERROR_FG = QColor("#a50e0e")
 
 COLUMNS = ("Nama", "Port", "Peran", "Operator", "IMEI / ICCID", "Sinyal", "Stok / saldo", "Status", "Transaksi",
            "Error terakhir")
-COL_SIGNAL, COL_STOCK, COL_STATE = 5, 6, 7
+COL_NAME, COL_PORT, COL_ROLES, COL_OPERATOR, COL_IDENTITY, COL_SIGNAL, COL_STOCK, COL_STATE, COL_WORK, COL_ERROR = \
+    range(len(COLUMNS))
 
 
 def _short(value: str, keep: int = 6) -> str:
@@ -65,6 +45,7 @@ class PhonesModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[PhoneRow] = []
+        self.changing: dict[str, str] = {}  # modem -> "connecting" | "disconnecting", while the pool works
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -88,8 +69,53 @@ class PhonesModel(QAbstractTableModel):
         if changed:
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
 
+    def set_changing(self, changing: dict[str, str]) -> None:
+        self.changing = dict(changing)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, COL_STATE), self.index(len(self.rows) - 1, COL_STATE))
+
     def row_named(self, name: str) -> PhoneRow | None:
         return next((r for r in self.rows if r.name == name), None)
+
+    def shown_state(self, row: PhoneRow) -> str:
+        return self.changing.get(row.name, row.state)
+
+    def _text(self, row: PhoneRow, col: int) -> Any:
+        if col == COL_NAME:
+            return row.name
+        if col == COL_PORT:
+            return row.port
+        if col == COL_ROLES:
+            return ", ".join(label("role_short", r) for r in row.roles)
+        if col == COL_OPERATOR:
+            return row.operator
+        if col == COL_IDENTITY:
+            return " / ".join(v for v in (_short(row.imei), _short(row.iccid)) if v)
+        if col == COL_SIGNAL:
+            return row.bars
+        if col == COL_STOCK:
+            return rupiah(row.stock) if row.stock is not None else "—"
+        if col == COL_STATE:
+            return label("modem_state", self.shown_state(row))
+        if col == COL_WORK:
+            return str(row.working_on) if row.working_on else ""
+        return row.last_error
+
+    def _tooltip(self, row: PhoneRow, col: int) -> str | None:
+        if col == COL_IDENTITY:
+            return f"IMEI {row.imei or '-'}\nICCID {row.iccid or '-'}"
+        if col == COL_SIGNAL:
+            return f"{row.dbm} dBm ({row.bars}/5)" if row.dbm is not None else tr(C, "sinyal belum diketahui")
+        if col == COL_STOCK:
+            parts = [row.supplier] if row.supplier else []
+            if row.low_stock:
+                parts.append(tr(C, "Stok chip menipis"))
+            return "\n".join(parts) or None
+        if col == COL_STATE:
+            return row.detail or None
+        if col in (COL_PORT, COL_OPERATOR, COL_WORK, COL_ERROR):
+            return self._text(row, col) or None
+        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -97,45 +123,23 @@ class PhonesModel(QAbstractTableModel):
         row = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return row.name
-            if col == 1:
-                return row.port
-            if col == 2:
-                return ", ".join(tr(C, ROLE_LABELS.get(r, r)) for r in row.roles.split(",") if r)
-            if col == 3:
-                return row.operator
-            if col == 4:
-                return " / ".join(v for v in (_short(row.imei), _short(row.iccid)) if v)
-            if col == COL_SIGNAL:
-                return row.bars
-            if col == COL_STOCK:
-                return rupiah(row.stock) if row.stock is not None else "—"
-            if col == COL_STATE:
-                return tr(C, STATE_LABELS.get(row.state, row.state))
-            if col == 8:
-                return row.working_on
-            if col == 9:
-                return row.last_error
-        elif role == Qt.ItemDataRole.ToolTipRole:
-            if col == 4:
-                return f"IMEI {row.imei or '-'}\nICCID {row.iccid or '-'}"
-            if col == COL_SIGNAL:
-                return f"{row.dbm} dBm ({row.bars}/5)" if row.dbm is not None else tr(C, "sinyal belum diketahui")
-            if col == COL_STOCK and row.low_stock:
-                return tr(C, "Stok chip menipis")
-            if col == 9 and row.last_error:
-                return row.last_error
-        elif role == Qt.ItemDataRole.BackgroundRole and col == COL_STOCK and row.low_stock:
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        if role == BADGE_ROLE:
+            return self.shown_state(row)
+        if role == Qt.ItemDataRole.BackgroundRole and col == COL_STOCK and row.low_stock:
             return LOW_STOCK_BG
-        elif role == Qt.ItemDataRole.ForegroundRole:
+        if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_STOCK and row.low_stock:
                 return LOW_STOCK_FG
-            if not row.active or col == 9:
-                return MUTED_FG if col != 9 else QColor("#a50e0e")
-        elif role == Qt.ItemDataRole.TextAlignmentRole and col == COL_STOCK:
+            if col == COL_ERROR:
+                return ERROR_FG
+            if not row.active:
+                return MUTED_FG
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_STOCK:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        elif role == Qt.ItemDataRole.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return row
         return None
 
@@ -168,7 +172,8 @@ class SignalDelegate(QStyledItemDelegate):
 
 
 class BadgeDelegate(QStyledItemDelegate):
-    """The state as a coloured pill."""
+    """The state as a coloured pill: the code from BADGE_ROLE, else the `state` or `status` of the
+    UserRole value (the queue view's orders)."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         self.initStyleOption(option, index)
@@ -176,8 +181,10 @@ class BadgeDelegate(QStyledItemDelegate):
         option.text = ""
         option.widget.style().drawControl(option.widget.style().ControlElement.CE_ItemViewItem, option, painter,
                                           option.widget)
-        row: PhoneRow | None = index.data(Qt.ItemDataRole.UserRole)
-        state = row.state if isinstance(row, PhoneRow) else getattr(index.data(Qt.ItemDataRole.UserRole), "status", "")
+        state = index.data(BADGE_ROLE)
+        if state is None:
+            value = index.data(Qt.ItemDataRole.UserRole)
+            state = getattr(value, "state", None) or getattr(value, "status", "")
         bg, fg = state_colours(state)
         metrics = option.fontMetrics
         width = metrics.horizontalAdvance(text) + 16
@@ -205,12 +212,13 @@ class PhonesView(QWidget):
         self.dialog: QWidget | None = None  # the dialog opened last (tests answer it)
         self._status: dict[str, ModemStatus] = {}
         self._polling: set[str] = set()
+        self._changing: dict[str, str] = {}  # modem -> "connecting" | "disconnecting", until the pool is done
 
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for key, label, keys, slot in (
-                ("connect", "Sambung/Putus", "Ctrl+K", self.toggle_connection),
+        for key, text, keys, slot in (
+                ("connect", "Sambungkan", "Ctrl+K", self.toggle_connection),
                 ("reset", "Reset", "Ctrl+Shift+R", self.reset_modem),
                 ("balance", "Cek saldo", "Ctrl+Shift+B", self.check_balance),
                 ("ussd", "USSD…", "Ctrl+U", self.open_ussd),
@@ -218,7 +226,7 @@ class PhonesView(QWidget):
                 ("console", "Konsol AT…", "Ctrl+T", self.open_console),
                 ("edit", "Ubah…", "Ctrl+E", self.edit_modem),
                 ("add", "Tambah modem…", "Ctrl+N", self.add_modem)):
-            button = QPushButton(tr(C, label))
+            button = QPushButton(tr(C, text))
             button.setToolTip(keys)
             button.clicked.connect(slot)
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -228,6 +236,10 @@ class PhonesView(QWidget):
             if key == "add":
                 bar.addStretch(1)
             bar.addWidget(button)
+        # wide enough for its longest text, so the bar does not jump when it changes
+        connect = self.buttons["connect"]
+        connect.setMinimumWidth(max(connect.fontMetrics().horizontalAdvance(tr(C, t)) for t in (
+            "Sambungkan", "Putuskan", "Menyambung…", "Memutus…")) + 24)
         layout.addLayout(bar)
 
         self.model = PhonesModel(self)
@@ -243,21 +255,30 @@ class PhonesView(QWidget):
         self.table.setItemDelegateForColumn(COL_SIGNAL, SignalDelegate(self.table))
         self.table.setItemDelegateForColumn(COL_STATE, BadgeDelegate(self.table))
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate((80, 190, 110, 150, 150, 64, 120, 100, 200)):
-            self.table.setColumnWidth(col, width)
+        # every column as wide as its content (stock and states are never cut); the last error takes
+        # the room that is left, and its tooltip has the whole text
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda _i: self.edit_modem())
         layout.addWidget(self.table, 1)
+        self.empty = QLabel(tr(C, "Belum ada modem. Pasang modem lalu tekan \"Tambah modem…\"."))
+        self.empty.setStyleSheet("color: #5f6368;")
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+        layout.addWidget(self.empty)
         self.message = QLabel()
+        self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #5f6368;")
         layout.addWidget(self.message)
 
+        self.refresher: Refresher[list[PhoneRow]] = Refresher(self, ctx.bridge, self._load, self._show,
+                                                              background=False)
+        # Not a refresh: a modem operation (AT+CSQ, AT+COPS?) whose answer then asks for one.
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(STATUS_POLL_MS)
         self._poll_timer.timeout.connect(self.poll_status)
-        self.refresh()
         self._update_buttons()
 
     # --- contract ----------------------------------------------------------------------------
@@ -272,69 +293,31 @@ class PhonesView(QWidget):
         if active == self.active:
             return
         self.active = active
+        self.refresher.set_active(active)
         if active:
-            self.ctx.bridge.tick.connect(self.refresh)
-            self.refresh()
             self.poll_status()
             self._poll_timer.start()
         else:
-            self.ctx.bridge.tick.disconnect(self.refresh)
             self._poll_timer.stop()
 
     # --- data --------------------------------------------------------------------------------
 
-    def _working_on(self) -> dict[str, str]:
-        by_supplier = {sid: s.link.name for sid, s in self.ctx.engine.suppliers.items() if s.link is not None}
-        out: dict[str, str] = {}
-        for order_id, code, dest, supplier_id in sql.all_rows(
-                'SELECT o.id, p.code, o.dest, o.supplier_id FROM "order" o JOIN product p ON p.id = o.product_id '
-                "WHERE o.status = ? ORDER BY o.id", ("sending",)):
-            name = by_supplier.get(supplier_id)
-            if name and name not in out:
-                out[name] = f"#{order_id} {code} {dest}"
-        return out
+    def _load(self) -> list[PhoneRow]:
+        return phone_rows(self.ctx.engine, statuses=self._status, errors=self.ctx.bridge.last_error)
 
-    @Slot()
-    def refresh(self) -> None:
-        engine = self.ctx.engine
-        working = self._working_on()
-        suppliers: dict[str, SupplierRow] = {}
-        for row in SupplierRow.select().where(SupplierRow.active == True):  # noqa: E712
-            modem = json.loads(row.config or "{}").get("modem")
-            if modem and modem not in suppliers:
-                suppliers[modem] = row
-        rows: list[PhoneRow] = []
-        for modem in Modem.select().order_by(Modem.id):
-            link = engine.links.get(modem.name)
-            if not modem.active and link is None:
-                continue
-            supplier = suppliers.get(modem.name)
-            live = engine.suppliers.get(supplier.id) if supplier else None
-            info = getattr(link.handle, "info", None) if link else None
-            status = self._status.get(modem.name)
-            state = link.state.value if link else "offline"
-            if live is not None and live.busy and state == "online":
-                state = "busy"
-            stock = live.stock if live is not None and live.stock is not None else (supplier.stock if supplier else None)
-            low_limit = supplier.low_stock if supplier else 0
-            operator = (live.operator if live else "") or (json.loads(supplier.config or "{}").get("operator", "")
-                                                          if supplier else "")
-            if status is not None and status.operator:
-                operator = f"{operator} · {status.operator}" if operator and operator != status.operator else status.operator
-            signal = status.signal if status is not None else None
-            rows.append(PhoneRow(
-                name=modem.name, port=modem.port_url, roles=modem.roles, operator=operator,
-                imei=(info.imei if info and info.imei else modem.imei), iccid=(info.iccid if info and info.iccid
-                                                                                else modem.iccid),
-                bars=link.signal_bars if link else 0, dbm=signal.dbm if signal else None, stock=stock,
-                low_stock=stock is not None and stock < low_limit, supplier_id=supplier.id if supplier else None,
-                state=state, working_on=working.get(modem.name, ""),
-                last_error=self.ctx.bridge.last_error.get(modem.name, "") or (live.disabled_reason if live else ""),
-                active=modem.active))
+    def _show(self, rows: list[PhoneRow]) -> None:
+        selected = self.selected()
         self.model.set_rows(rows)
-        if rows and not self.table.selectionModel().hasSelection():
+        self.empty.setVisible(not rows)
+        if selected is not None and self.model.row_named(selected.name) is not None:
+            self.select(selected.name)
+        elif rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
         self._update_buttons()
+
+    def refresh(self) -> None:
+        """Read again now (after an action of the owner's)."""
+        self.refresher.refresh()
 
     def poll_status(self) -> None:
         """Signal in dBm and the network name: a GetStatus per online modem, answered on the GUI thread."""
@@ -352,8 +335,7 @@ class PhonesView(QWidget):
         except Exception as exc:
             log.debug("status of %s: %s", name, exc)
             return
-        if self.active:
-            self.refresh()
+        self.refresher.request()
 
     # --- selection and actions ------------------------------------------------------------------
 
@@ -361,23 +343,31 @@ class PhonesView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.rows[rows[0].row()] if rows else None
 
-    def select(self, name: str) -> None:
+    def select(self, name: str) -> bool:
         for i, row in enumerate(self.model.rows):
             if row.name == name:
                 self.table.selectRow(i)
-                return
+                return True
+        return False
 
     def _update_buttons(self, *_args) -> None:
         row = self.selected()
         link = self.ctx.engine.links.get(row.name) if row else None
         online = bool(link and link.online)
         pool = self.ctx.modems
-        connected = bool(row and pool and pool.is_connected(row.name))
-        self.buttons["connect"].setText(tr(C, "Putuskan") if connected else tr(C, "Sambungkan"))
-        self.buttons["connect"].setEnabled(row is not None and pool is not None and not pool.is_changing(row.name))
+        connect = self.buttons["connect"]
+        changing = self._changing.get(row.name) if row else None
+        if changing is not None:
+            connect.setText(tr(C, "Menyambung…") if changing == "connecting" else tr(C, "Memutus…"))
+            connect.setEnabled(False)
+        else:
+            connected = bool(row and pool and pool.is_connected(row.name))
+            connect.setText(tr(C, "Putuskan") if connected else tr(C, "Sambungkan"))
+            connect.setEnabled(row is not None and pool is not None and not pool.is_changing(row.name))
         for key in ("reset", "ussd", "sms", "console"):
-            self.buttons[key].setEnabled(online)
-        self.buttons["balance"].setEnabled(online and row is not None and row.supplier_id is not None)
+            self.buttons[key].setEnabled(online and changing is None)
+        self.buttons["balance"].setEnabled(online and changing is None and row is not None
+                                           and row.supplier_id is not None)
         self.buttons["edit"].setEnabled(row is not None)
 
     def _say(self, text: str) -> None:
@@ -388,34 +378,46 @@ class PhonesView(QWidget):
         dialog.open()
         return dialog
 
+    def _set_changing(self, name: str, what: str | None) -> None:
+        if what is None:
+            self._changing.pop(name, None)
+        else:
+            self._changing[name] = what
+        self.model.set_changing(self._changing)
+        self._update_buttons()
+
     def toggle_connection(self) -> None:
         row = self.selected()
         pool = self.ctx.modems
-        if row is None or pool is None or pool.is_changing(row.name):
+        if row is None or pool is None or pool.is_changing(row.name) or row.name in self._changing:
             return
         name = row.name
 
         def finished(task) -> None:
             _result, error = outcome(task)
+            self._set_changing(name, None)
             if error is not None:
                 self._say(tr(C, "Gagal: {error}").format(error=error))
-            elif not pool.is_connected(name):
+            elif pool.is_connected(name):
+                self._say(tr(C, "{name} tersambung; menunggu modem siap.").format(name=name))
+            else:
                 self._say(tr(C, "{name} diputus.").format(name=name))
-            self.refresh()
-            self._update_buttons()
+            self.refresher.request()
+
+        def start(what: str, coro) -> None:
+            self._set_changing(name, what)
+            spawn(coro, finished)
 
         if pool.is_connected(name):
             def disconnect(_dialog) -> None:
-                spawn(pool.disconnect(name), finished)
                 self._say(tr(C, "Memutus {name} …").format(name=name))
-                self._update_buttons()
+                start("disconnecting", pool.disconnect(name))
             self._open(ConfirmDialog(tr(C, "Putuskan modem"),
                                      tr(C, "Putuskan {name}? Modem ini berhenti melayani sampai disambung lagi.")
                                      .format(name=name), disconnect, self, destructive=True))
         else:
-            spawn(pool.connect(name), finished)
             self._say(tr(C, "Menyambung {name} …").format(name=name))
-            self._update_buttons()
+            start("connecting", pool.connect(name))
 
     def reset_modem(self) -> None:
         row = self.selected()
@@ -433,8 +435,6 @@ class PhonesView(QWidget):
                                  .format(name=row.name), reset, self, destructive=True))
 
     def check_balance(self) -> None:
-        from ui.tasks import outcome, spawn
-
         row = self.selected()
         if row is None or row.supplier_id is None or row.supplier_id not in self.ctx.engine.suppliers:
             return
@@ -446,7 +446,7 @@ class PhonesView(QWidget):
                 self._say(tr(C, "Cek saldo {name} gagal.").format(name=row.name))
             else:
                 self._say(tr(C, "Saldo {name}: {amount}").format(name=row.name, amount=rupiah(stock)))
-            self.refresh()
+            self.refresher.request()
         spawn(self.ctx.engine.check_stock(row.supplier_id), done)
 
     def open_ussd(self) -> None:
@@ -469,14 +469,14 @@ class PhonesView(QWidget):
     def add_modem(self) -> None:
         from ui.dialogs.modem_config import AddModemDialog
         dialog = AddModemDialog(self.ctx, self)
-        dialog.accepted.connect(self.refresh)
+        dialog.accepted.connect(self.refresher.request)
         self._open(dialog)
 
     def edit_modem(self) -> None:
         from ui.dialogs.modem_config import EditModemDialog
         if (row := self.selected()) is not None:
             dialog = EditModemDialog(self.ctx, row.name, self)
-            dialog.accepted.connect(self.refresh)
+            dialog.accepted.connect(self.refresher.request)
             self._open(dialog)
 
 
@@ -492,21 +492,21 @@ add_english(C, {
     "Status": "State",
     "Transaksi": "Working on",
     "Error terakhir": "Last error",
-    "sibuk": "busy",
-    "menyambung": "connecting",
-    "diputus": "disconnected",
-    "perlu dicek": "needs attention",
-    "pengirim": "sender",
     "sinyal belum diketahui": "signal not known yet",
     "Stok chip menipis": "Chip stock is low",
-    "Sambung/Putus": "Connect/Disconnect",
     "Sambungkan": "Connect",
     "Putuskan": "Disconnect",
+    "Menyambung…": "Connecting…",
+    "Memutus…": "Disconnecting…",
+    "Reset": "Reset",
     "Cek saldo": "Check balance",
     "Konsol AT…": "AT console…",
     "Ubah…": "Edit…",
     "Tambah modem…": "Add modem…",
+    "Belum ada modem. Pasang modem lalu tekan \"Tambah modem…\".":
+        "No modems yet. Plug one in and press \"Add modem…\".",
     "{name} diputus.": "{name} disconnected.",
+    "{name} tersambung; menunggu modem siap.": "{name} connected; waiting for the modem to be ready.",
     "Putuskan modem": "Disconnect modem",
     "Putuskan {name}? Modem ini berhenti melayani sampai disambung lagi.":
         "Disconnect {name}? It stops serving until it is connected again.",

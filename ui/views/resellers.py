@@ -2,58 +2,59 @@
 the ledger; and the chosen reseller's mutasi (ledger) with the running balance after each row."""
 from __future__ import annotations
 
-import datetime as _dt
-import html
-from array import array
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
-                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
 
 from app import shop_admin
 from app.money import group, rupiah
-from storage import sql
-from storage.models import Reseller
+from app.queries import products as product_queries
+from app.queries import resellers as queries
+from app.queries.resellers import LEDGER_PAGE, LedgerPage, LedgerRow, ResellerListRow, ResellerState
 from ui.dialogs.confirm import ConfirmDialog
+from ui.dialogs.shop_form import WARN_STYLE, hint_label
 from ui.dialogs.shop_money import MoneyDialog
 from ui.dialogs.shop_reseller import ResellerDialog
 from ui.i18n import add_english, tr
-from ui.views.log import Column, PagedModel, _stamp, runner, thread_rows
+from ui.labels import label
+from ui.refresh import Refresher
 
 C = "Reseller"
-LIST_SQL = ("SELECT r.id, r.code, r.name, r.city, g.code, u.code, r.balance, r.credit_limit, r.active, "
-            "r.locked_until, (SELECT address FROM reseller_address a WHERE a.reseller_id = r.id "
-            "ORDER BY a.is_main DESC, a.id LIMIT 1) FROM reseller r JOIN price_group g ON g.id = r.price_group_id "
-            "LEFT JOIN reseller u ON u.id = r.parent_id")
 LIST_COLUMNS = ("Kode", "Nama", "Kota", "Grup", "Upline", "Saldo", "Limit", "Status", "Nomor utama")
-KIND_LABELS = {"deposit": "Deposit", "order_debit": "Transaksi", "refund": "Refund", "transfer_out": "Transfer keluar",
-               "transfer_in": "Transfer masuk", "pull": "Tarik saldo", "correction": "Koreksi",
-               "commission": "Komisi"}
+LEDGER_COLUMNS = ("Waktu", "Jenis", "Mutasi", "Saldo", "TrxID", "Oleh", "Catatan")
+STATE_TEXT = {ResellerState.ACTIVE: "Aktif", ResellerState.BLOCKED: "Diblokir",
+              ResellerState.PIN_LOCKED: "PIN terkunci"}
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+RED = QColor("#d93025")
+GREEN = QColor("#1e8e3e")
+
+
+@dataclass(frozen=True)
+class ResellersSnapshot:
+    rows: tuple[ResellerListRow, ...]
+    price_groups: int
+    ledger: LedgerPage | None  # of the selected reseller
 
 
 class ResellerListModel(QAbstractTableModel):
     """All resellers matching a search; a shop has hundreds to a few thousand, so rows are read at once."""
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, clock, parent: QObject | None = None):
         super().__init__(parent)
-        self.rows: list[tuple] = []
-        self.search = ""
+        self.clock = clock
+        self.rows: tuple[ResellerListRow, ...] = ()
 
-    def reload(self) -> None:
-        where, params = "", []
-        if self.search.strip():
-            like = f"%{self.search.strip()}%"
-            where = (" WHERE r.code LIKE ? OR r.name LIKE ? OR r.city LIKE ? OR r.id IN "
-                     "(SELECT reseller_id FROM reseller_address WHERE address LIKE ?)")
-            params = [like] * 4
-        rows = sql.all_rows(LIST_SQL + where + " ORDER BY r.code", params)
+    def set_rows(self, rows: tuple[ResellerListRow, ...]) -> bool:
         if rows == self.rows:
-            return
+            return False
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
+        return True
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -66,99 +67,105 @@ class ResellerListModel(QAbstractTableModel):
             return tr(C, LIST_COLUMNS[section])
         return None
 
+    def state(self, r: ResellerListRow) -> ResellerState:
+        return r.state(self.clock())
+
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        r = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 5:
-                return rupiah(r[6])
-            if col == 6:
-                return rupiah(r[7])
-            if col == 7:
-                return status_text(r)
-            return [r[1], r[2], r[3], r[4], r[5] or "", None, None, None, r[10] or ""][col]
+        r, col = self.rows[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return (r.code, r.name, r.city, r.group_code, r.upline_code, rupiah(r.balance), rupiah(r.credit_limit),
+                    state_text(self.state(r)), r.main_address)[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == 5 and r[6] < 0:
-                return QColor("#d93025")
-            if col == 7 and not r[8]:
-                return QColor("#d93025")
+            if col == 5 and r.balance < 0:
+                return RED
+            if col == 7 and self.state(r) is not ResellerState.ACTIVE:
+                return RED
         return None
 
     def reseller_id(self, row: int) -> int | None:
-        return self.rows[row][0] if 0 <= row < len(self.rows) else None
+        return self.rows[row].id if 0 <= row < len(self.rows) else None
 
-    def row_of(self, reseller_id: int) -> int:
-        return next((i for i, r in enumerate(self.rows) if r[0] == reseller_id), -1)
+    def row_of(self, reseller_id: int | None) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == reseller_id), -1)
 
-
-def status_text(r: tuple) -> str:
-    if not r[8]:
-        return tr(C, "Diblokir")
-    if r[9]:
-        until = Reseller.locked_until.python_value(r[9])
-        if until and until > _dt.datetime.now():
-            return tr(C, "PIN terkunci")
-    return tr(C, "Aktif")
+    def find(self, reseller_id: int | None) -> ResellerListRow | None:
+        row = self.row_of(reseller_id)
+        return self.rows[row] if row >= 0 else None
 
 
-class LedgerModel(PagedModel):
+def state_text(state: ResellerState) -> str:
+    return tr(C, STATE_TEXT[state])
+
+
+class LedgerModel(QAbstractTableModel):
     """One reseller's ledger, newest first; `Saldo` is the balance right after that row."""
 
-    context = C
-    columns = (Column("at", "Waktu"), Column("kind", "Jenis"), Column("delta", "Mutasi", None, True),
-               Column("after", "Saldo", None, True), Column("order", "TrxID"), Column("note", "Catatan"),
-               Column("actor", "Oleh"))
+    loaded = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.reseller_id: int | None = None
-        self._token = 0
-        runner().done.connect(self._on_done)
+        self.page: LedgerPage | None = None
+        self.rows: tuple[LedgerRow, ...] = ()
 
-    def show_reseller(self, reseller_id: int | None) -> None:
-        self.reseller_id = reseller_id
-        if reseller_id is None:
-            self.set_ids(array("q"))
-            return
-        self._token = runner().submit(lambda db: array("q", [i for (i,) in thread_rows(
-            db, "SELECT id FROM ledger_entry WHERE reseller_id = ? ORDER BY id DESC", (reseller_id,))]))
+    def set_page(self, page: LedgerPage | None) -> bool:
+        if page == self.page:
+            return False
+        self.beginResetModel()
+        self.page = page
+        self.reseller_id = page.reseller_id if page else None
+        self.rows = page.rows if page else ()
+        self.endResetModel()
+        self.loaded.emit()
+        return True
 
-    @Slot(int, object)
-    def _on_done(self, token: int, result: object) -> None:
-        if token == self._token and isinstance(result, array):
-            self.set_ids(result)
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
 
-    def fetch(self, ids: Sequence[int]) -> dict[int, tuple]:
-        if not ids:
-            return {}
-        return {r[0]: r for r in sql.all_rows(
-            "SELECT id, created_at, kind, delta, balance_after, order_id, note, actor FROM ledger_entry "
-            f"WHERE id IN ({','.join('?' * len(ids))})", list(ids))}
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(LEDGER_COLUMNS)
 
-    def display(self, row: tuple, column: int) -> str:
-        key = self.columns[column].key
-        if key == "at":
-            return _stamp(row[1])
-        if key == "kind":
-            return tr(C, KIND_LABELS.get(row[2], row[2]))
-        if key == "delta":
-            return ("+" if row[3] > 0 else "") + group(row[3])
-        if key == "after":
-            return group(row[4])
-        if key == "order":
-            return "" if row[5] is None else str(row[5])
-        if key == "note":
-            return row[6]
-        return row[7]
-
-    def decorate(self, row: tuple, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and self.columns[column].key == "delta":
-            return QColor("#1e8e3e") if row[3] > 0 else QColor("#d93025")
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(C, LEDGER_COLUMNS[section])
         return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        e, col = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return "" if e.at is None else f"{e.at:%d-%m-%Y %H:%M:%S}"
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return ("" if e.at is None else f"{e.at:%d/%m/%y %H:%M}", label("ledger", e.kind),
+                    ("+" if e.delta > 0 else "") + group(e.delta), group(e.balance_after),
+                    "" if e.order_id is None else str(e.order_id), e.actor, e.note)[col]
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3, 4):
+            return RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == 2:
+                return GREEN if e.delta > 0 else RED
+            if col == 3 and e.balance_after < 0:
+                return RED
+        return None
+
+
+def _table(model: QAbstractTableModel) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(22)
+    table.setAlternatingRowColors(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setMinimumSectionSize(40)
+    return table
 
 
 class ResellersView(QWidget):
@@ -166,20 +173,20 @@ class ResellersView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.actor = getattr(ctx, "actor", "admin")
-        self.active = False
-        self._dirty = True
         self.dialog: Any = None  # the open dialog, for tests and to keep it referenced
-        self.list_model = ResellerListModel(self)
+        self.pin_box: QMessageBox | None = None
+        self.list_model = ResellerListModel(ctx.engine.clock, self)  # "PIN terkunci" until a time on the engine's clock
         self.ledger_model = LedgerModel(self)
+        self._search = ""
+        self._selected: int | None = None
+        self._ledger_limit = LEDGER_PAGE
         self._build()
-        self._timer = QTimer(self, interval=1000)
-        self._timer.timeout.connect(self._refresh)
+        self.refresher: Refresher[ResellersSnapshot] = Refresher(self, getattr(ctx, "bridge", None), self._load,
+                                                                 self._show, background=True,
+                                                                 failed=self._load_failed)
         self._debounce = QTimer(self, singleShot=True, interval=250)
-        self._debounce.timeout.connect(self.reload)
+        self._debounce.timeout.connect(self._search_changed)
         self.search.textChanged.connect(lambda _=None: self._debounce.start())
-        bridge = getattr(ctx, "bridge", None)
-        if bridge is not None:
-            bridge.tick.connect(self._on_tick)
 
     def title(self) -> str:
         return tr(C, "Reseller")
@@ -195,22 +202,17 @@ class ResellersView(QWidget):
         bar.addWidget(self.search, 1)
         bar.addWidget(self.add_button)
         lv.addLayout(bar)
-        self.table = QTableView()
-        self.table.setModel(self.list_model)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((48, 116, 64, 56, 52, 92, 60, 64)):
-            self.table.setColumnWidth(col, width)
+        self.empty = hint_label(style=WARN_STYLE)
+        self.empty.hide()
+        lv.addWidget(self.empty)
+        self.table = _table(self.list_model)
         lv.addWidget(self.table, 1)
 
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.heading.setWordWrap(True)
         rv.addWidget(self.heading)
@@ -220,106 +222,162 @@ class ResellersView(QWidget):
         self.correction_button = QPushButton(tr(C, "Koreksi"))
         self.block_button = QPushButton(tr(C, "Blokir"))
         self.pin_button = QPushButton(tr(C, "Reset PIN"))
-        for b in (self.edit_button, self.deposit_button, self.correction_button, self.block_button, self.pin_button):
+        for b in self._reseller_buttons():
             actions.addWidget(b)
         actions.addStretch(1)
         rv.addLayout(actions)
-        rv.addWidget(QLabel(tr(C, "Mutasi saldo")))
-        self.ledger = QTableView()
-        self.ledger.setModel(self.ledger_model)
-        self.ledger.verticalHeader().hide()
-        self.ledger.verticalHeader().setDefaultSectionSize(22)
-        self.ledger.setAlternatingRowColors(True)
-        self.ledger.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((140, 76, 76, 84, 44, 140)):
-            self.ledger.setColumnWidth(col, width)
+        ledger_bar = QHBoxLayout()
+        ledger_bar.addWidget(QLabel(tr(C, "Mutasi saldo")))
+        self.ledger_count = QLabel()
+        self.ledger_count.setStyleSheet("color: #5f6368;")
+        self.more_button = QPushButton(tr(C, "Tampilkan lebih banyak"))
+        self.more_button.hide()
+        ledger_bar.addStretch(1)
+        ledger_bar.addWidget(self.ledger_count)
+        ledger_bar.addWidget(self.more_button)
+        rv.addLayout(ledger_bar)
+        self.ledger = _table(self.ledger_model)
         rv.addWidget(self.ledger, 1)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([690, 590])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 720])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.add_button.clicked.connect(self.open_add)
         self.edit_button.clicked.connect(self.open_edit)
+        self.table.doubleClicked.connect(lambda _index: self.open_edit())
         self.deposit_button.clicked.connect(lambda: self.open_money("deposit"))
         self.correction_button.clicked.connect(lambda: self.open_money("correction"))
         self.block_button.clicked.connect(self.ask_block)
         self.pin_button.clicked.connect(self.ask_reset_pin)
+        self.more_button.clicked.connect(self.show_more_ledger)
+        self._size_list()
+        self._size_ledger()
         self._show_selected()
+
+    def _reseller_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.edit_button, self.deposit_button, self.correction_button, self.block_button, self.pin_button)
 
     # --- data -----------------------------------------------------------------------------------
     def set_active(self, active: bool) -> None:
-        self.active = active
-        if active:
-            self.reload()
-            self._timer.start()
+        self.refresher.set_active(active)
+
+    def _load(self) -> ResellersSnapshot:
+        """On a query thread: reads only plain attributes set on the GUI thread."""
+        selected, limit = self._selected, self._ledger_limit
+        rows = tuple(queries.reseller_list(self._search))
+        groups = len(product_queries.price_groups()) if not rows else 0
+        ledger = queries.reseller_ledger(selected, limit) if selected is not None else None
+        return ResellersSnapshot(rows, groups, ledger)
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.empty.setText(tr(C, "Gagal membaca reseller: {error}").format(error=exc))
+        self.empty.show()
+
+    def _show(self, snap: ResellersSnapshot) -> None:
+        if self.list_model.set_rows(snap.rows):
+            self._size_list()
+        self._show_empty(snap)
+        row = self.list_model.row_of(self._selected)
+        if row < 0 and self.list_model.rows and (self._selected is None or not self.refresher.dirty):
+            row = 0  # (a reseller just added comes with the load already asked for)
+        if row >= 0 and self.table.currentIndex().row() != row:
+            self.table.selectRow(row)  # may pick another reseller: its ledger comes with the next load
+        elif row < 0 and not self.refresher.dirty:
+            self._selected = None
+        mine = snap.ledger is None or snap.ledger.reseller_id == self._selected  # not a reseller left meanwhile
+        if mine and self.ledger_model.set_page(snap.ledger):
+            self._size_ledger()
+        self._show_selected()
+
+    def _show_empty(self, snap: ResellersSnapshot) -> None:
+        if snap.rows:
+            self.empty.hide()
+            return
+        if self._search.strip():
+            text = tr(C, "Tidak ada reseller yang cocok dengan pencarian.")
+        elif not snap.price_groups:
+            text = tr(C, "Belum ada reseller. Setiap reseller butuh grup harga: buat grup harga dan produk dulu di "
+                         "menu Produk dan harga, lalu klik Tambah reseller.")
         else:
-            self._timer.stop()
+            text = tr(C, "Belum ada reseller. Klik Tambah reseller; PIN-nya dibuat acak dan ditampilkan sekali.")
+        self.empty.setText(text)
+        self.empty.show()
+
+    def _size_list(self) -> None:
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), 200))
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 120))
+
+    def _size_ledger(self) -> None:
+        self.ledger.resizeColumnsToContents()
+        self.ledger.setColumnWidth(5, min(self.ledger.columnWidth(5), 120))  # who; the note (last) stretches
 
     @Slot()
-    def _on_tick(self) -> None:
-        self._dirty = True
+    def _search_changed(self) -> None:
+        self._search = self.search.text()
+        self.refresher.request()
 
-    @Slot()
-    def _refresh(self) -> None:
-        if self.active and self._dirty:
-            self._dirty = False
-            self.reload(keep_ledger=True)
-
-    @Slot()
-    def reload(self, keep_ledger: bool = False) -> None:
-        selected = self.selected_id()
-        self.list_model.search = self.search.text()
-        self.list_model.reload()
-        if selected is not None:
-            row = self.list_model.row_of(selected)
-            if row >= 0 and self.table.currentIndex().row() != row:
-                self.table.selectRow(row)
-        elif self.list_model.rowCount():
-            self.table.selectRow(0)
-        self._show_selected(reload_ledger=not keep_ledger)
-        if keep_ledger and self.ledger_model.reseller_id is not None:
-            self.ledger_model.show_reseller(self.ledger_model.reseller_id)
+    def reload(self) -> None:
+        self.refresher.request()
 
     def selected_id(self) -> int | None:
-        index = self.table.currentIndex()
-        return self.list_model.reseller_id(index.row()) if index.isValid() else None
+        return self._selected if self.list_model.row_of(self._selected) >= 0 else None
 
     def select(self, reseller_id: int) -> None:
+        self._selected = reseller_id
         row = self.list_model.row_of(reseller_id)
         if row >= 0:
             self.table.selectRow(row)
+        self.refresher.request()
 
     @Slot(QModelIndex, QModelIndex)
-    def _on_current(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        rid = self.list_model.reseller_id(current.row())
+        if rid is not None and rid != self._selected:
+            self._selected = rid
+            self._ledger_limit = LEDGER_PAGE
+            self.ledger_model.set_page(None)
+            self.refresher.request()
         self._show_selected()
 
-    def _show_selected(self, reload_ledger: bool = True) -> None:
-        rid = self.selected_id()
-        for b in (self.edit_button, self.deposit_button, self.correction_button, self.block_button, self.pin_button):
-            b.setEnabled(rid is not None)
-        if rid is None:
+    def _show_selected(self) -> None:
+        r = self.list_model.find(self._selected)
+        for b in self._reseller_buttons():
+            b.setEnabled(r is not None)
+        if r is None:
             self.heading.setText(tr(C, "Pilih reseller"))
-            self.ledger_model.show_reseller(None)
+            self.ledger_count.setText("")
+            self.more_button.hide()
             return
-        r = self.list_model.rows[self.list_model.row_of(rid)]
-        self.heading.setText(f"{html.escape(r[1])} — {html.escape(r[2])} · "
-                             + tr(C, "saldo {balance}").format(balance=rupiah(r[6])) + f" · {status_text(r)}")
-        self.block_button.setText(tr(C, "Buka blokir") if not r[8] else tr(C, "Blokir"))
-        if reload_ledger and self.ledger_model.reseller_id != rid:
-            self.ledger_model.show_reseller(rid)
+        state = self.list_model.state(r)
+        self.heading.setText(f"{r.code} — {r.name} · " + tr(C, "saldo {balance}").format(balance=rupiah(r.balance))
+                             + f" · {state_text(state)}")
+        self.block_button.setText(tr(C, "Buka blokir") if state is ResellerState.BLOCKED else tr(C, "Blokir"))
+        page = self.ledger_model.page
+        if page is not None and page.reseller_id == r.id:
+            self.ledger_count.setText(tr(C, "{shown} dari {total} mutasi").format(
+                shown=group(len(page.rows)), total=group(page.total)))
+            self.more_button.setVisible(page.total > len(page.rows))
+        else:
+            self.ledger_count.setText("")
+            self.more_button.hide()
+
+    @Slot()
+    def show_more_ledger(self) -> None:
+        self._ledger_limit += LEDGER_PAGE
+        self.refresher.request()
 
     def _after_change(self, reseller_id: int | None = None) -> None:
-        self.list_model.reload()
         if reseller_id is not None:
-            self.select(reseller_id)
-        self._show_selected(reload_ledger=False)
-        if self.selected_id() is not None:
-            self.ledger_model.show_reseller(self.selected_id())
+            self._selected = reseller_id
+        self.refresher.request()
 
     # --- actions --------------------------------------------------------------------------------
     def open_add(self) -> ResellerDialog:
@@ -344,52 +402,50 @@ class ResellersView(QWidget):
             self._show_pin(reseller_id, pin)
 
     def open_money(self, kind: str) -> MoneyDialog | None:
-        rid = self.selected_id()
-        if rid is None:
+        r = self.list_model.find(self.selected_id())
+        if r is None:
             return None
-        r = self.list_model.rows[self.list_model.row_of(rid)]
-        self.dialog = MoneyDialog(rid, r[1], r[6], kind, self.actor, self)
-        self.dialog.posted.connect(lambda _p, rid=rid: self._after_change(rid))
+        self.dialog = MoneyDialog(r.id, r.code, r.balance, kind, self.actor, self)
+        self.dialog.posted.connect(lambda _p, rid=r.id: self._after_change(rid))
         self.dialog.open()
         return self.dialog
 
     def ask_block(self) -> ConfirmDialog | None:
-        rid = self.selected_id()
-        if rid is None:
+        r = self.list_model.find(self.selected_id())
+        if r is None:
             return None
-        r = self.list_model.rows[self.list_model.row_of(rid)]
-        blocked = bool(r[8])  # active now -> this blocks
-        text = (tr(C, "Blokir {code}? Pesanan darinya akan ditolak sampai blokir dibuka.") if blocked
-                else tr(C, "Buka blokir {code}? Kunci PIN juga dihapus.")).format(code=r[1])
+        block = r.active  # active now: this blocks
+        text = (tr(C, "Blokir {code}? Pesanan darinya akan ditolak sampai blokir dibuka.") if block
+                else tr(C, "Buka blokir {code}? Kunci PIN juga dihapus.")).format(code=r.code)
 
         def act(_dialog: ConfirmDialog) -> None:
-            shop_admin.set_blocked(rid, blocked, actor=self.actor)
-            self._after_change(rid)
+            shop_admin.set_blocked(r.id, block, actor=self.actor)
+            self._after_change(r.id)
 
-        self.dialog = ConfirmDialog(tr(C, "Blokir") if blocked else tr(C, "Buka blokir"), text, act, self,
-                                    destructive=blocked)
+        self.dialog = ConfirmDialog(tr(C, "Blokir") if block else tr(C, "Buka blokir"), text, act, self,
+                                    destructive=block)
         self.dialog.open()
         return self.dialog
 
     def ask_reset_pin(self) -> ConfirmDialog | None:
-        rid = self.selected_id()
-        if rid is None:
+        r = self.list_model.find(self.selected_id())
+        if r is None:
             return None
-        code = self.list_model.rows[self.list_model.row_of(rid)][1]
 
         def act(_dialog: ConfirmDialog) -> None:
-            pin = shop_admin.reset_pin(rid, actor=self.actor)
-            self._after_change(rid)
-            self._show_pin(rid, pin)
+            pin = shop_admin.reset_pin(r.id, actor=self.actor)
+            self._after_change(r.id)
+            self._show_pin(r.id, pin, r.code)
 
         self.dialog = ConfirmDialog(tr(C, "Reset PIN"), tr(C, "Buat PIN baru untuk {code}? PIN lama tidak berlaku "
-                                                              "lagi.").format(code=code), act, self, destructive=True)
+                                                              "lagi.").format(code=r.code), act, self, destructive=True)
         self.dialog.open()
         return self.dialog
 
-    def _show_pin(self, reseller_id: int, pin: str) -> None:
-        code = self.list_model.rows[self.list_model.row_of(reseller_id)][1] if self.list_model.row_of(
-            reseller_id) >= 0 else str(reseller_id)
+    def _show_pin(self, reseller_id: int, pin: str, code: str | None = None) -> None:
+        if code is None:
+            row = queries.reseller_row(reseller_id)
+            code = row.code if row else str(reseller_id)
         box = QMessageBox(QMessageBox.Icon.Information, tr(C, "PIN baru"),
                           tr(C, "PIN {code}: {pin}\n\nCatat dan berikan ke reseller sekarang; PIN ini tidak "
                                 "ditampilkan lagi.").format(code=code, pin=pin), QMessageBox.StandardButton.Ok, self)
@@ -402,12 +458,18 @@ add_english(C, {
     "Reseller": "Resellers", "Kode": "Code", "Nama": "Name", "Kota": "City", "Grup": "Group", "Upline": "Upline",
     "Saldo": "Balance", "Limit": "Limit", "Status": "Status", "Nomor utama": "Main number", "Diblokir": "Blocked",
     "PIN terkunci": "PIN locked", "Aktif": "Active", "Waktu": "Time", "Jenis": "Kind", "Mutasi": "Change",
-    "TrxID": "TrxID", "Catatan": "Note", "Oleh": "By", "Deposit": "Deposit", "Transaksi": "Order",
-    "Refund": "Refund", "Transfer keluar": "Transfer out", "Transfer masuk": "Transfer in", "Tarik saldo": "Pull",
-    "Koreksi": "Correction", "Komisi": "Commission", "Cari kode, nama, kota atau nomor": "Search code, name, city "
-    "or number", "Tambah reseller": "Add reseller", "Ubah": "Edit", "Blokir": "Block", "Buka blokir": "Unblock",
-    "Reset PIN": "Reset PIN", "Mutasi saldo": "Ledger", "Pilih reseller": "Select a reseller",
-    "saldo {balance}": "balance {balance}",
+    "TrxID": "TrxID", "Catatan": "Note", "Oleh": "By", "Deposit": "Deposit", "Koreksi": "Correction",
+    "Cari kode, nama, kota atau nomor": "Search code, name, city or number", "Tambah reseller": "Add reseller",
+    "Ubah": "Edit", "Blokir": "Block", "Buka blokir": "Unblock", "Reset PIN": "Reset PIN", "Mutasi saldo": "Ledger",
+    "Pilih reseller": "Select a reseller", "saldo {balance}": "balance {balance}",
+    "Tampilkan lebih banyak": "Show more", "{shown} dari {total} mutasi": "{shown} of {total} entries",
+    "Gagal membaca reseller: {error}": "Could not read the resellers: {error}",
+    "Tidak ada reseller yang cocok dengan pencarian.": "No reseller matches the search.",
+    "Belum ada reseller. Setiap reseller butuh grup harga: buat grup harga dan produk dulu di menu Produk dan harga, "
+    "lalu klik Tambah reseller.": "No resellers yet. Each reseller needs a price group: create price groups and "
+                                  "products under Products and prices first, then click Add reseller.",
+    "Belum ada reseller. Klik Tambah reseller; PIN-nya dibuat acak dan ditampilkan sekali.":
+        "No resellers yet. Click Add reseller; its PIN is made at random and shown once.",
     "Blokir {code}? Pesanan darinya akan ditolak sampai blokir dibuka.":
         "Block {code}? Its orders are refused until it is unblocked.",
     "Buka blokir {code}? Kunci PIN juga dihapus.": "Unblock {code}? A PIN lock is cleared too.",

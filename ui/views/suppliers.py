@@ -1,103 +1,102 @@
-"""Supplier & aturan: the chips and upstream servers with their request templates, and the rule pack
-editor with a live tester — paste an operator's reply and see the outcome, SN, balance and which rule
-matched, as you edit the pack. Saved packs go to the settings table through app.shop_admin."""
+"""Supplier dan aturan: the chips and upstream servers with their command formats ("Format perintah"),
+the reply rules ("Aturan balasan": a rule pack) with a live tester — paste an operator's reply and see
+the outcome, SN, balance and which rule matched, as you edit — and the replies no rule recognises yet
+("Balasan belum dikenali"), each one click away from "Buat aturan dari contoh".
+
+Suppliers and unrecognised replies come from `app.queries.suppliers` through the view's Refresher;
+saved packs and formats go through `app.shop_admin` and reach the running engine at once
+(engine.refresh_suppliers)."""
 from __future__ import annotations
 
 import json
 import logging
-import re
-from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from app import shop_admin
+from app import rule_builder, shop_admin
 from app.money import rupiah
-from app.resources import load_json
+from app.queries.suppliers import SupplierInfo, UnrecognisedReply, suppliers, unrecognised_replies
 from app.rules import Outcome, RuleMatch, test_pack
-from storage import sql
 from ui.i18n import add_english, tr
-from ui.style import state_colours
+from ui.labels import label
+from ui.refresh import Refresher
+from ui.style import LOW_STOCK_FG, state_colours
+from ui.views.log import when
 
 log = logging.getLogger(__name__)
 C = "Supplier"
-OUTCOME_LABELS = {Outcome.SUCCESS: "SUKSES", Outcome.FAILED: "GAGAL", Outcome.PENDING: "MENUNGGU",
-                  Outcome.UNKNOWN: "TIDAK DIKENAL"}
 OUTCOME_STYLE = {Outcome.SUCCESS: "success", Outcome.FAILED: "failed", Outcome.PENDING: "queued",
                  Outcome.UNKNOWN: "suspect"}
-KIND_LABELS = {"ussd_chip": "Chip USSD", "sms_chip": "Chip SMS", "sms_upstream": "Upstream SMS", "http": "H2H HTTP"}
-SAMPLE_VALUES = {"date": "29/11/26", "time": "14:05", "jam": "14:05", "amount": "10.000", "amount_plain": "10000",
-                 "nominal": "10", "dest": "081234567890", "tujuan": "081234567890", "dest62": "6281234567890",
-                 "stock": "1.234.500", "stock_plain": "1234500", "saldo": "1.234.500", "saldo_awal": "1.245.150",
-                 "harga": "10.650", "kode": "S10", "alasan": "Nomor tujuan salah"}
+# what a rule reads (its group names) → the owner's words
+FIELD_TEXT = {"amount": "Nominal", "nominal": "Nominal (ribuan)", "dest": "Tujuan", "trxid": "TrxID",
+              "date": "Tanggal", "time": "Jam", "reason": "Alasan", "price": "Harga", "product": "Produk",
+              "balance_before": "Saldo awal", "attempts_left": "Sisa percobaan", "max_attempts": "Batas percobaan",
+              "dest_operator": "Operator tujuan", "product_operator": "Operator produk"}
+SOURCE_TEXT = {"attempt": "Jawaban transaksi", "sms": "SMS susulan"}
+ERROR_STYLE = "color: #d93025;"
+GOOD_STYLE = "color: #1e8e3e;"
+MUTED_STYLE = "color: #5f6368;"
 
 
-def sample_reply(pack: str) -> str:
-    """A success text of the operator behind `pack` (from the synthetic templates), for the tester."""
-    data = load_json("operator_replies.json")
-    if pack == data["upstream"]["pack"]:
-        template, operator = data["upstream"]["templates"]["upstream.ok"], {}
-    else:
-        operator = next((o for k, o in data["operators"].items() if not k.startswith("_") and o["pack"] == pack), {})
-        template = data["templates"].get(f"{operator.get('template_key')}.ok") if operator else None
-    if not template:
-        return ""
-    values = dict(SAMPLE_VALUES)
-    for key in ("sn", "trxid"):
-        width = re.fullmatch(r"\\d\{(\d+)\}", str(operator.get(key, "")))
-        values[key] = "1234567890123456789012"[:int(width.group(1))] if width else "4102938475610293"
-    return template.format_map(defaultdict(str, values))
-
-
-def describe_match(match: RuleMatch, pack_rules: list[Any]) -> dict[str, str]:
-    """What the tester shows for a match, as label → text."""
-    out = {"outcome": tr(C, OUTCOME_LABELS[match.outcome])}
+def describe_match(match: RuleMatch, rule_names: list[str]) -> dict[str, str]:
+    """What the tester shows for a match, as key → text."""
+    out = {"outcome": label("outcome", match.outcome.value)}
     if match.matched:
-        name = match.rule_name or pack_rules[match.rule_index].pattern[:40]
+        name = match.rule_name or rule_names[match.rule_index]
         out["rule"] = f"#{match.rule_index + 1} {name}"
     else:
         out["rule"] = tr(C, "tidak ada aturan yang cocok (transaksi dianggap suspect)")
     out["sn"] = match.sn or "-"
     balance = match.stock if match.stock is not None else match.balance
     out["balance"] = "-" if balance is None else rupiah(balance)
-    out["reason"] = match.reason.value if match.reason else "-"
+    out["reason"] = label("fail_reason", match.reason.value) if match.reason else "-"
     extra = {k: v for k, v in match.fields.items() if k not in ("sn", "stock", "balance")}
-    out["fields"] = ", ".join(f"{k}={v}" for k, v in extra.items()) or "-"
+    out["fields"] = ", ".join(f"{tr(C, FIELD_TEXT.get(k, k))}: {v}" for k, v in extra.items()) or "-"
     return out
 
 
 class RuleTester(QWidget):
-    """The pack editor and the tester side by side; every edit re-runs the test (debounced)."""
+    """The reply-rules editor and the tester side by side; every edit re-runs the test (debounced)."""
 
-    def __init__(self, actor: str, parent: QWidget | None = None, on_saved: Any = None):
+    def __init__(self, actor: str, parent: QWidget | None = None, on_saved: Callable[[], None] | None = None):
         super().__init__(parent)
         self.actor = actor
         self.on_saved = on_saved  # the running engine picks up a saved pack at once
+        self.last_match: RuleMatch | None = None
+        self._loaded_source = ""  # the editor's text as loaded: an edited editor is not reloaded
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSize(max(mono.pointSize() - 1, 8))
         self.pack = QComboBox()
         self.custom = QLabel()
+        self.build_button = QPushButton(tr(C, "Buat aturan dari contoh…"))
+        self.build_button.setToolTip(tr(C, "Tempel balasan operator, tandai SN, nominal, tujuan dan saldo; "
+                                            "aturannya dibuat tanpa mengetik pola"))
         self.editor = QPlainTextEdit()
         self.editor.setFont(mono)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.save_button = QPushButton(tr(C, "Simpan rule pack"))
+        self.editor.setToolTip(tr(C, "Untuk teknisi: aturan dalam bentuk JSON. Lebih mudah: Buat aturan dari contoh."))
+        self.save_button = QPushButton(tr(C, "Simpan aturan balasan"))
         self.save_as = QLineEdit(placeholderText=tr(C, "simpan dengan nama baru (opsional)"))
         self.revert_button = QPushButton(tr(C, "Kembalikan bawaan"))
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.sample = QPlainTextEdit()
+        self.sample.setMinimumHeight(60)
+        self.sample.setMaximumHeight(110)
         self._auto_sample = ""
-        self.sample.setFixedHeight(70)
         self.result: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(QLabel(tr(C, "Rule pack")))
+        top.addWidget(QLabel(tr(C, "Aturan balasan")))
         top.addWidget(self.pack, 1)
         top.addWidget(self.custom)
+        top.addWidget(self.build_button)
         layout.addLayout(top)
         layout.addWidget(self.editor, 3)
         buttons = QHBoxLayout()
@@ -111,16 +110,22 @@ class RuleTester(QWidget):
         bv.addWidget(QLabel(tr(C, "Tempel teks balasan operator:")))
         bv.addWidget(self.sample)
         form = QFormLayout()
-        for key, label in (("outcome", "Hasil"), ("rule", "Aturan"), ("sn", "SN"), ("balance", "Saldo / stok"),
-                           ("reason", "Alasan"), ("fields", "Isian lain")):
+        for key, text in (("outcome", "Hasil"), ("rule", "Aturan"), ("sn", "SN"), ("balance", "Saldo / stok"),
+                          ("reason", "Alasan"), ("fields", "Isian lain")):
             value = QLabel("-")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(True)
             self.result[key] = value
-            form.addRow(tr(C, label), value)
+            if key == "outcome":  # a badge as wide as its word
+                row = QHBoxLayout()
+                row.addWidget(value)
+                row.addStretch(1)
+                form.addRow(tr(C, text), row)
+            else:
+                value.setWordWrap(True)
+                form.addRow(tr(C, text), value)
         bv.addLayout(form)
         layout.addWidget(box, 2)
-        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce = QTimer(self, singleShot=True, interval=200)  # re-test after typing stops
         self._debounce.timeout.connect(self.run_test)
         self.editor.textChanged.connect(self._debounce.start)
         self.sample.textChanged.connect(self._debounce.start)
@@ -129,14 +134,20 @@ class RuleTester(QWidget):
         self.revert_button.clicked.connect(self.revert)
 
     def reload(self, select: str | None = None) -> None:
+        """The pack list again; the editor follows the selected pack unless the owner is editing it."""
         current = select or self.pack.currentData()
+        names = shop_admin.rule_pack_names()
+        if [self.pack.itemData(i) for i in range(self.pack.count())] != names:
+            self.pack.blockSignals(True)
+            self.pack.clear()
+            for name in names:
+                self.pack.addItem(name, name)
+            self.pack.blockSignals(False)
         self.pack.blockSignals(True)
-        self.pack.clear()
-        for name in shop_admin.rule_pack_names():
-            self.pack.addItem(name, name)
         self.pack.setCurrentIndex(max(self.pack.findData(current), 0))
         self.pack.blockSignals(False)
-        self._load_selected()
+        if select is not None or self.editor.toPlainText() == self._loaded_source:
+            self._load_selected()
 
     def select_pack(self, name: str) -> None:
         index = self.pack.findData(name)
@@ -149,9 +160,10 @@ class RuleTester(QWidget):
         if not name:
             return
         if self.sample.toPlainText() == self._auto_sample:  # not typed by the owner: follow the pack
-            self._auto_sample = sample_reply(name)
+            self._auto_sample = rule_builder.sample_reply(name)
             self.sample.setPlainText(self._auto_sample)
-        self.editor.setPlainText(shop_admin.rule_pack_source(name))
+        self._loaded_source = shop_admin.rule_pack_source(name)
+        self.editor.setPlainText(self._loaded_source)
         customized = shop_admin.is_customized(name)
         self.custom.setText(tr(C, "diubah pemilik") if customized else tr(C, "bawaan"))
         self.revert_button.setEnabled(customized)
@@ -160,18 +172,19 @@ class RuleTester(QWidget):
 
     @Slot()
     def run_test(self) -> RuleMatch | None:
+        self._debounce.stop()
         try:
             match = test_pack(self.editor.toPlainText(), self.sample.toPlainText())
-            rules = json.loads(self.editor.toPlainText())["rules"]
-        except (ValueError, KeyError, TypeError) as exc:
-            self.result["outcome"].setText(tr(C, "Rule pack tidak valid"))
+            names = [str(r.get("name") or r.get("pattern", ""))[:40] for r in json.loads(self.editor.toPlainText())["rules"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.result["outcome"].setText(tr(C, "Aturan balasan tidak valid"))
             self.result["outcome"].setStyleSheet("color: #d93025; font-weight: bold;")
             self.result["rule"].setText(str(exc))
             for key in ("sn", "balance", "reason", "fields"):
                 self.result[key].setText("-")
+            self.last_match = None
             return None
-        shown = describe_match(match, [_RuleView(r) for r in rules])
-        for key, text in shown.items():
+        for key, text in describe_match(match, names).items():
             self.result[key].setText(text)
         bg, fg = state_colours(OUTCOME_STYLE[match.outcome])
         self.result["outcome"].setStyleSheet(f"background: {bg.name()}; color: {fg.name()}; font-weight: bold; "
@@ -185,15 +198,15 @@ class RuleTester(QWidget):
         try:
             shop_admin.save_rule_pack(name, self.editor.toPlainText(), actor=self.actor)
         except shop_admin.AdminError as exc:
-            self.status.setStyleSheet("color: #d93025;")
+            self.status.setStyleSheet(ERROR_STYLE)
             self.status.setText(str(exc))
             return
         self.save_as.clear()
         if self.on_saved:
             self.on_saved()
         self.reload(select=name)
-        self.status.setStyleSheet("color: #1e8e3e;")
-        self.status.setText(tr(C, "Rule pack {name} disimpan.").format(name=name))
+        self.status.setStyleSheet(GOOD_STYLE)
+        self.status.setText(tr(C, "Aturan balasan {name} disimpan.").format(name=name))
 
     @Slot()
     def revert(self) -> None:
@@ -201,53 +214,125 @@ class RuleTester(QWidget):
         shop_admin.revert_rule_pack(name, actor=self.actor)
         if self.on_saved:
             self.on_saved()
-        self.reload(select=name if name in shop_admin.rule_pack_names() else None)
+        self.reload(select=name if name in shop_admin.rule_pack_names() else shop_admin.rule_pack_names()[0])
 
 
-class _RuleView:
-    def __init__(self, data: dict):
-        self.pattern = str(data.get("pattern", ""))
+class UnrecognisedList(QWidget):
+    """Operator replies no rule reads, newest first; one click turns one into a rule."""
+
+    COLUMNS = ("Waktu", "Supplier", "Asal", "Kali", "Balasan")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.replies: list[UnrecognisedReply] = []
+        layout = QVBoxLayout(self)
+        intro = QLabel(tr(C, "Balasan operator yang tidak cocok dengan aturan mana pun. Transaksinya menjadi suspect "
+                             "dan harus dicek manual; jadikan aturan supaya lain kali terbaca otomatis."))
+        intro.setWordWrap(True)
+        intro.setStyleSheet(MUTED_STYLE)
+        layout.addWidget(intro)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(C, h) for h in self.COLUMNS])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.empty = QLabel(tr(C, "Semua balasan operator terakhir sudah dikenali aturan."))
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet(GOOD_STYLE)
+        layout.addWidget(self.empty)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.make_button = QPushButton(tr(C, "Jadikan aturan…"))
+        self.make_button.setEnabled(False)
+        row.addWidget(self.make_button)
+        layout.addLayout(row)
+
+    def show_replies(self, replies: list[UnrecognisedReply]) -> None:
+        selected = self.selected()
+        self.replies = list(replies)
+        self.table.setRowCount(len(self.replies))
+        for i, reply in enumerate(self.replies):
+            who = reply.supplier or reply.modem or "-"
+            for col, value in enumerate((when(reply.at), who, tr(C, SOURCE_TEXT.get(reply.source, reply.source)),
+                                         f"{reply.count}×", " ".join(reply.text.split()))):
+                item = QTableWidgetItem(value)
+                if col == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setToolTip(tr(C, "Balasan berbentuk sama (angka boleh beda) yang terlihat"))
+                else:
+                    item.setToolTip(reply.text if col == 4 else value)
+                self.table.setItem(i, col, item)
+        self.empty.setVisible(not self.replies)
+        self.table.setVisible(bool(self.replies))
+        if selected is not None:
+            for i, reply in enumerate(self.replies):
+                if reply.text == selected.text:
+                    self.table.selectRow(i)
+                    break
+        self.make_button.setEnabled(self.selected() is not None)
+
+    def selected(self) -> UnrecognisedReply | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.replies[rows[0].row()] if rows and rows[0].row() < len(self.replies) else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    suppliers: tuple[SupplierInfo, ...]
+    unrecognised: tuple[UnrecognisedReply, ...]
+
+
+def _load() -> Snapshot:
+    return Snapshot(tuple(suppliers()), tuple(unrecognised_replies()))
 
 
 class SuppliersView(QWidget):
+    COLUMNS = ("Nama", "Jenis", "Modem", "Operator", "Stok", "Aktif", "Aturan balasan")
+
     def __init__(self, ctx: Any, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.actor = getattr(ctx, "actor", "admin")
         self.active = False
-        self._dirty = True
-        self.rows: list[tuple] = []
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels([tr(C, h) for h in ("Nama", "Jenis", "Modem", "Operator", "Stok",
-                                                                "Aktif")])
+        self.dialog: QWidget | None = None  # the dialog opened last (tests answer it)
+        self.rows: list[SupplierInfo] = []
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(C, h) for h in self.COLUMNS])
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 95), (2, 80), (3, 65), (4, 105), (5, 50)):
-            self.table.setColumnWidth(col, width)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # stock is never cut
+        header.setStretchLastSection(True)
 
-        self.form_box = QGroupBox(tr(C, "Template"))
+        self.form_box = QGroupBox(tr(C, "Format perintah"))
         form = QFormLayout(self.form_box)
         self.fields: dict[str, QLineEdit] = {}
-        for key, label in (("topup", "Isi ulang"), ("balance", "Cek stok"), ("history", "Riwayat"),
-                           ("menu", "Jawaban menu"), ("to", "Nomor tujuan SMS"), ("ussd_timeout", "Batas waktu (detik)")):
+        for key, text in (("topup", "Isi ulang"), ("balance", "Cek stok"), ("history", "Riwayat"),
+                          ("menu", "Jawaban menu"), ("to", "Nomor tujuan SMS"), ("ussd_timeout", "Batas waktu (detik)")):
             edit = QLineEdit()
             self.fields[key] = edit
-            form.addRow(tr(C, label), edit)
+            form.addRow(tr(C, text), edit)
         self.fields["menu"].setPlaceholderText(tr(C, "dipisah koma, mis. 1,{pin}"))
         self.rule_pack = QComboBox()
-        form.addRow(tr(C, "Rule pack"), self.rule_pack)
+        form.addRow(tr(C, "Aturan balasan"), self.rule_pack)
         self.enabled = QCheckBox(tr(C, "Supplier aktif"))
         form.addRow("", self.enabled)
         hint = QLabel(tr(C, "Isian: {dest} nomor tujuan, {nominal} nominal ribuan, {amount} rupiah, {code} kode "
                             "produk, {pin} PIN chip (tidak pernah ditampilkan)."))
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #5f6368;")
+        hint.setStyleSheet(MUTED_STYLE)
         form.addRow(hint)
-        self.save_button = QPushButton(tr(C, "Simpan template"))
+        self.save_button = QPushButton(tr(C, "Simpan format perintah"))
         self.message = QLabel()
         self.message.setWordWrap(True)
         form.addRow(self.save_button, self.message)
@@ -260,19 +345,28 @@ class SuppliersView(QWidget):
         engine = getattr(ctx, "engine", None)
         self._apply = engine.refresh_suppliers if engine is not None else None
         self.tester = RuleTester(self.actor, on_saved=self._apply)
+        self.unrecognised = UnrecognisedList()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.tester, tr(C, "Aturan balasan"))
+        self.tabs.addTab(self.unrecognised, tr(C, "Balasan belum dikenali"))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(self.tester)
+        split.addWidget(self.tabs)
         split.setSizes([560, 720])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
-        self.table.currentCellChanged.connect(lambda *_: self._show_selected())
+        # Slots that touch widgets run only while the view is shown: a table emits selection signals
+        # from its destructor too, when the widgets around it may be gone.
+        self.table.currentCellChanged.connect(lambda *_: self.active and self._show_selected())
+        self.unrecognised.table.itemSelectionChanged.connect(
+            lambda: self.active and self.unrecognised.make_button.setEnabled(self.unrecognised.selected() is not None))
         self.save_button.clicked.connect(self.save_templates)
-        self._timer = QTimer(self, interval=2000)
-        self._timer.timeout.connect(self._refresh_stock)
-        bridge = getattr(ctx, "bridge", None)
-        if bridge is not None:
-            bridge.stockChanged.connect(self._on_stock)
+        self.tester.build_button.clicked.connect(lambda: self.open_builder(self.tester.pack.currentData() or "",
+                                                                           self.tester.sample.toPlainText()))
+        self.unrecognised.make_button.clicked.connect(self.learn_selected)
+        self.unrecognised.table.doubleClicked.connect(lambda _i: self.learn_selected())
+        self.refresher: Refresher[Snapshot] = Refresher(self, getattr(ctx, "bridge", None), _load, self._show,
+                                                        background=True)
 
     def title(self) -> str:
         return tr(C, "Supplier dan aturan")
@@ -281,41 +375,59 @@ class SuppliersView(QWidget):
         self.active = active
         if active:
             self.tester.reload()
-            self.reload()
-            self._timer.start()
-        else:
-            self._timer.stop()
+        self.refresher.set_active(active)
 
-    def reload(self) -> None:
+    # --- suppliers -------------------------------------------------------------------------------
+
+    def _show(self, snap: Snapshot) -> None:
         selected = self.selected_id()
-        self.rows = sql.all_rows("SELECT id, name, kind, config, stock, active FROM supplier ORDER BY name")
+        changed = [r.supplier_id for r in snap.suppliers] != [r.supplier_id for r in self.rows] or any(
+            (a.active, a.rule_pack, a.kind) != (b.active, b.rule_pack, b.kind) for a, b in zip(snap.suppliers, self.rows))
+        self.rows = list(snap.suppliers)
+        self.table.blockSignals(True)
         self.table.setRowCount(len(self.rows))
-        for i, (sid, name, kind, config, stock, active) in enumerate(self.rows):
-            cfg = json.loads(config or "{}")
-            values = (name, tr(C, KIND_LABELS.get(kind, kind)), cfg.get("modem", ""), cfg.get("operator", ""),
-                      "-" if stock is None else rupiah(stock), tr(C, "ya") if active else tr(C, "tidak"))
+        for i, row in enumerate(self.rows):
+            values = (row.name, label("supplier_kind", row.kind), row.modem or "-", row.operator or "-",
+                      "-" if row.stock is None else rupiah(row.stock), tr(C, "ya") if row.active else tr(C, "tidak"),
+                      row.rule_pack or tr(C, "(tanpa)"))
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if col == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    if row.stock_low:
+                        item.setForeground(LOW_STOCK_FG)
+                        item.setToolTip(tr(C, "Stok di bawah batas {limit}").format(limit=rupiah(row.low_stock)))
                 self.table.setItem(i, col, item)
-        self._dirty = False
-        row = next((i for i, r in enumerate(self.rows) if r[0] == selected), 0)
-        if self.rows:
-            self.table.selectRow(row)
-        self._show_selected()
+        self.table.blockSignals(False)
+        position = next((i for i, r in enumerate(self.rows) if r.supplier_id == selected), 0)
+        if self.rows and (self.table.currentRow() != position or selected is None):
+            self.table.selectRow(position)
+        if changed or selected is None:
+            self._show_selected()
+        replies = list(snap.unrecognised)
+        self.unrecognised.show_replies(replies)
+        self.tabs.setTabText(1, tr(C, "Balasan belum dikenali ({n})").format(n=len(replies)) if replies
+                             else tr(C, "Balasan belum dikenali"))
+
+    def reload(self) -> None:
+        """Read again now (after the owner saved something)."""
+        self.refresher.refresh()
 
     def selected_id(self) -> int | None:
+        row = self.selected()
+        return row.supplier_id if row is not None else None
+
+    def selected(self) -> SupplierInfo | None:
         row = self.table.currentRow()
-        return self.rows[row][0] if 0 <= row < len(self.rows) else None
+        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def _show_selected(self) -> None:
-        sid = self.selected_id()
-        self.form_box.setEnabled(sid is not None)
+        row = self.selected()
+        self.form_box.setEnabled(row is not None)
         self.message.setText("")
-        if sid is None:
+        if row is None:
             return
-        templates = shop_admin.supplier_templates(sid)
+        templates = shop_admin.supplier_templates(row.supplier_id)
         for key, edit in self.fields.items():
             value = templates.get(key, "")
             edit.setText(",".join(map(str, value)) if isinstance(value, list) else str(value))
@@ -324,16 +436,16 @@ class SuppliersView(QWidget):
         for name in shop_admin.SUPPLIER_PACKS:
             self.rule_pack.addItem(name, name)
         self.rule_pack.setCurrentIndex(max(self.rule_pack.findData(templates.get("rule_pack", "")), 0))
-        self.enabled.setChecked(bool(self.rows[self.table.currentRow()][5]))
+        self.enabled.setChecked(row.active)
         if templates.get("rule_pack") and self.tester.pack.count():
             self.tester.select_pack(templates["rule_pack"])
 
     @Slot()
     def save_templates(self) -> None:
-        sid = self.selected_id()
-        if sid is None:
+        row = self.selected()
+        if row is None:
             return
-        current = shop_admin.supplier_templates(sid)
+        current = shop_admin.supplier_templates(row.supplier_id)
         changes: dict[str, Any] = {}
         for key, edit in self.fields.items():
             text = edit.text().strip()
@@ -356,56 +468,83 @@ class SuppliersView(QWidget):
             changes["rule_pack"] = pack
         try:
             if changes:
-                shop_admin.update_supplier_templates(sid, changes, actor=self.actor)
-            if self.enabled.isChecked() != bool(self.rows[self.table.currentRow()][5]):
-                shop_admin.set_supplier_active(sid, self.enabled.isChecked(), actor=self.actor)
+                shop_admin.update_supplier_templates(row.supplier_id, changes, actor=self.actor)
+            if self.enabled.isChecked() != row.active:
+                shop_admin.set_supplier_active(row.supplier_id, self.enabled.isChecked(), actor=self.actor)
         except shop_admin.AdminError as exc:
             self._say(str(exc), ok=False)
             return
         if self._apply:
             self._apply()
-        self.reload()
+        self.refresher.refresh()
         self._say(tr(C, "Tersimpan dan langsung berlaku."), ok=True)
 
     def _say(self, text: str, *, ok: bool) -> None:
-        self.message.setStyleSheet(f"color: {'#1e8e3e' if ok else '#d93025'};")
+        self.message.setStyleSheet(GOOD_STYLE if ok else ERROR_STYLE)
         self.message.setText(text)
 
-    @Slot(int, str, object, bool)
-    def _on_stock(self, *_args: Any) -> None:
-        self._dirty = True
+    # --- rules from examples ---------------------------------------------------------------------
+
+    def open_builder(self, pack: str = "", text: str = "") -> QWidget:
+        from ui.dialogs.rule_builder import RuleBuilderDialog
+
+        dialog = RuleBuilderDialog(self.actor, pack, text, self, on_saved=self._apply)
+        dialog.saved.connect(self._rule_saved)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     @Slot()
-    def _refresh_stock(self) -> None:
-        if not (self.active and self._dirty):
-            return
-        self._dirty = False
-        stocks = dict(sql.all_rows("SELECT id, stock FROM supplier"))
-        for i, r in enumerate(self.rows):
-            stock = stocks.get(r[0])
-            item = self.table.item(i, 4)
-            if item is not None:
-                item.setText("-" if stock is None else rupiah(stock))
+    def learn_selected(self) -> QWidget | None:
+        reply = self.unrecognised.selected()
+        if reply is None:
+            return None
+        return self.open_builder(reply.rule_pack or self.tester.pack.currentData() or "", reply.text)
+
+    @Slot(str)
+    def _rule_saved(self, name: str) -> None:
+        self.tester.reload(select=name)
+        self.refresher.request()
 
 
 add_english(C, {
-    "SUKSES": "SUCCESS", "GAGAL": "FAILED", "MENUNGGU": "PENDING", "TIDAK DIKENAL": "UNKNOWN",
-    "Chip USSD": "USSD chip", "Chip SMS": "SMS chip", "Upstream SMS": "SMS upstream", "H2H HTTP": "HTTP H2H",
     "tidak ada aturan yang cocok (transaksi dianggap suspect)": "no rule matched (the order becomes suspect)",
-    "Simpan rule pack": "Save rule pack", "simpan dengan nama baru (opsional)": "save under a new name (optional)",
-    "Kembalikan bawaan": "Revert to default", "Rule pack": "Rule pack", "Uji balasan operator": "Test an operator reply",
+    "Buat aturan dari contoh…": "Rule from an example…",
+    "Tempel balasan operator, tandai SN, nominal, tujuan dan saldo; aturannya dibuat tanpa mengetik pola":
+        "Paste an operator's reply, mark the SN, amount, destination and balance; the rule is made without "
+        "typing a pattern",
+    "Untuk teknisi: aturan dalam bentuk JSON. Lebih mudah: Buat aturan dari contoh.":
+        "For technicians: the rules as JSON. Easier: Rule from an example.",
+    "Simpan aturan balasan": "Save reply rules", "simpan dengan nama baru (opsional)": "save under a new name (optional)",
+    "Kembalikan bawaan": "Revert to default", "Aturan balasan": "Reply rules",
+    "Uji balasan operator": "Test an operator reply",
     "Tempel teks balasan operator:": "Paste the operator's reply text:", "Hasil": "Outcome", "Aturan": "Rule",
     "Saldo / stok": "Balance / stock", "Alasan": "Reason", "Isian lain": "Other fields",
-    "diubah pemilik": "edited by owner", "bawaan": "default", "Rule pack tidak valid": "Invalid rule pack",
-    "Rule pack {name} disimpan.": "Rule pack {name} saved.",
+    "diubah pemilik": "edited by owner", "bawaan": "default", "Aturan balasan tidak valid": "Invalid reply rules",
+    "Aturan balasan {name} disimpan.": "Reply rules {name} saved.",
+    "Nominal": "Amount", "Nominal (ribuan)": "Amount (thousands)", "Tujuan": "Destination", "Tanggal": "Date",
+    "Jam": "Time", "Harga": "Price", "Produk": "Product", "Saldo awal": "Balance before",
+    "Sisa percobaan": "Tries left", "Batas percobaan": "Most tries", "Operator tujuan": "Destination operator",
+    "Operator produk": "Product operator",
+    "Jawaban transaksi": "Top-up answer", "SMS susulan": "Follow-up SMS",
+    "Waktu": "Time", "Supplier": "Supplier", "Asal": "Source", "Balasan": "Reply",
+    "Balasan operator yang tidak cocok dengan aturan mana pun. Transaksinya menjadi suspect dan harus dicek manual; "
+    "jadikan aturan supaya lain kali terbaca otomatis.":
+        "Operator replies no rule matched. Their orders became suspect and need a manual check; make a rule so "
+        "the next one is read automatically.",
+    "Semua balasan operator terakhir sudah dikenali aturan.": "Every recent operator reply is recognised by a rule.",
+    "Jadikan aturan…": "Make a rule…", "Kali": "Times",
+    "Balasan berbentuk sama (angka boleh beda) yang terlihat": "Replies of this shape (any numbers) seen",
+    "Balasan belum dikenali": "Unrecognised replies", "Balasan belum dikenali ({n})": "Unrecognised replies ({n})",
     "Nama": "Name", "Jenis": "Kind", "Modem": "Modem", "Operator": "Operator", "Stok": "Stock", "Aktif": "Active",
-    "Template": "Templates", "Isi ulang": "Top-up", "Cek stok": "Stock check", "Riwayat": "History",
+    "Stok di bawah batas {limit}": "Stock below the limit of {limit}",
+    "Format perintah": "Command formats", "Isi ulang": "Top-up", "Cek stok": "Stock check", "Riwayat": "History",
     "Jawaban menu": "Menu replies", "Nomor tujuan SMS": "SMS to number", "Batas waktu (detik)": "Timeout (s)",
     "dipisah koma, mis. 1,{pin}": "comma separated, e.g. 1,{pin}", "Supplier aktif": "Supplier enabled",
     "Isian: {dest} nomor tujuan, {nominal} nominal ribuan, {amount} rupiah, {code} kode produk, {pin} PIN chip "
     "(tidak pernah ditampilkan).": "Fields: {dest} destination, {nominal} face value in thousands, {amount} rupiah, "
     "{code} product code, {pin} chip PIN (never shown).",
-    "Simpan template": "Save templates", "(tanpa)": "(none)", "ya": "yes", "tidak": "no",
+    "Simpan format perintah": "Save command formats", "(tanpa)": "(none)", "ya": "yes", "tidak": "no",
     "Batas waktu harus angka detik": "Timeout must be a number of seconds",
     "Tersimpan dan langsung berlaku.": "Saved; in effect now.",
     "Supplier dan aturan": "Suppliers and rules",
