@@ -3,6 +3,7 @@
 
     python3 main.py --demo              the app on the built-in demo
     python3 main.py test [pytest args]  the whole test suite
+    python3 main.py lint                ruff over the project
     python3 main.py emulate --from 081211110001 "S10.081389092678.1234"
     python3 main.py seed-demo --db shop.db
     python3 main.py modem --port COM3 info
@@ -174,6 +175,9 @@ def _parser():
 
     te = sub.add_parser("test", help="run the test suite", add_help=False)
     te.add_argument("args", nargs="...")
+
+    li = sub.add_parser("lint", help="check the code with ruff", add_help=False)
+    li.add_argument("args", nargs="...")
     return p
 
 
@@ -347,10 +351,17 @@ def run_tests(extra: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
 
 
+def run_lint(extra: list[str]) -> int:
+    """ruff over the whole project, with the settings in pyproject.toml (what CI runs)."""
+    return subprocess.call([sys.executable, "-m", "ruff", "check", *(extra or ["."])], cwd=ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["test"]:
         return run_tests(argv[1:])
+    if argv[:1] == ["lint"]:
+        return run_lint(argv[1:])
     if argv[:1] == ["modem"]:
         from modems.cli import run
 

@@ -27,7 +27,7 @@ from app.service import HandleResult, Inbound, MessageService
 from app.supervisor import Supervisor
 from app.suppliers import (WRONG_PIN_REASON, Job, ModemHandle, ModemLink, Supplier, SupplyResult, apply_row,
                            build_supplier, record_stock, stock_checked_at, supplier_rows)
-from modems.types import (ErrorEvent, ModemEvent, ModemState, SignalChanged, SmsReceived, StateChanged,
+from modems.types import (ErrorEvent, ModemEvent, SignalChanged, SmsReceived, StateChanged,
                           StorageWarning)
 from storage.models import database_proxy as db
 

@@ -108,6 +108,61 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         await _pause(0.2)
         save(window.close_dialog, "dialog-close")
         window.choose_close(CloseChoice.CANCEL)
+        stop = window.ask_stop()  # Ctrl+Q: asks, with the orders in flight
+        await _pause(0.2)
+        if stop is not None:
+            save(stop, "dialog-stop")
+            stop.reject()
+
+        log_view = window.views["log"]
+        index = window.show_view("log") and list(window.views).index("log")
+        await _pause(1.0)
+        if target is not None:
+            log_view.show_detail(target.order_id)  # the suspect order's whole history
+        await _pause(0.5)
+        save(window, f"{index + 1:02d}-log-detail")
+
+        products = window.views["products"]
+        window.show_view("products")
+        await _pause(0.5)
+        dialog = products.open_add_product()
+        await _pause(0.2)
+        save(dialog, "dialog-product")
+        dialog.reject()
+        dialog = products.open_markup()
+        await _pause(0.3)
+        save(dialog, "dialog-markup")
+        dialog.reject()
+
+        resellers = window.views["resellers"]
+        window.show_view("resellers")
+        await _pause(0.8)
+        resellers.select(next(r.id for r in resellers.list_model.rows if r.code == "R002"))
+        await _pause(0.5)
+        money = resellers.open_money("deposit")
+        if money is not None:
+            money.amount.setText("150rb")
+            money.note.setText("transfer BCA")
+            await _pause(0.2)
+            save(money, "dialog-shop-deposit")
+            money.reject()
+        dialog = resellers.open_add()
+        await _pause(0.2)
+        save(dialog, "dialog-shop-reseller")
+        dialog.reject()
+
+        suppliers = window.views["suppliers"]
+        window.show_view("suppliers")
+        await _pause(0.8)
+        builder = suppliers.open_builder("tsel_mkios", "Trx S10 ke 081234567890 BERHASIL. SN: 0144700000"
+                                                       "7482589790. Sisa saldo Rp 1.234.500")
+        await _pause(0.3)
+        auto = getattr(builder, "auto_mark", None)
+        if callable(auto):
+            auto()
+            await _pause(0.3)
+        save(builder, "dialog-rule-builder")
+        builder.reject()
     finally:
         await server.stop()
     return saved

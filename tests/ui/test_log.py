@@ -260,7 +260,8 @@ def shop(db):
 def _pick(status: str, *, with_reply: bool | None = None) -> int:
     extra = ""
     if with_reply is not None:
-        extra = (" AND " if with_reply else " AND NOT ") + "EXISTS (SELECT 1 FROM outbound_message m WHERE m.order_id = o.id)"
+        extra = ((" AND " if with_reply else " AND NOT ")
+                 + "EXISTS (SELECT 1 FROM outbound_message m WHERE m.order_id = o.id)")
     return sql.one(f'SELECT o.id FROM "order" o WHERE o.status = ?{extra} ORDER BY o.id DESC LIMIT 1', (status,))[0]
 
 
