@@ -535,19 +535,19 @@ def update_supplier_templates(supplier_id: int, templates: dict[str, Any], *, ac
         if value is None:
             continue
         if not isinstance(value, str):
-            raise AdminError(f"Template {key} harus teks")
+            raise AdminError(f"Format perintah {key} harus teks")
         try:
             value.format(dest="0", nominal=0, pin="0", amount="0", amount_plain=0, code="X")
         except (KeyError, IndexError, ValueError) as exc:
-            raise AdminError(f"Template {key} tidak valid: {exc}") from None
+            raise AdminError(f"Format perintah {key} tidak valid: {exc}") from None
     if "topup" in templates:
         if not str(templates["topup"]).strip():
-            raise AdminError("Template isi ulang wajib diisi")
+            raise AdminError("Format isi ulang wajib diisi")
         if "{dest}" not in templates["topup"]:
-            raise AdminError("Template isi ulang harus memuat {dest}")
+            raise AdminError("Format isi ulang harus memuat {dest}")
     pack = templates.get("rule_pack")
     if pack and pack not in SUPPLIER_PACKS:
-        raise AdminError(f"Rule pack {pack} tidak dikenal")
+        raise AdminError(f"Aturan balasan {pack} tidak dikenal")
     with db.atomic():
         row = Supplier.get_by_id(supplier_id)
         config = SupplierConfig.parse(row.config)
@@ -589,13 +589,13 @@ def save_rule_pack(name: str, text: str, *, actor: str) -> RulePack:
     """Validate and store a pack; the JSON text is kept as written (comments aside, JSON has none)."""
     name = name.strip()
     if not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise AdminError("Nama rule pack hanya huruf, angka, _ dan -")
+        raise AdminError("Nama aturan balasan hanya huruf, angka, _ dan -")
     try:
         pack = RulePack.from_json(text)
     except ValueError as exc:
-        raise AdminError(f"Rule pack tidak valid: {exc}") from None
+        raise AdminError(f"Aturan balasan tidak valid: {exc}") from None
     if not pack.rules:
-        raise AdminError("Rule pack butuh minimal satu aturan")
+        raise AdminError("Aturan balasan butuh minimal satu aturan")
     with db.atomic():
         settings.save_rule_pack(name, text)
         _audit(actor, "rule_pack_save", f"rule_pack:{name}", f"{len(pack.rules)} rules")

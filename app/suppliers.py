@@ -300,7 +300,7 @@ def build_supplier(row, links: dict[str, ModemLink]) -> Supplier | None:
         try:
             pack = load_rule_pack(pack_name)
         except (OSError, ValueError, KeyError) as exc:
-            problem = f"rule pack {pack_name} tidak bisa dimuat"
+            problem = f"aturan balasan {pack_name} tidak bisa dimuat"
             log.error("supplier %s: %s (%s)", row.name, problem, exc)
     supplier = cls(row.id, row.name, config, links.get(config.modem), pack, row.stock, row.low_stock)
     supplier.disabled_reason = problem  # never guess an operator's answers without rules
@@ -326,7 +326,7 @@ def apply_row(live: Supplier, row) -> None:
         try:
             live.pack = load_rule_pack(pack_name)
         except (OSError, ValueError, KeyError):
-            live.disabled_reason = f"rule pack {pack_name} tidak bisa dimuat"
+            live.disabled_reason = f"aturan balasan {pack_name} tidak bisa dimuat"
 
 
 def supplier_rows(active_only: bool = True) -> list:

@@ -176,7 +176,7 @@ def test_supplier_templates_save(qtbot, shop_db, ctx):
     assert "pin" in json.loads(sql.one("SELECT config FROM supplier WHERE id = ?", (sid,))[0])
     view.fields["topup"].setText("*999*{nominal}#")  # no destination: refused, said in the view
     view.save_templates()
-    assert view.message.text() == "Template isi ulang harus memuat {dest}"
+    assert view.message.text() == "Format isi ulang harus memuat {dest}"
     # the list shows each supplier's kind and stock in the owner's words
     row = next(i for i, r in enumerate(view.rows) if r.supplier_id == sid)
     assert view.table.item(row, 1).text() == "Chip USSD" and view.table.item(row, 4).text().startswith("Rp ")

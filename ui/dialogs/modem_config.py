@@ -10,9 +10,9 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from app import modem_admin
 from app.resources import load_json
@@ -219,13 +219,13 @@ class EditModemDialog(_ModemForm):
                                     else tr(C, "belum diisi"))
         self.rate.setValue(current.sms_per_minute)
         self.templates: dict[str, QLineEdit] = {}
-        for key, label in (("topup", "Template isi ulang"), ("balance", "Template cek saldo"),
-                           ("history", "Template riwayat")):
+        for key, label in (("topup", "Format isi ulang"), ("balance", "Format cek saldo"),
+                           ("history", "Format riwayat")):
             edit = QLineEdit(current.templates.get(key, ""))
             edit.setPlaceholderText("*777*{dest}*{nominal}*{pin}#" if key == "topup" else "")
             self.templates[key] = edit
             self.form.addRow(tr(C, label), edit)
-        hint = QLabel(tr(C, "Isian template: {dest} nomor tujuan, {nominal} nominal dalam ribuan, {pin} PIN chip, "
+        hint = QLabel(tr(C, "Isian format: {dest} nomor tujuan, {nominal} nominal dalam ribuan, {pin} PIN chip, "
                             "{code} kode produk."))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5f6368;")
@@ -279,10 +279,10 @@ add_english(C, {
     "Ubah modem {name}": "Edit modem {name}",
     "tersimpan — kosongkan bila tidak diganti": "stored — leave empty to keep it",
     "belum diisi": "not set",
-    "Template isi ulang": "Top-up template",
-    "Template cek saldo": "Balance check template",
-    "Template riwayat": "History template",
-    "Isian template: {dest} nomor tujuan, {nominal} nominal dalam ribuan, {pin} PIN chip, {code} kode produk.":
+    "Format isi ulang": "Top-up template",
+    "Format cek saldo": "Balance check template",
+    "Format riwayat": "History template",
+    "Isian format: {dest} nomor tujuan, {nominal} nominal dalam ribuan, {pin} PIN chip, {code} kode produk.":
         "Template fields: {dest} destination number, {nominal} face value in thousands, {pin} chip PIN, "
         "{code} product code.",
 })
