@@ -44,7 +44,8 @@ def chip_config(modem: str, operator: str, pin: str) -> SupplierConfig:
     """A USSD chip supplier for `operator`, with the codes and rule pack of operator_replies.json."""
     ops = load_json("operator_replies.json")["operators"]
     if operator not in ops or operator.startswith("_"):
-        raise ConfigError(f"operator {operator!r} tidak dikenal; pilih salah satu: {', '.join(k for k in ops if not k.startswith('_'))}")
+        raise ConfigError(f"operator {operator!r} tidak dikenal; "
+                          f"pilih salah satu: {', '.join(k for k in ops if not k.startswith('_'))}")
     op = ops[operator]
     requests = op["requests"]
     return SupplierConfig(modem=modem, operator=operator, pin=pin, rule_pack=op["pack"],

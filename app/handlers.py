@@ -348,8 +348,10 @@ def transfer(ctx: Context, cmd: t.Transfer) -> None:
         ctx.reject("transfer_min")
         return ctx.reply("transfer_min", min=group(s.transfer_min))
     since = ctx.now - _dt.timedelta(hours=s.transfer_repeat_hours)
-    earlier = list(LedgerEntry.select().where((LedgerEntry.reseller == r.id) & (LedgerEntry.kind == LedgerKind.TRANSFER_OUT.value)
-                                              & (LedgerEntry.counterpart == target.id) & (LedgerEntry.delta == -cmd.amount)
+    earlier = list(LedgerEntry.select().where((LedgerEntry.reseller == r.id)
+                                              & (LedgerEntry.kind == LedgerKind.TRANSFER_OUT.value)
+                                              & (LedgerEntry.counterpart == target.id)
+                                              & (LedgerEntry.delta == -cmd.amount)
                                               & (LedgerEntry.created_at >= since)).order_by(LedgerEntry.id))
     if earlier and (cmd.counter is None or cmd.counter <= len(earlier)):
         ctx.reject("transfer_repeat")
@@ -361,7 +363,8 @@ def transfer(ctx: Context, cmd: t.Transfer) -> None:
     except ledger.InsufficientBalance as exc:
         ctx.reject("insufficient")
         return ctx.reply("insufficient", kode="KIRIM", harga=group(cmd.amount), saldo=group(exc.balance))
-    ctx.reply("transfer_sent", jumlah=group(cmd.amount), kode_tujuan=target.code, nama=target.name, saldo=group(out.balance_after))
+    ctx.reply("transfer_sent", jumlah=group(cmd.amount), kode_tujuan=target.code, nama=target.name,
+              saldo=group(out.balance_after))
     main = _main_phone(target)
     if main:
         ctx.reply("transfer_received", to=main, channel="sms", jumlah=group(cmd.amount), kode_pengirim=r.code,
@@ -444,8 +447,10 @@ def ledger_list(ctx: Context, cmd: t.Ledger) -> None:
     if bounds is None:
         return None
     start, end = bounds
-    entries = list(LedgerEntry.select().where((LedgerEntry.reseller == ctx.reseller.id) & (LedgerEntry.created_at >= start)
-                                              & (LedgerEntry.created_at < end)).order_by(LedgerEntry.id.desc()).limit(5))
+    entries = list(LedgerEntry.select()
+                   .where((LedgerEntry.reseller == ctx.reseller.id) & (LedgerEntry.created_at >= start)
+                          & (LedgerEntry.created_at < end))
+                   .order_by(LedgerEntry.id.desc()).limit(5))
     tgl = f"{start:%d/%m/%y}"
     if not entries:
         return ctx.reply("ledger_empty", tgl=tgl, saldo=group(ctx.reseller.balance))
@@ -513,7 +518,8 @@ def add_parallel(ctx: Context, cmd: t.AddParallel) -> None:
     if not _require_main(ctx):
         return None
     address = cmd.address if cmd.channel == "sms" else cmd.address.lower()
-    existing = ResellerAddress.get_or_none((ResellerAddress.channel == cmd.channel) & (ResellerAddress.address == address))
+    existing = ResellerAddress.get_or_none((ResellerAddress.channel == cmd.channel)
+                                           & (ResellerAddress.address == address))
     if existing is not None:
         if existing.reseller_id == ctx.reseller.id:
             return ctx.reply("parallel_added", hp=address, kode_reseller=ctx.reseller.code)
@@ -555,8 +561,8 @@ def cancel_pending(ctx: Context, cmd: t.CancelPending) -> None:
             continue
         posting = orders.cancel(order.id, ctx.reseller.code, now=ctx.now)
         ctx.reply("cancelled", trxid=order.id, kode=order.product.code, tujuan=order.dest,
-                  saldo_awal=group(posting.balance_before), harga=group(order.price), saldo=group(posting.balance_after),
-                  order_id=order.id)
+                  saldo_awal=group(posting.balance_before), harga=group(order.price),
+                  saldo=group(posting.balance_after), order_id=order.id)
 
 
 def product_info(ctx: Context, cmd: t.ProductInfo) -> None:

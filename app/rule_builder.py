@@ -83,7 +83,8 @@ NUMBER = r"\d+(?:[.,:/]\d+)*"  # an unmarked number: amounts, dates, times
 CODE = r"[0-9A-Za-z]+"  # an unmarked long code of letters and digits
 ANY_TEXT = r".+?"
 _TRIM = " \t\r\n.,;:!?()[]"  # a sloppy selection loses these at its ends (not for free text)
-_TOKEN = re.compile(r"(?P<space>\s+)|(?P<rp>(?i:rp)\.?\s*(?=\d))|(?P<number>\d+(?:[.,:/]\d+)*)(?![0-9A-Za-z])|(?P<code>[0-9A-Za-z]*\d[0-9A-Za-z]*)"
+_TOKEN = re.compile(r"(?P<space>\s+)|(?P<rp>(?i:rp)\.?\s*(?=\d))|(?P<number>\d+(?:[.,:/]\d+)*)(?![0-9A-Za-z])"
+                    r"|(?P<code>[0-9A-Za-z]*\d[0-9A-Za-z]*)"
                     r"|(?P<word>[^\W\d_]+)|(?P<other>.)", re.DOTALL)
 
 
@@ -112,7 +113,8 @@ def _part_pattern(part: Part, value: str) -> tuple[str, str]:
         return part.value, MONEY
     if part is Part.DEST:
         digits = value.lstrip("+")
-        if not digits.isdigit() or not (digits.startswith("0") or digits.startswith("62")) or not 9 <= len(digits) <= 15:
+        if (not digits.isdigit() or not (digits.startswith("0") or digits.startswith("62"))
+                or not 9 <= len(digits) <= 15):
             raise BuildError(f"«{value}» yang ditandai {word} bukan nomor HP (08… atau 62…).")
         return "dest", PHONE
     if part in (Part.SN, Part.TRXID):

@@ -26,7 +26,7 @@ from app.replies import Templates
 from app.rows import AddressRow, InboundRow, ResellerRow
 from app.settings import Settings
 from storage import sql
-from storage.models import InboundMessage, OutboundMessage, Product, Reseller, database_proxy as db
+from storage.models import InboundMessage, Product, Reseller, database_proxy as db
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,8 @@ class MessageService:
                 "INSERT INTO inbound_message (channel, sender, text, received_at, sent_at, dedupe_key, modem, status, "
                 "reason, norm_text) VALUES (?, ?, ?, ?, ?, ?, ?, 'received', '', ?) "
                 "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                (inbound.channel, inbound.sender[:200], stored_text, now, inbound.sent_at, key, inbound.modem, norm_hash))
+                (inbound.channel, inbound.sender[:200], stored_text, now, inbound.sent_at, key, inbound.modem,
+                 norm_hash))
             if inserted is None:
                 existing = InboundMessage.get(InboundMessage.dedupe_key == key)
                 log.info("duplicate message from %s ignored: %s", inbound.sender, stored_text)

@@ -23,7 +23,6 @@ import json
 import multiprocessing as mp
 import platform
 import re
-import statistics
 import sys
 import tempfile
 import threading

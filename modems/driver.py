@@ -38,7 +38,6 @@ from modems.at import (
 from modems.types import (
     CheckInbox,
     DeliveryReport,
-    ErrorEvent,
     EventCallback,
     GetInfo,
     GetSignal,

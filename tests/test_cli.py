@@ -45,7 +45,8 @@ def test_english_emulation(tmp_path):
 
 
 def test_demo_console_answers_typed_messages(tmp_path):
-    out = run("--data-dir", str(tmp_path), "--demo", "--console", stdin="081211110002 SAL.4321\nS10.081389092678.4321\n")
+    out = run("--data-dir", str(tmp_path), "--demo", "--console",
+              stdin="081211110002 SAL.4321\nS10.081389092678.4321\n")
     assert out.returncode == 0
     assert "Saldo R002: 5.000." in out.stdout
     assert "Saldo tidak cukup. S10 harga 10.650, saldo Anda 5.000." in out.stdout

@@ -87,7 +87,8 @@ def options_from_args(args: Any) -> RuntimeOptions:
     traffic = getattr(args, "traffic", None)
     return RuntimeOptions(db=args.db, demo=bool(args.demo), config=Path(args.config) if args.config else None,
                           control_port=args.control_port,
-                          traffic_per_minute=(DEMO_TRAFFIC_PER_MINUTE if traffic is None else traffic) if args.demo else 0)
+                          traffic_per_minute=((DEMO_TRAFFIC_PER_MINUTE if traffic is None else traffic)
+                                              if args.demo else 0))
 
 
 _open_boxes: set[QMessageBox] = set()  # a parentless box lives only while Python holds it
@@ -189,8 +190,10 @@ def run_gui(args: Any) -> int:
 
 
 add_english(C, {
-    "Terjadi kesalahan: {error}\nRinciannya ada di file log.": "An error occurred: {error}\nDetails are in the log file.",
-    "Server gagal dijalankan: {error}\nRinciannya ada di file log.": "The server could not start: {error}\nDetails are in the log file.",
+    "Terjadi kesalahan: {error}\nRinciannya ada di file log.":
+        "An error occurred: {error}\nDetails are in the log file.",
+    "Server gagal dijalankan: {error}\nRinciannya ada di file log.":
+        "The server could not start: {error}\nDetails are in the log file.",
     "Server dihentikan karena galat yang terus berulang: {error}\nRinciannya ada di file log.":
         "The server was stopped by an error that kept coming back: {error}\nDetails are in the log file.",
 })

@@ -78,5 +78,5 @@ def get_profile(name: str) -> ModemProfile:
 
 def clac_list(profile: ModemProfile) -> list[str]:
     names = list(_COMMON) + list(profile.extra_commands)
-    names += [("AT" + c.rstrip("?")) for c in profile.iccid_commands if not ("AT" + c.rstrip("?")) in names]
+    names += [("AT" + c.rstrip("?")) for c in profile.iccid_commands if ("AT" + c.rstrip("?")) not in names]
     return names

@@ -104,7 +104,8 @@ def reason_map(data: dict[str, Any], with_replies: bool = False) -> dict[str, st
 
 def history_spec(template: str, data: dict[str, Any]) -> HistorySpec:
     entry = data["history_entry"]
-    return HistorySpec(template_regex(template, {"list": data["placeholders"]["list"]}), entry["pattern"], dict(entry["status"]), entry["empty"])
+    return HistorySpec(template_regex(template, {"list": data["placeholders"]["list"]}), entry["pattern"],
+                       dict(entry["status"]), entry["empty"])
 
 
 def operator_pack(op_id: str, op: dict[str, Any], data: dict[str, Any]) -> RulePack:

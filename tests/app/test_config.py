@@ -29,7 +29,8 @@ def test_config_creates_modems_suppliers_and_routes_once(shop, tmp_path):
     assert (config["topup"], config["rule_pack"], config["pin"], config["region"]) == (
         "*777*{dest}*{nominal}*{pin}#", "tsel_mkios", "1234", ["08121"])
     s10 = Product.get(Product.code == "S10")
-    routes = [(r.supplier.name, r.priority) for r in Route.select().where(Route.product == s10).order_by(Route.priority)]
+    routes = [(r.supplier.name, r.priority)
+              for r in Route.select().where(Route.product == s10).order_by(Route.priority)]
     assert routes == [("chip mkios-1", 0), ("upstream Upline", 10)]
     i10 = Product.get(Product.code == "I10")
     assert [r.supplier.name for r in Route.select().where(Route.product == i10)] == ["upstream Upline"]

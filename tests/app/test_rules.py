@@ -479,6 +479,7 @@ def test_generator_check_mode_passes():
 
 
 def test_rules_module_pulls_in_no_qt_and_no_database():
-    code = "import sys, app.rules; print(sorted(m for m in ('PySide6', 'peewee', 'modems', 'storage') if m in sys.modules))"
+    code = ("import sys, app.rules; "
+            "print(sorted(m for m in ('PySide6', 'peewee', 'modems', 'storage') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"

@@ -262,7 +262,8 @@ def test_recap_ledger_status_and_last(shop, clock):
     orders.mark_sending(ids[0], now=clock.now)
     orders.settle_success(ids[0], "01447000007482589790", now=clock.now)
     assert texts(send(shop, "RKP.1234"))[0].endswith(": 1 sukses 10.550, 0 gagal, 1 proses.")
-    assert texts(send(shop, "CEK.081389092678.1234")) == ["S10 ke 081389092678 jam 10:00: Sukses. SN:01447000007482589790"]
+    assert texts(send(shop, "CEK.081389092678.1234")) == [
+        "S10 ke 081389092678 jam 10:00: Sukses. SN:01447000007482589790"]
     mutasi = texts(send(shop, "MUTASI.1234"))[0]
     assert "TRX -10.550" in mutasi and mutasi.endswith("Saldo 978.650")
     assert texts(send(shop, "RKP.1.1234"))[0].endswith(": 0 sukses 0, 0 gagal, 0 proses.")
@@ -291,7 +292,8 @@ def test_cannot_cancel_order_already_sent(shop, clock):
 
 
 def test_parallel_numbers_only_from_main_number(shop):
-    assert texts(send(shop, "P.085212345678.1234", sender="081211110011")) == ["Perintah ini hanya bisa dari nomor utama."]
+    assert texts(send(shop, "P.085212345678.1234", sender="081211110011")) == [
+        "Perintah ini hanya bisa dari nomor utama."]
     assert texts(send(shop, "P.085212345678.1234")) == ["Nomor 085212345678 ditambahkan sebagai paralel R001."]
     assert texts(send(shop, "SAL.1234", sender="085212345678"))[0].startswith("Saldo R001")
     assert texts(send(shop, "P.081211110002.1234")) == ["081211110002 sudah terdaftar pada akun lain."]

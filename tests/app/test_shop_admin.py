@@ -32,7 +32,8 @@ def _audits(action: str) -> list[AuditLog]:
 def test_create_reseller_gets_a_pin_that_works_for_orders(demo):
     group = PriceGroup.get(PriceGroup.code == "RETAIL").id
     rid, pin = shop_admin.create_reseller(code="r010", name="Toko Baru", price_group_id=group, actor="owner",
-                                          addresses=[Address("sms", "+62 812-3333-0001"), Address("telegram", "@TokoBaru")])
+                                          addresses=[Address("sms", "+62 812-3333-0001"),
+                                                     Address("telegram", "@TokoBaru")])
     row = Reseller.get_by_id(rid)
     assert row.code == "R010" and check_pin(pin, row.pin_salt, row.pin_hash)
     assert reseller_addresses(rid) == [Address("sms", "081233330001"), Address("telegram", "@tokobaru")]

@@ -68,7 +68,8 @@ def test_all_routes_fail_refund_once_and_reply_says_so(env):
         env.api("POST", "/api/chips/tsel-a/outcomes", {"outcomes": ["fail:OUT_OF_STOCK"]})
         env.api("POST", "/api/chips/tsel-b/outcomes", {"outcomes": ["fail:OUT_OF_STOCK"]})
         env.sms("S10.081234567890.1234")
-        order = await env.wait(lambda: Order.select().where(Order.dest == "081234567890", Order.status == "failed").first())
+        order = await env.wait(lambda: Order.select().where(Order.dest == "081234567890",
+                                                            Order.status == "failed").first())
         assert Attempt.select().where(Attempt.order == order.id).count() == 2
         assert LedgerEntry.select().where(LedgerEntry.order == order.id, LedgerEntry.kind == "refund").count() == 1
         reply = await env.wait(lambda: [t for t in env.received(R001) if "GAGAL" in t])

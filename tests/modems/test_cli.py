@@ -74,7 +74,7 @@ def test_info_shows_identity_operator_and_signal(net):
     m = next(x for x in net.modems if x.id == "chip")
     code, out, err = cli("--port", m.port_url, "info")
     assert code == EXIT_OK, err
-    assert f"IMEI" in out and m.imei in out
+    assert "IMEI" in out and m.imei in out
     assert m.iccid in out
     assert "TELKOMSEL" in out
     assert "Sinyal" in out and "/31" in out and "dBm" in out

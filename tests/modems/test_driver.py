@@ -66,7 +66,8 @@ class ScriptedModem(ScriptedPort):
             elif text.startswith("AT+CMGR="):
                 i = int(text.split("=")[1])
                 p = self.store.get(i)
-                self.feed(f"\r\n+CMGR: 0,,{len(p) // 2 - 1}\r\n{p}\r\n".encode() + OK if p else b"\r\n+CMS ERROR: 321\r\n")
+                self.feed(f"\r\n+CMGR: 0,,{len(p) // 2 - 1}\r\n{p}\r\n".encode() + OK if p
+                          else b"\r\n+CMS ERROR: 321\r\n")
             elif text.startswith("AT+CMGD="):
                 self.store.pop(int(text.split("=")[1]), None)
                 self.feed(OK)

@@ -488,7 +488,8 @@ def test_fuzz_random_bytes(data, has_smsc):
     st.sampled_from(
         pdu.encode_deliver("+6281234567890", "Halo 👍 " * 30, datetime(2024, 1, 1, tzinfo=WIB), concat_ref=5)
         + pdu.encode_deliver("INFO", "x" * 170, datetime(2024, 1, 1, tzinfo=WIB), concat_ref=5)
-        + [pdu.encode_status_report(1, "+628123", datetime(2024, 1, 1, tzinfo=WIB), datetime(2024, 1, 1, tzinfo=WIB), 0)]
+        + [pdu.encode_status_report(1, "+628123", datetime(2024, 1, 1, tzinfo=WIB),
+                                    datetime(2024, 1, 1, tzinfo=WIB), 0)]
         + [p.hex for p in pdu.encode_submit("+628123", "{[]}" * 50, ref=3)]
     ),
     st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=4),

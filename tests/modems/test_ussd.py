@@ -214,7 +214,9 @@ def test_packed_request_roundtrip(text):
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF, exclude_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")), min_size=1, max_size=80))
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF,
+                                      exclude_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")),
+               min_size=1, max_size=80))
 def test_ucs2_hex_roundtrip(text):
     assert decode_ussd(ussd.encode_ucs2_hex(text), 72) == (text, "ucs2-hex")
 

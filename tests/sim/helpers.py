@@ -54,7 +54,8 @@ class At:
         deadline = time.monotonic() + timeout
         while not pred():
             if time.monotonic() > deadline:
-                raise AssertionError(f"timeout; lines so far: {self.lines[-20:]!r}, raw tail {bytes(self.raw[-200:])!r}")
+                raise AssertionError(f"timeout; lines so far: {self.lines[-20:]!r}, "
+                                     f"raw tail {bytes(self.raw[-200:])!r}")
             self._pump()
 
     def wait_line(self, pattern: str, timeout: float = 5.0) -> str:
@@ -86,8 +87,8 @@ class At:
             for i in range(start, len(self.lines)):
                 if FINAL.match(self.lines[i]):
                     body = self.lines[start:i]
-                    urcs = [l for l in body if URC.match(l)]
-                    out.extend(l for l in body if l != command and not URC.match(l))
+                    urcs = [line for line in body if URC.match(line)]
+                    out.extend(line for line in body if line != command and not URC.match(line))
                     out.append(self.lines[i])
                     self.lines[start:i + 1] = urcs
                     return True
@@ -102,8 +103,8 @@ class At:
         return lines
 
     def wait_prompt(self, timeout: float = 5.0) -> None:
-        self.wait(lambda: b">" in self.pending_text() or any(l.startswith(">") for l in self.lines), timeout)
-        self.lines = [l for l in self.lines if not l.startswith(">")]
+        self.wait(lambda: b">" in self.pending_text() or any(line.startswith(">") for line in self.lines), timeout)
+        self.lines = [line for line in self.lines if not line.startswith(">")]
         idx = self.raw.find(b">", self._pos)
         if idx >= 0:
             self._pos = idx + 1
@@ -111,7 +112,7 @@ class At:
                 self._pos += 1
 
     def send_pdu(self, hexpdu: str, length: int, timeout: float = 10.0) -> tuple[list[str], str]:
-        self.lines = [l for l in self.lines if URC.match(l)]
+        self.lines = [line for line in self.lines if URC.match(line)]
         self.write(f"AT+CMGS={length}\r")
         self.wait_prompt()
         self.write(hexpdu + "\x1a")
@@ -120,7 +121,7 @@ class At:
         def check() -> bool:
             for i, line in enumerate(self.lines):
                 if FINAL.match(line):
-                    out.extend(l for l in self.lines[:i] if not l.startswith("AT") and l != hexpdu)
+                    out.extend(text for text in self.lines[:i] if not text.startswith("AT") and text != hexpdu)
                     out.append(line)
                     del self.lines[: i + 1]
                     return True

@@ -11,14 +11,16 @@ def test_at_ok_and_echo_on_by_default(net, modem):
     assert final == "OK"
     assert at.raw.startswith(b"AT\r")  # echoed
     at.ok("ATE0")
-    at.raw.clear(); at._pos = 0
+    at.raw.clear()
+    at._pos = 0
     at.ok("AT")
     assert not at.raw.startswith(b"AT")
 
 
 def test_framing_is_crlf_info_crlf_ok(net, modem):
     at = modem("center")
-    at.raw.clear(); at._pos = 0
+    at.raw.clear()
+    at._pos = 0
     at.ok("AT+CSQ")
     assert bytes(at.raw) == b"\r\n+CSQ: 20,99\r\n\r\nOK\r\n"
 
@@ -45,6 +47,8 @@ def test_huawei_identity_and_unknown_command(net, modem):
     assert at.cmd("AT+CCID")[1] == "COMMAND NOT SUPPORT"
     iccid = at.ok("AT^ICCID?")[0]
     assert iccid.startswith("^ICCID: 98")
+    swapped = iccid.split(": ")[1]  # Huawei answers with the digits swapped pairwise, as stored on the SIM
+    assert "".join(swapped[i + 1] + swapped[i] for i in range(0, 20, 2)) == m.iccid
     assert at.cmd("AT+BOGUS")[1] == "COMMAND NOT SUPPORT"
 
 
@@ -146,7 +150,7 @@ def test_huawei_noise_until_curc_0(net, modem, ctl):
     at.lines.clear()
     at.ok("AT+CSQ")
     at.ok("AT")
-    assert not [l for l in at.lines if l.startswith("^")]
+    assert not [line for line in at.lines if line.startswith("^")]
     assert not any(b"^RSSI" in at.raw[i:] for i in [len(at.raw) - 40])
 
 
@@ -156,7 +160,7 @@ def test_huawei_noise_inside_responses(net, modem):
     net.call(lambda: setattr(hw, "profile", dataclasses.replace(hw.profile, noise_in_response_rate=1.0)))
     at = modem("hw", init=False, noise=True)
     lines = at.ok("AT+CSQ")
-    assert any(l.startswith("^") for l in lines) and any(l.startswith("+CSQ") for l in lines)
+    assert any(line.startswith("^") for line in lines) and any(line.startswith("+CSQ") for line in lines)
 
 
 def test_huawei_crcrlf_line_ends(net, modem):

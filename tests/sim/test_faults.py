@@ -8,7 +8,7 @@ import serial
 from modems import pdu
 from modems.ussd import decode_ussd, parse_cusd
 from tests.sim.helpers import At, wait_for
-from tests.sim.test_ussd import read_cusd, ussd
+from tests.sim.test_ussd import ussd
 
 STOCK_TEXT = "Saldo chip Rp1.000.000."
 
@@ -131,7 +131,7 @@ def test_duplicate_sms(net, modem, ctl):
 
 
 def test_multipart_disorder_with_lost_part(net, modem, ctl):
-    at = modem("center")
+    modem("center")
     fault(ctl, "center", "multipart_disorder", drop=True)
     _, body = ctl("POST", "/api/modems/center/sms", {"from": "081389092678", "text": "x" * 400})
     wait_for(lambda: ctl("GET", "/api/modems/center")[1]["store"]["used"] == body["parts"] - 1)
@@ -220,7 +220,7 @@ def test_ussd_silent(net, modem, ctl):
     at.ok('AT+CUSD=1,"*901*1*1111#",15')
     wait_for(lambda: ctl("GET", "/api/ussd-log")[1])
     at.ok("AT")
-    assert not [l for l in at.lines if l.startswith("+CUSD")]
+    assert not [line for line in at.lines if line.startswith("+CUSD")]
 
 
 def test_ussd_mode_required(net, modem, ctl):

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -83,7 +81,7 @@ def test_cli_runs_until_interrupted(tmp_path):
 def _run_until_interrupted(proc: subprocess.Popen) -> None:
     try:
         lines = []
-        while not any("control API" in l for l in lines):
+        while not any("control API" in text for text in lines):
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             lines.append(line)
@@ -122,7 +120,8 @@ def test_cfun_reset_drops_connection_and_comes_back(net, modem, ctl):
     wait_for(lambda: not ctl("GET", "/api/modems/center")[1]["online"] or True)
     url = next(m for m in net.modems if m.id == "center").port_url
     fresh = _reconnect(url)
-    fresh.raw.clear(); fresh._pos = 0
+    fresh.raw.clear()
+    fresh._pos = 0
     fresh.ok("AT")
     assert fresh.raw.startswith(b"AT\r")  # echo is back on after the reset
     fresh.close()

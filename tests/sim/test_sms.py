@@ -15,7 +15,8 @@ def _read(at, index):
 def test_subscriber_sms_to_modem_cmti_cmgr_cmgd(net, modem, ctl):
     at = modem("center")
     at.ok("AT+CNMI=2,1,0,2,0")
-    status, body = ctl("POST", "/api/sms", {"from": "+6281389092678", "to": "081200000001", "text": "S10.081389092678.1234"})
+    status, body = ctl("POST", "/api/sms", {"from": "+6281389092678", "to": "081200000001",
+                                            "text": "S10.081389092678.1234"})
     assert status == 200 and body["parts"] == 1
     urc = at.wait_line(r'^\+CMTI: "SM",\d+$')
     index = int(urc.split(",")[1])
@@ -144,7 +145,7 @@ def test_cnmi_mt0_stores_silently_and_mt2_delivers_directly(net, modem, ctl):
     at.ok("AT+CNMI=2,0,0,0,0")
     ctl("POST", "/api/modems/center/sms", {"from": "081389092678", "text": "diam"})
     wait_for(lambda: ctl("GET", "/api/modems/center")[1]["store"]["used"] == 1)
-    assert not [l for l in at.lines if l.startswith("+CMTI")]
+    assert not [line for line in at.lines if line.startswith("+CMTI")]
     at.ok("AT+CNMI=2,2,0,0,0")
     ctl("POST", "/api/modems/center/sms", {"from": "081389092678", "text": "langsung"})
     at.wait_line(r"^\+CMT: ,\d+$")

@@ -13,7 +13,7 @@ SN20 = r"\d{20}"
 
 def ussd(at, code: str, packed: bool = False, timeout: float = 5.0) -> tuple[int, str | None]:
     arg = encode_ussd_request(code, packed) if packed else code
-    early = [l for l in at.ok(f'AT+CUSD=1,"{arg}",15') if l.startswith("+CUSD:")]  # before OK (SIMCom)
+    early = [line for line in at.ok(f'AT+CUSD=1,"{arg}",15') if line.startswith("+CUSD:")]  # before OK (SIMCom)
     return _decode(early[0]) if early else read_cusd(at, timeout)
 
 
@@ -271,9 +271,9 @@ def test_simcom_cusd_may_come_before_ok(net, modem):
     seen_before = seen_after = False
     for i in range(12):
         at.lines.clear()
-        at.write(f'AT+CUSD=1,"*902*1*2222#",15\r')
-        at.wait(lambda: any(l.startswith("+CUSD") for l in at.lines) and "OK" in at.lines)
-        first = next(l for l in at.lines if l.startswith("+CUSD") or l == "OK")
+        at.write('AT+CUSD=1,"*902*1*2222#",15\r')
+        at.wait(lambda: any(line.startswith("+CUSD") for line in at.lines) and "OK" in at.lines)
+        first = next(line for line in at.lines if line.startswith("+CUSD") or line == "OK")
         seen_before |= first.startswith("+CUSD")
         seen_after |= first == "OK"
         at.lines.clear()
@@ -297,6 +297,6 @@ def test_cusd_0_shows_nothing_and_ussd_log_masks_pin(net, modem, ctl):
     at.ok('AT+CUSD=0,"*901*1*1111#",15')
     wait_for(lambda: ctl("GET", "/api/ussd-log")[1])
     at.ok("AT")
-    assert not [l for l in at.lines if l.startswith("+CUSD")]
+    assert not [line for line in at.lines if line.startswith("+CUSD")]
     log = ctl("GET", "/api/ussd-log")[1]
     assert log[-1]["request"] == "*901*1*****#"

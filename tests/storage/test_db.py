@@ -61,7 +61,7 @@ def test_old_database_opens_and_upgrades_keeping_data(tmp_path):
 
 
 def test_database_from_a_newer_program_is_refused(tmp_path):
-    db = open_database(tmp_path / "new.db")
+    open_database(tmp_path / "new.db")
     SchemaVersion.create(version=migrations.LATEST + 1)
     close_database()
     with pytest.raises(RuntimeError, match="newer"):

@@ -9,9 +9,7 @@ import os
 import random
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from app import orders
 from app.config import ModemSpec, apply

@@ -63,7 +63,8 @@ def test_per_minute_chart_spans_exactly_ten_minutes(shop_view):
     assert x1 == pytest.approx(dt.datetime(2026, 6, 15, 14, 31).timestamp())  # the end of the running minute
     assert x0 == pytest.approx(dt.datetime(2026, 6, 15, 14, 21).timestamp())
     assert _x_range(shop_view.rate) == pytest.approx([x0, x1])
-    assert len(data.minutes) == WINDOW_MINUTES and "10 menit terakhir" in shop_view.per_minute.getPlotItem().titleLabel.text
+    assert len(data.minutes) == WINDOW_MINUTES
+    assert "10 menit terakhir" in shop_view.per_minute.getPlotItem().titleLabel.text
 
 
 def test_the_running_minute_is_pale_not_a_drop(shop_view):

@@ -260,7 +260,8 @@ class DashboardView(QWidget):
         xs = [m.start.timestamp() + 30 for m in points]
         ys = [100 * m.success / m.finished for m in points]
         # a line only between neighbouring minutes
-        joined = np.array([b.start - a.start == _dt.timedelta(minutes=1) for a, b in itertools.pairwise(points)] + [False])
+        joined = np.array([b.start - a.start == _dt.timedelta(minutes=1) for a, b in itertools.pairwise(points)]
+                          + [False])
         done = sum(m.finished for m in points)
         if done:
             self.rate_curve.setData(xs, ys, connect=joined)

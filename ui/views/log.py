@@ -441,7 +441,7 @@ def _e(value: Any) -> str:
 
 
 def _pre(text: str) -> str:
-    return f"<pre>{_e(text)}</pre>" if text else f"<pre class='muted'>-</pre>"
+    return f"<pre>{_e(text)}</pre>" if text else "<pre class='muted'>-</pre>"
 
 
 def _action_line(a: q.ActionLine) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from app.money import group
@@ -191,8 +191,8 @@ class MessagePane(QWidget):
         if n:
             self.empty.hide()
         else:
-            self.empty.setText(tr(C, "Tidak ada pesan yang cocok dengan saringan ini.") if loaded.filter != MessageFilter()
-                               else tr(C, "Belum ada pesan."))
+            self.empty.setText(tr(C, "Tidak ada pesan yang cocok dengan saringan ini.")
+                               if loaded.filter != MessageFilter() else tr(C, "Belum ada pesan."))
             self.empty.show()
 
 

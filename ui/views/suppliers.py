@@ -175,7 +175,8 @@ class RuleTester(QWidget):
         self._debounce.stop()
         try:
             match = test_pack(self.editor.toPlainText(), self.sample.toPlainText())
-            names = [str(r.get("name") or r.get("pattern", ""))[:40] for r in json.loads(self.editor.toPlainText())["rules"]]
+            names = [str(r.get("name") or r.get("pattern", ""))[:40]
+                     for r in json.loads(self.editor.toPlainText())["rules"]]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             self.result["outcome"].setText(tr(C, "Aturan balasan tidak valid"))
             self.result["outcome"].setStyleSheet("color: #d93025; font-weight: bold;")
@@ -318,7 +319,8 @@ class SuppliersView(QWidget):
         form = QFormLayout(self.form_box)
         self.fields: dict[str, QLineEdit] = {}
         for key, text in (("topup", "Isi ulang"), ("balance", "Cek stok"), ("history", "Riwayat"),
-                          ("menu", "Jawaban menu"), ("to", "Nomor tujuan SMS"), ("ussd_timeout", "Batas waktu (detik)")):
+                          ("menu", "Jawaban menu"), ("to", "Nomor tujuan SMS"),
+                          ("ussd_timeout", "Batas waktu (detik)")):
             edit = QLineEdit()
             self.fields[key] = edit
             form.addRow(tr(C, text), edit)
@@ -382,7 +384,8 @@ class SuppliersView(QWidget):
     def _show(self, snap: Snapshot) -> None:
         selected = self.selected_id()
         changed = [r.supplier_id for r in snap.suppliers] != [r.supplier_id for r in self.rows] or any(
-            (a.active, a.rule_pack, a.kind) != (b.active, b.rule_pack, b.kind) for a, b in zip(snap.suppliers, self.rows))
+            (a.active, a.rule_pack, a.kind) != (b.active, b.rule_pack, b.kind)
+            for a, b in zip(snap.suppliers, self.rows))
         self.rows = list(snap.suppliers)
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.rows))
@@ -515,7 +518,8 @@ add_english(C, {
         "typing a pattern",
     "Untuk teknisi: aturan dalam bentuk JSON. Lebih mudah: Buat aturan dari contoh.":
         "For technicians: the rules as JSON. Easier: Rule from an example.",
-    "Simpan aturan balasan": "Save reply rules", "simpan dengan nama baru (opsional)": "save under a new name (optional)",
+    "Simpan aturan balasan": "Save reply rules",
+    "simpan dengan nama baru (opsional)": "save under a new name (optional)",
     "Kembalikan bawaan": "Revert to default", "Aturan balasan": "Reply rules",
     "Uji balasan operator": "Test an operator reply",
     "Tempel teks balasan operator:": "Paste the operator's reply text:", "Hasil": "Outcome", "Aturan": "Rule",
