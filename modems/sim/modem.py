@@ -253,7 +253,8 @@ class VirtualModem:
     async def _listen(self, port: int) -> None:
         # Our own accept loop rather than asyncio.start_server: closing a Server while a connection is
         # being accepted leaks that connection's socket (Python 3.11), and an unplug does exactly that.
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, as getaddrinfo would: asyncio turns Nagle off only on sockets that say so
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind(("127.0.0.1", port))
@@ -276,6 +277,7 @@ class VirtualModem:
             conn.close()
             return
         conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a modem answers at once, byte by byte
         task = asyncio.get_running_loop().create_task(self._serve(conn))
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)

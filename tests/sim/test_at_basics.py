@@ -168,3 +168,15 @@ def test_huawei_crcrlf_line_ends(net, modem):
     for _ in range(30):
         at.ok("AT+CSQ")
     assert b"\r\r\n" in at.raw
+
+
+def test_a_modem_port_answers_without_nagle_delay(net, modem):
+    """A real modem writes its answer at once; the virtual one's socket must not wait to batch small
+    writes (with Nagle on, a +CMTI then an OK waited for the peer's delayed ACK: half the throughput)."""
+    import socket as _socket
+
+    at = modem("center")
+    at.ok("AT")
+    m = next(x for x in net.modems if x.id == "center")
+    sock = m._conn.writer.get_extra_info("socket")
+    assert sock.getsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY) != 0
