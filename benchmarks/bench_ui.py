@@ -305,6 +305,7 @@ def main() -> None:
           f"Python {platform.python_version()}, {platform.platform()})")
 
     app = QApplication.instance() or QApplication(sys.argv)
+    app.setQuitOnLastWindowClosed(False)  # as the program does: a closed view or dialog never ends it
     open_database(path)
     if not args.skip_log:
         print("Transaction log on the big database:")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.runtime import Runtime, RuntimeOptions
 from ui.bridge import EngineBridge
 from ui.context import UiContext
+from ui.gc_guard import GuiThreadCollector
 from ui.i18n import add_english, set_language, tr
 from ui.main_window import MainWindow
 
@@ -32,6 +33,7 @@ class WindowServer:
         self.lang = lang
         self.show = show
         self.bridge: EngineBridge | None = None
+        self.collector: GuiThreadCollector | None = None
         self.window: MainWindow | None = None
         self.ctx: UiContext | None = None
         self._stopped = False
@@ -51,6 +53,8 @@ class WindowServer:
     async def start(self) -> "MainWindow":
         from app import settings as app_settings
 
+        self.collector = GuiThreadCollector()
+        self.collector.start()
         await self.runtime.start()
         set_language(self.lang or app_settings.ui_language())
         self.bridge = EngineBridge(self.runtime.engine)
@@ -80,6 +84,8 @@ class WindowServer:
             self.window.close_for_real()
             self.window.deleteLater()
         await self.runtime.stop()
+        if self.collector is not None:
+            self.collector.stop()
 
 
 def options_from_args(args: Any) -> RuntimeOptions:

@@ -96,13 +96,13 @@ class Refresher(QObject, Generic[T]):
     """Keeps one view up to date: `load()` then `show(result)`, when something changed and the view is
     shown (`set_active(True)`), at most once per tick, plus every `every_s` seconds if given (for what
     changes with the clock: ages, today's totals). `background=False` runs `load` on the GUI thread
-    (for cheap reads of the engine's memory)."""
+    (for cheap reads of the engine's memory). `min_interval_s` spaces the refreshes of a costly view."""
 
     shown = Signal()  # after each show(), for tests and for follow-up work (e.g. restoring a selection)
 
     def __init__(self, parent: QObject, bridge: "EngineBridge | None", load: Callable[[], T],
                  show: Callable[[T], None], *, background: bool = True, every_s: float | None = None,
-                 failed: Callable[[Exception], None] | None = None):
+                 min_interval_s: float = 0.0, failed: Callable[[Exception], None] | None = None):
         super().__init__(parent)
         self._load = load
         self._show = show
@@ -114,6 +114,10 @@ class Refresher(QObject, Generic[T]):
         self._token = 0
         self._last = 0.0
         self._every_s = every_s
+        self._min_interval_s = min_interval_s  # a costly view (charts) redraws at most this often
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._due)
         if background:
             runner().done.connect(self._on_done)
         self._clock = QTimer(self)
@@ -137,6 +141,18 @@ class Refresher(QObject, Generic[T]):
         """Something changed: refresh now if shown and idle, else as soon as it is."""
         self.dirty = True
         if self.active and not self.busy:
+            self._refresh_when_due()
+
+    def _refresh_when_due(self) -> None:
+        wait = self._last + self._min_interval_s - time.monotonic()
+        if wait <= 0:
+            self.refresh()
+        elif not self._later.isActive():
+            self._later.start(int(wait * 1000) + 1)
+
+    @Slot()
+    def _due(self) -> None:
+        if self.active and self.dirty and not self.busy:
             self.refresh()
 
     @Slot()
@@ -173,7 +189,7 @@ class Refresher(QObject, Generic[T]):
         else:
             self._deliver(result)  # type: ignore[arg-type]
         if self.dirty and self.active:
-            self.refresh()
+            self._refresh_when_due()
 
     def _deliver(self, result: T) -> None:
         self._show(result)

@@ -54,6 +54,20 @@ def destroy_on_gui_thread() -> None:
     gc.collect()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collect_on_the_gui_thread():
+    """As the window does (ui/gc_guard.py): no automatic garbage collection on another thread while
+    the window tests run; each test's garbage is collected on the GUI thread after it."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def gui_thread_cleanup(qapp):
     """After every window test, what it left behind is destroyed on the GUI thread (see above)."""

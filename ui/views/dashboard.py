@@ -30,6 +30,7 @@ from ui.refresh import Refresher
 
 C = "Dasbor"
 REFRESH_S = 5.0  # the minute axis moves even when nothing happens
+REDRAW_MIN_S = 1.0  # the charts redraw at most once a second, however busy the shop is
 STOCK_POINTS = 720
 STOCK_SPAN_S = 3600.0  # the stock chart shows the last hour it has seen
 # outcome -> colour, bottom to top in the per-minute bars
@@ -171,7 +172,7 @@ class DashboardView(QWidget):
         clock = ctx.engine.clock
         self.refresher = Refresher(self, ctx.bridge, lambda: load_dashboard(clock()),
                                    lambda data: view() is not None and view()._show(data), background=True,
-                                   every_s=REFRESH_S)
+                                   every_s=REFRESH_S, min_interval_s=REDRAW_MIN_S)
         # bound slots, not lambdas: Qt drops them with this view (a language switch rebuilds the views)
         ctx.bridge.modemChanged.connect(self._on_modem_changed)
         ctx.bridge.engineStateChanged.connect(self._on_engine_state)
