@@ -6,6 +6,7 @@
     python3 main.py lint                ruff over the project
     python3 main.py emulate --from 081211110001 "S10.081389092678.1234"
     python3 main.py seed-demo --db shop.db
+    python3 main.py reseller unlock R001 --db shop.db   end a PIN lock now
     python3 main.py modem --port COM3 info
 
 The first run creates a virtual environment in .venv and installs what the project needs (and, when
@@ -170,6 +171,13 @@ def _parser():
     seed = sub.add_parser("seed-demo", help="fill an empty database with the demo shop")
     _add_global_options(seed, after_subcommand=True)
 
+    rs = sub.add_parser("reseller", help="a reseller account: unlock")
+    _add_global_options(rs, after_subcommand=True)
+    rs_sub = rs.add_subparsers(dest="reseller_command", required=True)
+    unlock = rs_sub.add_parser("unlock", help="end a PIN lock now (once you know it is really the reseller)")
+    _add_global_options(unlock, after_subcommand=True)
+    unlock.add_argument("code", help="the reseller's code, e.g. R001")
+
     mo = sub.add_parser("modem", help="talk to one modem: info, signal, sms, ussd, inbox", add_help=False)
     mo.add_argument("args", nargs="...")
 
@@ -194,9 +202,14 @@ def _setup_logging(logs: Path, verbose: bool) -> None:
     import logging
     import logging.handlers
 
+    from storage.private_files import create_owner_only, owner_only, rotate_owner_only
+
     logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(logs / "pulsa.log", maxBytes=5_000_000, backupCount=5,
-                                                   encoding="utf-8")
+    log_file = create_owner_only(logs / "pulsa.log")  # the log files are readable by the owner only
+    for old in logs.glob("pulsa.log.*"):
+        owner_only(old)
+    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    handler.rotator = rotate_owner_only
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -250,6 +263,26 @@ def cmd_seed_demo(db_target: str) -> int:
               file=sys.stderr)
         return 1
     print(f"Data demo dibuat di {db_target}")
+    return 0
+
+
+def cmd_reseller_unlock(args, db_target: str) -> int:
+    import datetime as dt
+
+    from app import shop_admin
+    from storage.db import open_database
+
+    open_database(db_target)
+    try:
+        done = shop_admin.unlock_reseller(args.code, actor="cli")
+    except shop_admin.AdminError as exc:
+        print(f"Gagal: {exc}", file=sys.stderr)
+        return 1
+    if done.locked_until is not None and done.locked_until > dt.datetime.now():
+        print(f"Kunci PIN {done.code} dibuka (tadinya sampai {done.locked_until:%d/%m %H:%M}). "
+              "Hitungan PIN salah mulai dari nol.")
+    else:
+        print(f"{done.code} tidak sedang terkunci. Hitungan PIN salah ({done.failures}x) mulai dari nol.")
     return 0
 
 
@@ -325,10 +358,14 @@ def run_headless(args, db_target: str) -> int:
             if demo is not None:
                 print(f"Database: {runtime.database}", flush=True)
                 print(f"API kontrol jaringan GSM virtual: {demo.control_url}", flush=True)
+                print(f"Token API kontrol: {demo.control_token}", flush=True)
                 for m in demo.modems():
                     print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {m['port_url']}", flush=True)
-                print(f"Kirim pesanan sebagai reseller: POST {demo.control_url}/api/sms "
-                      f'{{"from": "081211110001", "to": "{demo.center_msisdn()}", "text": "S10.081389092678.1234"}}',
+                import json
+
+                order = {"from": "081211110001", "to": demo.center_msisdn(), "text": "S10.081389092678.1234"}
+                print(f"Kirim pesanan sebagai reseller: curl -H 'X-Pulsa-Token: {demo.control_token}' "
+                      f"-H 'Content-Type: application/json' -d '{json.dumps(order)}' {demo.control_url}/api/sms",
                       flush=True)
             print(f"Server berjalan dengan {len(runtime.engine.links)} modem. Ctrl-C untuk berhenti.", flush=True)
             await runtime.wait()
@@ -369,10 +406,25 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data, logs, db_target = _paths(args)
     _setup_logging(logs, args.verbose)
+    from app import keyfile
+
+    try:
+        keyfile.use_key_file(data / keyfile.KEY_FILE_NAME)  # the shop's secret key, never in the database
+        return _dispatch(args, data, db_target)
+    except keyfile.KeyFileError as exc:
+        print(f"File kunci toko tidak bisa dipakai: {exc}. Kembalikan file {keyfile.KEY_FILE_NAME} dari "
+              "cadangan ke folder data (tanpa file itu PIN chip yang tersimpan tidak bisa dibuka).",
+              file=sys.stderr, flush=True)
+        return 2
+
+
+def _dispatch(args, data: Path, db_target: str) -> int:
     if args.command == "emulate":
         return cmd_emulate(args, db_target)
     if args.command == "seed-demo":
         return cmd_seed_demo(db_target)
+    if args.command == "reseller":
+        return cmd_reseller_unlock(args, db_target)
     if args.demo and args.console:
         return run_demo_console(args, data)
     if args.config:

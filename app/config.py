@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.engine_settings import EngineSettings
 from app.modem_records import ROLES, format_roles, ordered_roles, parse_roles
 from app.resources import load_json
 from app.supplier_config import SupplierConfig
@@ -84,7 +85,26 @@ def read_config(path: Path) -> list[ModemSpec]:
         raise ConfigError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: harus berisi objek JSON dengan daftar 'modems'")
-    return parse(data)
+    specs = parse(data)
+    read_engine_settings(path)  # refused now, before anything starts, if wrong
+    return specs
+
+
+def read_engine_settings(path: Path) -> EngineSettings | None:
+    """The file's optional "engine" section (timers and policies, docs/config.md); ConfigError if wrong."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    section = data.get("engine") if isinstance(data, dict) else None
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: 'engine' harus objek JSON")
+    try:
+        return EngineSettings.from_dict(section)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def load_config(path: Path) -> list[ModemSpec]:

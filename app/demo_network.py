@@ -18,23 +18,29 @@ LOW_DEPOSIT = 200_000
 
 
 class DemoNetwork:
-    def __init__(self, control_port: int | None = 0, scenario: dict | None = None):
+    def __init__(self, control_port: int | None = 0, scenario: dict | None = None, token: str | None = None):
         self.scenario = scenario or json.loads(resource_path("scenarios", "demo.json").read_text(encoding="utf-8"))
-        self.net = SimNetwork.from_scenario(self.scenario)
+        self.net = SimNetwork.from_scenario(self.scenario, token=token)
         self.net.start(control_port=control_port)
 
     @property
     def control_url(self) -> str:
         return self.net.control_url
 
+    @property
+    def control_token(self) -> str:
+        """What every request to the control API must carry (`X-Pulsa-Token`); random per start."""
+        return self.net.control_token
+
     def modems(self) -> list[dict]:
-        return self.net.api_modems()
+        return self.net.call(self.net.api_modems)
 
     def center_msisdn(self) -> str:
         return next(m["msisdn"] for m in self.modems() if m.get("role") == "center")
 
     def send_sms(self, sender: str, to: str, text: str) -> None:
-        self.net.api_sms({"from": sender, "to": to, "text": text})
+        # on the network's own thread, as everything that changes it
+        self.net.call(self.net.api_sms, {"from": sender, "to": to, "text": text})
 
     def configure_shop(self) -> None:
         """The demo shop on this network: seeded when empty; modems, chips and routes made anew (the

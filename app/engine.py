@@ -18,34 +18,22 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from app import orders
+from app.engine_settings import EngineSettings
 from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemChanged, OrderChanged,
                         StockChanged)
 from app.orders import OrderStatus
 from app.outbox import Outbox
 from app.rules import FailReason, Outcome, reply_text
-from app.service import HandleResult, Inbound, MessageService
+from app.service import HandleResult, Inbound, MessageService, one_line
 from app.supervisor import Supervisor
 from app.suppliers import (WRONG_PIN_REASON, Job, ModemHandle, ModemLink, Supplier, SupplyResult, apply_row,
                            build_supplier, record_stock, stock_checked_at, supplier_rows)
-from modems.types import (ErrorEvent, ModemEvent, SignalChanged, SmsReceived, StateChanged,
+from modems.types import (ErrorEvent, ModemEvent, ModemState, SignalChanged, SmsReceived, StateChanged,
                           StorageWarning)
 from storage.models import database_proxy as db
 
 log = logging.getLogger(__name__)
 
-EARLY_FOLLOWUP_S = 300.0  # a result SMS that overtook its acknowledgement is kept this long
-
-
-@dataclass
-class EngineSettings:
-    max_attempts: int = 3  # routes tried per order after definite failures
-    pending_timeout_s: float = 600.0  # no follow-up SMS by then → suspect
-    queue_timeout_s: float = 600.0  # no usable route by then → fail and refund
-    stock_check_interval_s: float = 1800.0
-    reconcile_interval_s: float = 300.0
-    tick_s: float = 1.0
-    reply_pending: bool = False  # "masih diproses operator" SMS for ack + SMS flows
-    reply_suspect: bool = True
 
 
 Listener = Callable[[EngineEvent], None]
@@ -70,7 +58,7 @@ class EventBus:
             try:
                 listener(event)
             except Exception:  # a broken listener must not stop the engine
-                log.exception("event listener failed on %r", event)
+                log.exception("event listener failed on %s", type(event).__name__)  # its text may hold a PIN
 
 
 @dataclass
@@ -122,6 +110,8 @@ class Engine:
         self._running = False
         self._wake = asyncio.Event()
         self._unwatch: Callable[[], None] | None = None
+        self._started_at = 0.0
+        self._reconcile_first: set[int] = set()  # suppliers that must reconcile before new work
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -145,9 +135,19 @@ class Engine:
         self._running = True
         self._unwatch = orders.watch(self._on_transition)
         self.supervisor = Supervisor(on_crash=self._loop_crashed, on_fatal=self._loop_gave_up)
-        for order_id in orders.recover_after_restart(now=self.clock()):
+        self._started_at = self._now()
+        crashed = orders.recover_after_restart(now=self.clock())
+        for order_id in crashed:
+            if self.settings.reply_suspect:
+                self._reply(order_id, "suspect")  # the reseller hears the result is not known yet
             self._publish_order(order_id, "suspect", "server restart: hasil tidak pasti")
+        if crashed:
+            self.events.publish(Alert(text=f"{len(crashed)} transaksi suspect: server berhenti saat mengirimnya. "
+                                           "Dicocokkan dengan riwayat chip begitu chip tersambung."))
         self.load_suppliers()
+        # a chip holding suspects checks its own history before it takes new work, while the history
+        # still shows them (the operator keeps only the last few transactions)
+        self._reconcile_first = {sid for sid in self.suppliers if orders.suspects_of(sid)}
         for order_id in orders.queued_ids():
             self._enqueue(order_id)
         self.supervisor.start("engine-ticker", self._ticker)
@@ -220,6 +220,8 @@ class Engine:
         for order_id in result.new_orders:
             self._publish_order(order_id, "queued", result.headlines.get(order_id, ""))
             self._enqueue(order_id)
+        for text in result.alerts:  # e.g. a reseller's PIN locked after wrong guesses
+            self.events.publish(Alert(text=text))
         if result.replies:
             self.outbox.wake()
         return result
@@ -238,6 +240,7 @@ class Engine:
                 if link.online:
                     self._wake.set()
                     self.outbox.wake()
+                    self._reconcile_soon(link)
                     self._check_stock_soon(link)
             elif isinstance(event, SignalChanged):
                 link.signal_bars = event.signal.bars
@@ -248,7 +251,7 @@ class Engine:
             elif isinstance(event, ErrorEvent):
                 self.events.publish(ModemChanged(name=name, state=link.state.value, detail=event.message))
         except Exception:
-            log.exception("modem event %r from %s failed", event, name)
+            log.exception("modem event %s from %s failed", type(event).__name__, name)  # an SMS may hold a PIN
 
     def _on_sms(self, link: ModemLink, event: SmsReceived) -> None:
         sms = event.sms
@@ -278,11 +281,14 @@ class Engine:
             return
         best = None
         for priority in sorted({r.priority for r in untried}):
-            usable = [r for r in untried if r.priority == priority and self.suppliers[r.supplier_id].online
+            group = [r for r in untried if r.priority == priority]
+            usable = [r for r in group if self._usable(self.suppliers[r.supplier_id])
                       and self.suppliers[r.supplier_id].can_serve(order.dest)]
             if usable:
                 best = min(usable, key=lambda r: (self._load(r.supplier_id), r.route_id))
                 break
+            if any(self._coming(self.suppliers[r.supplier_id]) for r in group):
+                break  # wait for these rather than fall back to a route of lower priority
         if best is None:
             self._waiting[order_id] = state
             return
@@ -291,6 +297,19 @@ class Engine:
         self._queues[best.supplier_id].put_nowait(Job(order_id, order.dest, order.nominal, order.product_code,
                                                       supplier_code=best.supplier_code, cost=best.cost,
                                                       route_id=best.route_id))
+
+    def _usable(self, supplier: Supplier) -> bool:
+        return supplier.online and supplier.id not in self._reconcile_first
+
+    def _coming(self, supplier: Supplier) -> bool:
+        """Not usable yet, but soon: checking its history after a crash, or (for a while after a start)
+        still connecting."""
+        if supplier.disabled_reason or supplier.link is None or supplier.link.state == ModemState.STOPPED:
+            return False
+        if supplier.id in self._reconcile_first:
+            return supplier.online or self._now() - self._started_at < self.settings.startup_grace_s
+        return (not supplier.online and supplier.link.state in (ModemState.CONNECTING, ModemState.OFFLINE)
+                and self._now() - self._started_at < self.settings.startup_grace_s)
 
     def _load(self, supplier_id: int) -> int:
         return self._queues[supplier_id].qsize() + (1 if self.suppliers[supplier_id].busy else 0)
@@ -425,12 +444,12 @@ class Engine:
                 # The answer can overtake the USSD acknowledgement: keep it for a few minutes and
                 # try again when that order turns pending.
                 self._early.append(_Early(self._now(), supplier.id, sender, text))
-                log.info("follow-up on %s matched no order yet: %s", link.name, text[:120])
+                log.info("follow-up on %s matched no order yet: %s", link.name, one_line(text, 120))
             return True
         return False
 
     def _replay_early(self, supplier: Supplier) -> None:
-        horizon = self._now() - EARLY_FOLLOWUP_S
+        horizon = self._now() - self.settings.early_followup_s
         self._early = [e for e in self._early if e.at >= horizon]
         for entry in [e for e in self._early if e.supplier_id == supplier.id]:
             if self._apply_followup(supplier, entry.sender, entry.text):
@@ -441,8 +460,18 @@ class Engine:
         match = supplier.match_followup(sender, text)
         if match is None:
             return None
+        if not match.trusted:
+            # Reads like a result, but not from a sender the operator uses: anybody can text a chip's
+            # number. It moves nothing; the owner hears of it.
+            log.warning("result-like SMS from %s to %s ignored: %s", one_line(sender, 40), supplier.name,
+                        one_line(text, 120))
+            self.events.publish(Alert(text=f"SMS hasil dari pengirim tak dikenal ({one_line(sender, 40)}) ke "
+                                           f"{supplier.name} diabaikan: {one_line(text, 80)}"))
+            return True
         order_id = self._match_order(supplier.id, match.dest, match.amount, match.trxid)
         if order_id is None:
+            if match.outcome == Outcome.SUCCESS:
+                self._late_success(supplier, match.dest, match.amount, text)
             return match.outcome == Outcome.PENDING
         result = supplier.result_from_text(text, "")
         pending = self._pending.get(order_id)
@@ -468,6 +497,22 @@ class Engine:
                 else:
                     self._fail(order_id, result.reason or FailReason.UNKNOWN, result.reason_text)
         return True
+
+    def _late_success(self, supplier: Supplier, dest: str, nominal: int, text: str) -> None:
+        """The operator says a top-up succeeded for an order we already failed and refunded: the airtime
+        went out, the money came back. Never settled automatically (the refund may have been spent);
+        the order goes back on the owner's list with the operator's words, and the owner is told."""
+        order_id = orders.refunded_on(supplier.id, dest, nominal)
+        if order_id is None:
+            return
+        now = self.clock()
+        with db.atomic():
+            orders.audit(orders.SYSTEM, "late_success", order_id, f"{supplier.name}: {text[:300]}", now=now)
+            orders.needs_review(order_id)
+        self._publish_order(order_id, "failed", "operator melaporkan SUKSES setelah dana dikembalikan")
+        self.events.publish(Alert(text=f"TrxID {order_id}: {supplier.name} melaporkan SUKSES untuk {dest} setelah "
+                                       "transaksi digagalkan dan dana dikembalikan. Periksa dan paksa sukses "
+                                       "(saldo dipotong lagi) bila benar."))
 
     def _match_order(self, supplier_id: int, dest: str, nominal: int, trxid: str) -> int | None:
         candidates = [p for p in self._pending.values() if p.supplier_id == supplier_id and p.dest == dest
@@ -573,33 +618,58 @@ class Engine:
         orders were settled."""
         settled = 0
         for supplier in list(self.suppliers.values()):
-            if not supplier.online or supplier.pack is None or supplier.pack.history is None:
+            if supplier.online:
+                settled += await self.reconcile_supplier(supplier)
+        return settled
+
+    def _reconcile_soon(self, link: ModemLink) -> None:
+        """A chip with suspects from a crash that is back online: its history first, then new work."""
+        for supplier in self.suppliers.values():
+            if supplier.link is link and supplier.id in self._reconcile_first:
+                self._tasks = [t for t in self._tasks if not t.done()]
+                self._tasks.append(asyncio.create_task(self._reconcile_then_work(supplier),
+                                                       name=f"reconcile-{supplier.name}"))
+
+    async def _reconcile_then_work(self, supplier: Supplier) -> None:
+        try:
+            settled = await self.reconcile_supplier(supplier)
+            log.info("%s: %d suspect orders settled from its history before new work", supplier.name, settled)
+        except Exception:
+            log.exception("reconciliation on %s failed", supplier.name)
+        finally:
+            self._reconcile_first.discard(supplier.id)
+            self._wake.set()
+
+    async def reconcile_supplier(self, supplier: Supplier) -> int:
+        """Settle this supplier's suspect orders that its own history lists clearly."""
+        settled = 0
+        if supplier.pack is None or supplier.pack.history is None:
+            return 0
+        suspects = orders.suspects_of(supplier.id)
+        if not suspects:
+            return 0
+        text = await supplier.history()
+        entries = supplier.pack.parse_history(text) if text else None
+        if entries is None:
+            return 0
+        for suspect in suspects:
+            same = [e for e in entries if e.dest == suspect.dest and e.amount == suspect.nominal]
+            twins = [s for s in suspects if s.dest == suspect.dest and s.nominal == suspect.nominal]
+            if len(same) != 1 or len(twins) != 1:
                 continue
-            suspects = orders.suspects_of(supplier.id)
-            if not suspects:
-                continue
-            text = await supplier.history()
-            entries = supplier.pack.parse_history(text) if text else None
-            if entries is None:
-                continue
-            for suspect in suspects:
-                same = [e for e in entries if e.dest == suspect.dest and e.amount == suspect.nominal]
-                twins = [s for s in suspects if s.dest == suspect.dest and s.nominal == suspect.nominal]
-                if len(same) != 1 or len(twins) != 1:
-                    continue
-                entry = same[0]
-                order_id = suspect.order_id
-                with db.atomic():
-                    orders.audit(orders.SYSTEM, "reconcile", order_id, f"{supplier.name}: {entry.status.value} "
-                                 f"{entry.time}", now=self.clock())
-                    if entry.status == Outcome.SUCCESS:
-                        orders.settle_success(order_id, "", now=self.clock())
-                        self._reply(order_id, "success")
-                        self._publish_order(order_id, "success", f"menurut riwayat {supplier.name}")
-                        settled += 1
-                    elif entry.status == Outcome.FAILED:
-                        self._fail(order_id, FailReason.UNKNOWN, "Gagal menurut riwayat chip")
-                        settled += 1
+            entry = same[0]
+            order_id = suspect.order_id
+            with db.atomic():
+                orders.audit(orders.SYSTEM, "reconcile", order_id, f"{supplier.name}: {entry.status.value} "
+                             f"{entry.time}", now=self.clock())
+                if entry.status == Outcome.SUCCESS:
+                    orders.settle_success(order_id, "", now=self.clock())
+                    self._reply(order_id, "success")
+                    self._publish_order(order_id, "success", f"menurut riwayat {supplier.name}")
+                    settled += 1
+                elif entry.status == Outcome.FAILED:
+                    self._fail(order_id, FailReason.UNKNOWN, "Gagal menurut riwayat chip")
+                    settled += 1
         return settled
 
     # --- manual actions (called by the UI; each is logged with who did it) ----------------
@@ -625,7 +695,7 @@ class Engine:
             raise ValueError("SN wajib diisi")
         now = self.clock()
         with db.atomic():
-            orders.settle_success(order_id, sn.strip(), now=now, actor=actor)
+            orders.force_success(order_id, sn.strip(), actor, now=now)
             orders.audit(actor, "force_success", order_id, f"sn={sn}", now=now)
             self._reply(order_id, "success")
         self._publish_order(order_id, "success", f"SN {sn} (manual {actor})")

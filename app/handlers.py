@@ -12,13 +12,16 @@ import peewee as pw
 from app import ledger, orders
 from app.commands import types as t
 from app.commands.dates import resolve as resolve_date
+from app.commands.parser import mask
 from app.ledger import LedgerKind
+from app.modem_records import ModemRecord
 from app.money import group
 from app.phone import normalize_msisdn
 from app.pins import hash_pin, new_salt
 from app.rows import AddressRow, InboundRow, ResellerRow
-from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntry, Order, OutboundMessage,
-                            Price, Product, Reseller, ResellerAddress)
+from app.supplier_config import SupplierConfig
+from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntry, Modem, Order, OutboundMessage,
+                            Price, Product, Reseller, ResellerAddress, Supplier)
 
 if TYPE_CHECKING:
     from app.messages import Inbound
@@ -36,9 +39,13 @@ class Service(Protocol):
 
     def verify_pin(self, ctx: "Context", pin: str) -> bool: ...
 
-    def pin_matches(self, account_id: int, pin: str, salt: str, expected: str) -> bool: ...
+    def check_pins(self, ctx: "Context", pins: tuple[str, ...]) -> str | None: ...
+
 
 SMS_LEN = 160
+FREE_EVENT = "free:"  # event prefix of the replies no PIN paid for: counted against the daily limits
+# reply fields that may repeat what the sender typed
+ECHO_FIELDS = frozenset({"tujuan", "kode", "kode_tujuan", "bank", "tgl", "hp", "nama"})
 EXAMPLES = {
     "topup": ("isi pulsa", "S10.08123456789.PIN"),
     "balance": ("cek saldo", "SAL.PIN"),
@@ -58,6 +65,11 @@ EXAMPLES = {
     "product": ("info produk", "PRODUK.TSEL"),
     "markup": ("markup", "MARKUP.S10.100.PIN"),
 }
+EXAMPLE_NAMES_EN = {"topup": "top-up", "balance": "balance", "price": "prices", "pin": "change PIN",
+                    "register": "register a downline", "transfer": "send balance", "pull": "pull balance",
+                    "ticket": "deposit ticket", "recap": "recap", "ledger": "ledger", "status": "order status",
+                    "last": "last 5 orders", "complaint": "complaint", "parallel": "add a number",
+                    "cancel": "cancel", "product": "products", "markup": "markup"}
 
 
 @dataclass
@@ -83,6 +95,12 @@ class Context:
     headlines: dict[int, str] = field(default_factory=dict)  # new order -> one line for logs and screens
     status: str = "processed"
     reason: str = ""
+    secrets: frozenset[str] = frozenset()  # the PINs in this message: masked in whatever is kept of it
+    probed: frozenset[str] = frozenset()  # the runs of the text tested against the reseller's PIN
+    pin_checks: dict[str, bool] = field(default_factory=dict)  # PIN -> is the reseller's (asked once)
+    pin_verified: bool = False  # the reseller's PIN passed in this message
+    alerts: list[str] = field(default_factory=list)  # for the owner
+    reply_budget: int | None = None  # replies left today when no PIN pays for them; None: no limit
 
     @property
     def lang(self) -> str:
@@ -91,13 +109,28 @@ class Context:
     def render(self, name: str, **values: Any) -> str:
         return self.service.templates.render(name, self.lang, **values)
 
+    def mask(self, text: str) -> str:
+        return mask(text, self.secrets)
+
     def reply(self, name: str, *, order_id: int | None = None, to: str | None = None,
               channel: str | None = None, **values: Any) -> None:
-        self.replies.append(PendingReply(to or self.inbound.sender, channel or self.inbound.channel,
-                                         self.render(name, **values), order_id, name))
+        # A field echoed back ("Bank X4321 tidak tersedia") may be the PIN. Until the PIN passed, every run
+        # that was tested is hidden, the PIN or not, so that the reply tells a guesser nothing.
+        echo = self.secrets if self.pin_verified else self.secrets | self.probed
+        values = {k: mask(v, echo) if k in ECHO_FIELDS and isinstance(v, str) else v for k, v in values.items()}
+        self._add(PendingReply(to or self.inbound.sender, channel or self.inbound.channel,
+                               self.render(name, **values), order_id, name))
 
     def reply_text(self, text: str, name: str = "") -> None:
-        self.replies.append(PendingReply(self.inbound.sender, self.inbound.channel, text, None, name))
+        self._add(PendingReply(self.inbound.sender, self.inbound.channel, text, None, name))
+
+    def _add(self, pending: PendingReply) -> None:
+        if self.reply_budget is not None:
+            if self.reply_budget <= 0:
+                return
+            self.reply_budget -= 1
+            pending.event = FREE_EVENT + pending.event
+        self.replies.append(pending)
 
     def reject(self, reason: str) -> None:
         self.status, self.reason = "rejected", reason
@@ -108,12 +141,19 @@ class Context:
 
 # --- no reseller needed ------------------------------------------------------------------------
 
+def _example(ctx: Context, hint: str) -> tuple[str, str]:
+    name, example = EXAMPLES.get(hint, EXAMPLES["topup"])
+    if ctx.lang == "en":
+        name = EXAMPLE_NAMES_EN.get(hint if hint in EXAMPLES else "topup", name)
+    return name, example
+
+
 def help_(ctx: Context, cmd: t.Help) -> None:
     topic = cmd.topic.lower()
     names = {"TIKET": "ticket", "DEPOSIT": "ticket", "SALDO": "balance", "HARGA": "price", "PIN": "pin",
              "REG": "register", "KIRIM": "transfer", "RKP": "recap", "CEK": "status"}
     if topic and topic.upper() in names:
-        name, example = EXAMPLES[names[topic.upper()]]
+        name, example = _example(ctx, names[topic.upper()])
         ctx.reply_text(f"Format {name}: {example}", "help")
     else:
         ctx.reply("help")
@@ -127,20 +167,48 @@ def info(ctx: Context, cmd: t.CenterInfo | t.BankInfo) -> None:
         ctx.reply("bank_info", banks=", ".join(f"{b} {v['account']} a.n. {v['name']}" for b, v in s.banks.items()))
 
 
-def unknown_sender(ctx: Context) -> None:
-    ctx.reject("not_registered")
-    per_day = ctx.service.settings.unknown_sender_replies_per_day
+def _within_allowance(ctx: Context, per_day: int) -> bool:
+    """Replies no PIN pays for (every SMS costs the shop) are counted per sender and day, all of them:
+    False when this sender has had `per_day` today; else the rest of the allowance limits this message's
+    replies too."""
     since = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
     sent = (OutboundMessage.select().where((OutboundMessage.to == ctx.inbound.sender)
-                                           & (OutboundMessage.event == "not_registered")
+                                           & (OutboundMessage.channel == ctx.inbound.channel)
+                                           & (OutboundMessage.event.startswith(FREE_EVENT))
                                            & (OutboundMessage.created_at >= since)).count())
-    if sent < per_day:
-        ctx.reply("not_registered", kontak_admin=ctx.service.settings.admin_contact)
+    ctx.reply_budget = max(0, per_day - sent)
+    return ctx.reply_budget > 0
+
+
+def unknown_sender(ctx: Context) -> None:
+    """A number that is no reseller's: FORMAT, CENTER and BANK are answered, anything else is "not
+    registered"; at most unknown_sender_replies_per_day replies a day, then silence."""
+    cmd = ctx.parsed.command
+    ctx.reject("not_registered")
+    if not _within_allowance(ctx, ctx.service.settings.unknown_sender_replies_per_day):
+        return None
+    if isinstance(cmd, (t.Help, t.CenterInfo, t.BankInfo)):
+        ctx.status, ctx.reason = "processed", ""
+        return _FREE[type(cmd)](ctx, cmd)
+    ctx.reply("not_registered", kontak_admin=ctx.service.settings.admin_contact)
+
+
+def free_reply(ctx: Context, cmd: t.Help | t.CenterInfo | t.BankInfo | t.PriceList | t.DepositTicket
+               | t.ProductInfo) -> None:
+    """A reseller's command without a PIN, answered within free_replies_per_day replies a day: nothing is
+    done for it (not even a deposit ticket made) once they are used up."""
+    if not _within_allowance(ctx, ctx.service.settings.free_replies_per_day):
+        ctx.reject("reply_limit")
+        return None
+    _FREE[type(cmd)](ctx, cmd)
 
 
 def bad_format(ctx: Context, cmd: t.BadFormat) -> None:
+    name, example = _example(ctx, cmd.hint)
+    if cmd.detail == t.NON_ASCII_DIGITS:
+        ctx.reject("bad_digits")
+        return ctx.reply("bad_digits", contoh_nama=name, contoh=example)
     ctx.reject("bad_format")
-    name, example = EXAMPLES.get(cmd.hint, EXAMPLES["topup"])
     ctx.reply("bad_format", contoh_nama=name, contoh=example)
 
 
@@ -282,21 +350,16 @@ def change_pin(ctx: Context, cmd: t.ChangePin) -> None:
             new = next((p for p in pins if pins.count(p) == 2), None)
             current = next((p for p in pins if pins.count(p) == 1), None)
             if new is None or current is None:
-                ctx.reject("bad_format")
                 return bad_format(ctx, t.BadFormat("pin"))
         if not ctx.service.verify_pin(ctx, current):
             return None
     else:
+        # either order: whichever is the current PIN; both wrong is two wrong PINs
         a, b = pins
-        if r.locked_until and r.locked_until > ctx.now:
-            ctx.service.verify_pin(ctx, a)
+        current = ctx.service.check_pins(ctx, (a, b))
+        if current is None:
             return None
-        if ctx.service.pin_matches(r.id, a, r.pin_salt, r.pin_hash):
-            current, new = a, b
-        elif not ctx.service.verify_pin(ctx, b):
-            return None
-        else:
-            current, new = b, a
+        new = b if current == a else a
     if new == current:
         ctx.reject("pin_same")
         return ctx.reply("pin_same")
@@ -309,6 +372,23 @@ def _set_pin(ctx: Context, r: ResellerRow, new: str) -> None:
     ctx.reply("pin_changed")
 
 
+def shop_numbers(settings: "Settings") -> frozenset[str]:
+    """The shop's own numbers, which no reseller may use: the center numbers in the settings, the SMS
+    suppliers' numbers, and a modem's own number where the owner wrote it down (`msisdn` in its settings)."""
+    raw = [str(n) for n in settings.center_numbers]
+    raw += [SupplierConfig.parse(config).to for (config,) in Supplier.select(Supplier.config).tuples()]
+    raw += [str(ModemRecord.from_row(m).settings.get("msisdn") or "") for m in Modem.select()]
+    return frozenset(n for n in map(normalize_msisdn, raw) if n)
+
+
+def _shop_number(ctx: Context, phone: str) -> bool:
+    if phone not in shop_numbers(ctx.service.settings):
+        return False
+    ctx.reject("own_number")
+    ctx.reply("own_number", hp=phone)
+    return True
+
+
 def register(ctx: Context, cmd: t.Register) -> None:
     upline = ctx.reseller
     assert upline is not None
@@ -316,12 +396,15 @@ def register(ctx: Context, cmd: t.Register) -> None:
     if phone is None:
         ctx.reject("bad_dest")
         return ctx.reply("bad_dest", tujuan=cmd.phone)
+    if _shop_number(ctx, phone):
+        return None
     if ResellerAddress.get_or_none((ResellerAddress.channel == "sms") & (ResellerAddress.address == phone)):
         ctx.reject("phone_taken")
         return ctx.reply("phone_taken", hp=phone)
     code = next_reseller_code()
-    child = Reseller.create(code=code, name=cmd.name[:100], city=cmd.city[:100], price_group=upline.price_group_id,
-                            parent=upline.id, markup=cmd.markup, pin_hash="", pin_salt="", created_at=ctx.now)
+    child = Reseller.create(code=code, name=ctx.mask(cmd.name)[:100], city=ctx.mask(cmd.city)[:100],
+                            price_group=upline.price_group_id, parent=upline.id, markup=cmd.markup, pin_hash="",
+                            pin_salt="", created_at=ctx.now)
     ResellerAddress.create(reseller=child.id, channel="sms", address=phone, is_main=True)
     ctx.reply("registered", nama=cmd.name, hp=phone, kode=code)
     ctx.reply("welcome", to=phone, channel="sms", situs=ctx.service.settings.site_name, kode=code)
@@ -347,6 +430,9 @@ def transfer(ctx: Context, cmd: t.Transfer) -> None:
     if cmd.amount < s.transfer_min:
         ctx.reject("transfer_min")
         return ctx.reply("transfer_min", min=group(s.transfer_min))
+    if cmd.amount > s.transfer_max:
+        ctx.reject("transfer_max")
+        return ctx.reply("transfer_max", max=group(s.transfer_max))
     since = ctx.now - _dt.timedelta(hours=s.transfer_repeat_hours)
     earlier = list(LedgerEntry.select().where((LedgerEntry.reseller == r.id)
                                               & (LedgerEntry.kind == LedgerKind.TRANSFER_OUT.value)
@@ -396,6 +482,9 @@ def deposit_ticket(ctx: Context, cmd: t.DepositTicket) -> None:
     if cmd.amount < s.ticket_min:
         ctx.reject("ticket_min")
         return ctx.reply("ticket_min", min=group(s.ticket_min))
+    if cmd.amount > s.ticket_max:
+        ctx.reject("ticket_max")
+        return ctx.reply("ticket_max", max=group(s.ticket_max))
     open_amounts = {a for (a,) in DepositTicket.select(DepositTicket.unique_amount)
                     .where(DepositTicket.status == "open").tuples()}
     rng = random.Random()
@@ -493,7 +582,7 @@ def last_transactions(ctx: Context, cmd: t.LastTransactions) -> None:
 def complaint(ctx: Context, cmd: t.Complaint) -> None:
     related = ""
     order = None
-    m = re.search(r"(?:\+?62|0)8\d{8,11}", cmd.text)
+    m = re.search(r"(?:\+?62|0)8[0-9]{8,11}", cmd.text)
     if m:
         dest = normalize_msisdn(m.group(0))
         order = (Order.select(Order, Product).join(Product)
@@ -501,8 +590,8 @@ def complaint(ctx: Context, cmd: t.Complaint) -> None:
         if order is not None:
             related = ctx.render("status", kode=order.product.code, tujuan=order.dest, jam=f"{order.created_at:%H:%M}",
                                  status=ctx.status_text(order.status), sn=order.sn or "-")
-    row = Complaint.create(reseller=ctx.reseller.id, text=cmd.text[:1000], order=order.id if order else None,
-                           created_at=ctx.now)
+    row = Complaint.create(reseller=ctx.reseller.id, text=ctx.mask(cmd.text)[:1000],
+                           order=order.id if order else None, created_at=ctx.now)
     ctx.reply("complaint", id=row.id, status_terkait=related)
 
 
@@ -518,6 +607,8 @@ def add_parallel(ctx: Context, cmd: t.AddParallel) -> None:
     if not _require_main(ctx):
         return None
     address = cmd.address if cmd.channel == "sms" else cmd.address.lower()
+    if cmd.channel == "sms" and _shop_number(ctx, address):
+        return None
     existing = ResellerAddress.get_or_none((ResellerAddress.channel == cmd.channel)
                                            & (ResellerAddress.address == address))
     if existing is not None:
@@ -578,6 +669,9 @@ def product_info(ctx: Context, cmd: t.ProductInfo) -> None:
     label = "Kosong" if cmd.empty_only else "Produk"
     ctx.reply_text(f"{label}: {' '.join(codes) if codes else '-'}"[:SMS_LEN * 2], "product_info")
 
+
+_FREE: dict[type, Any] = {t.Help: help_, t.CenterInfo: info, t.BankInfo: info, t.PriceList: price_list,
+                          t.DepositTicket: deposit_ticket, t.ProductInfo: product_info}
 
 HANDLERS = {
     t.TopUp: topup,

@@ -15,11 +15,15 @@ def rupiah(amount: int) -> str:
     return f"Rp {group(amount)}"
 
 
-_AMOUNT = re.compile(r"^(\d{1,12})(RB|K|JT)?$")
+# Anything above this is a typo or an attack, never a real amount; it keeps every sum far inside a
+# 64-bit database integer.
+MAX_AMOUNT = 1_000_000_000_000  # Rp 1 triliun
+_AMOUNT = re.compile(r"^([0-9]{1,13})(RB|K|JT)?$")  # ASCII digits only
 
 
 def parse_amount(token: str) -> int | None:
-    """'300000' -> 300000, '300RB' / '300K' -> 300000, '2JT' -> 2000000; else None."""
+    """'300000' -> 300000, '300RB' / '300K' -> 300000, '2JT' -> 2000000; None if not an amount or above
+    MAX_AMOUNT."""
     m = _AMOUNT.match(token.strip().upper().replace(".", ""))
     if not m:
         return None
@@ -29,4 +33,4 @@ def parse_amount(token: str) -> int | None:
         value *= 1000
     elif suffix == "JT":
         value *= 1_000_000
-    return value
+    return value if value <= MAX_AMOUNT else None

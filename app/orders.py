@@ -247,15 +247,18 @@ def _order_values(order: Order) -> dict:
 #   suspect -> success | failed   reconciliation, a late answer, or the owner
 #   suspect -> queued    retried by the owner (the held money stays held)
 #   failed  -> queued    retried by the owner (charged again first)
+#   failed  -> success   forced by the owner when the operator did deliver after all (charged again)
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.QUEUED: frozenset({OrderStatus.SENDING, OrderStatus.FAILED, OrderStatus.SUCCESS}),
     OrderStatus.SENDING: frozenset({OrderStatus.QUEUED, OrderStatus.SUCCESS, OrderStatus.FAILED,
                                     OrderStatus.SUSPECT}),
     OrderStatus.SUSPECT: frozenset({OrderStatus.SUCCESS, OrderStatus.FAILED, OrderStatus.QUEUED}),
-    OrderStatus.FAILED: frozenset({OrderStatus.QUEUED}),
+    OrderStatus.FAILED: frozenset({OrderStatus.QUEUED, OrderStatus.SUCCESS}),
     OrderStatus.SUCCESS: frozenset(),
 }
+# Moves only the owner may make: an answer arriving after an order failed never settles it by itself.
+BY_OWNER_ONLY = frozenset({(OrderStatus.FAILED, OrderStatus.SUCCESS)})
 SYSTEM = "system"  # the actor of everything the engine does by itself
 # for messages the owner reads (the window shows an action's refusal as it is)
 STATUS_WORDS = {"queued": "antri", "sending": "sedang dikirim", "success": "sukses", "failed": "gagal",
@@ -291,7 +294,8 @@ def watch(watcher: Watcher) -> Callable[[], None]:
 
 
 def _transition(order_id: int, to: OrderStatus, now: _dt.datetime, actor: str = SYSTEM, **fields) -> None:
-    allowed_from = tuple(s.value for s, targets in TRANSITIONS.items() if to in targets)
+    allowed_from = tuple(s.value for s, targets in TRANSITIONS.items()
+                         if to in targets and (actor != SYSTEM or (s, to) not in BY_OWNER_ONLY))
     if to in (OrderStatus.FAILED, OrderStatus.SUSPECT):
         # back on the owner's list, unless the owner made this move himself
         fields.update(reviewed_at=None if actor == SYSTEM else now, reviewed_by="" if actor == SYSTEM else actor)
@@ -324,6 +328,20 @@ def requeue(order_id: int, *, now: _dt.datetime) -> None:
 def settle_success(order_id: int, sn: str, *, now: _dt.datetime, cost: int | None = None,
                    actor: str = SYSTEM) -> None:
     _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, cost=cost, finished_at=now)
+
+
+def force_success(order_id: int, sn: str, actor: str, *, now: _dt.datetime) -> None:
+    """The owner settles an order as delivered. One that failed and got its money back is charged
+    again first (refused, changing nothing, without the deposit for it)."""
+    with db.atomic():
+        row = sql.one('SELECT status, refunded, price, reseller_id FROM "order" WHERE id = ?', (order_id,))
+        if row is None:
+            raise TransitionError(_refusal(order_id, None, OrderStatus.SUCCESS.value))
+        status, refunded, price, reseller_id = row
+        if status == OrderStatus.FAILED.value and refunded:
+            ledger.post(reseller_id, -int(price), LedgerKind.ORDER_DEBIT, order_id=order_id,
+                        note="sukses setelah dikembalikan", actor=actor, now=now)
+        _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, refunded=False, finished_at=now)
 
 
 def settle_failed(order_id: int, reason: str, *, now: _dt.datetime, actor: str = SYSTEM) -> ledger.Posting:
@@ -444,6 +462,21 @@ def suspect_on(supplier_id: int, dest: str, nominal: int) -> int | None:
                   "AND o.dest = ? AND o.status = ? AND (? = 0 OR p.nominal = ?) ORDER BY o.id LIMIT 1",
                   (supplier_id, dest, OrderStatus.SUSPECT.value, nominal, nominal))
     return row[0] if row else None
+
+
+def refunded_on(supplier_id: int, dest: str, nominal: int) -> int | None:
+    """The latest order on this supplier for this destination (and nominal, when known) that failed
+    and got its money back."""
+    row = sql.one('SELECT o.id FROM "order" o JOIN product p ON p.id = o.product_id WHERE o.supplier_id = ? '
+                  "AND o.dest = ? AND o.status = ? AND o.refunded = ? AND (? = 0 OR p.nominal = ?) "
+                  "ORDER BY o.id DESC LIMIT 1",
+                  (supplier_id, dest, OrderStatus.FAILED.value, True, nominal, nominal))
+    return row[0] if row else None
+
+
+def needs_review(order_id: int) -> None:
+    """Back on the owner's "Perlu tindakan" list."""
+    sql.execute('UPDATE "order" SET reviewed_at = NULL, reviewed_by = ? WHERE id = ?', ("", order_id))
 
 
 @dataclass(frozen=True)

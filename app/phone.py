@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from app.resources import load_json
 
-_MOBILE = re.compile(r"^08\d{8,11}$")
+# ASCII digits only: "٠٨١٢…" or "０８１２…" is not a number we can dial or top up
+_MOBILE = re.compile(r"^08[0-9]{8,11}$")
+_PHONE_LIKE = re.compile(r"^\+?[0-9]{5,16}$")
+_GROUPING = re.compile(r"[\s\-().]")
 
 
 def normalize_msisdn(raw: str) -> str | None:
@@ -17,6 +20,23 @@ def normalize_msisdn(raw: str) -> str | None:
     elif s.startswith("62"):
         s = "0" + s[2:]
     return s if _MOBILE.match(s) else None
+
+
+def sender_key(raw: str) -> str:
+    """One form per SMS sender, so '+62 21 555-0123', '62215550123' and '0215550123' are one sender (counted
+    and answered as one): a mobile as `normalize_msisdn` gives it, another Indonesian number in national
+    form, a foreign number with its '+', a name ('TELKOMSEL') as it came."""
+    mobile = normalize_msisdn(raw)
+    if mobile:
+        return mobile
+    s = _GROUPING.sub("", raw or "")
+    if not _PHONE_LIKE.match(s):
+        return (raw or "").strip()
+    if s.startswith("+62"):
+        return "0" + s[3:]
+    if s.startswith("62") and len(s) >= 9:
+        return "0" + s[2:]
+    return s
 
 
 @dataclass(frozen=True)

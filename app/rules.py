@@ -316,8 +316,12 @@ class RulePack:
         reasons: Mapping[str, FailReason | str] | None = None,
         stock_pattern: str | None = None,
         synthetic: bool = False,
+        senders: tuple[str, ...] | None = None,
     ) -> None:
         self.name = name
+        # Who may send this operator's result SMS (an alphanumeric name or a short code). None: the pack
+        # does not say (an owner's pack saved before this existed: the default pack's list applies).
+        self.senders = None if senders is None else tuple(senders)
         self.rules = list(rules)
         self.history = history
         self.description = description
@@ -383,6 +387,7 @@ class RulePack:
             "reasons": {text: r.value for text, r in self.reasons.items()},
             "history": self.history.to_dict() if self.history else None,
             "stock": {"pattern": self.stock_pattern} if self.stock_pattern else None,
+            "senders": list(self.senders) if self.senders is not None else None,
         }
 
     def to_json(self) -> str:
@@ -401,9 +406,11 @@ class RulePack:
             history = HistorySpec(hist["pattern"], hist["entry"], dict(hist["status"]),
                                   hist.get("empty", "-")) if hist else None
             stock = (data.get("stock") or {}).get("pattern")
+            senders = data.get("senders")
             return cls(str(data["name"]), rules, history, str(data.get("description", "")),
                        reasons=data.get("reasons") or {}, stock_pattern=stock,
-                       synthetic=bool(data.get("synthetic", False)))
+                       synthetic=bool(data.get("synthetic", False)),
+                       senders=None if senders is None else tuple(str(x) for x in senders))
         except (KeyError, TypeError, re.error) as exc:
             raise ValueError(f"invalid rule pack: {exc!r}") from None
 

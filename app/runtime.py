@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from app import keyfile
+from app.at_rest import protect_stored_secrets
 from app.demo_network import DemoNetwork, demo_traffic
-from app.engine import Engine, EngineSettings
+from app.engine import Engine
+from app.engine_settings import EngineSettings
 from app.events import EngineEvent, EngineFailed
 from app.modem_pool import ModemPool
 from app.service import MessageService
@@ -79,6 +82,11 @@ class Runtime:
             self._owns_database = True
         elif database_proxy.obj is None:
             raise ValueError("no database: give RuntimeOptions.db or open one first")
+        if keyfile.key_path() is None:  # main.py keeps it in the data folder; else beside a database file
+            if not self.database or "://" in self.database:
+                raise ValueError("no key file: call app.keyfile.use_key_file(...) first")
+            keyfile.use_key_file(Path(self.database).parent / keyfile.KEY_FILE_NAME)
+        protect_stored_secrets()  # chip PINs sealed, PIN hashes keyed (an older version left them plain)
         self._opened = True
         if options.demo:
             self.demo = DemoNetwork(options.control_port, options.scenario)
@@ -91,8 +99,12 @@ class Runtime:
     async def start(self) -> None:
         self.open()
         self._stop_requested = asyncio.Event()
-        self.engine = Engine(MessageService(clock=self.options.clock), settings=self.options.engine_settings,
-                             clock=self.options.clock)
+        settings = self.options.engine_settings
+        if settings is None and self.options.config is not None:
+            from app.config import read_engine_settings
+
+            settings = read_engine_settings(self.options.config)
+        self.engine = Engine(MessageService(clock=self.options.clock), settings=settings, clock=self.options.clock)
         self.engine.events.subscribe(self._watch, kinds=(EngineFailed,))
         for listener in self.options.listeners:
             self.engine.events.subscribe(listener)

@@ -2,7 +2,19 @@
 
 `MessageService.handle(inbound)` stores the message (deduplicated), parses it, checks the sender and
 PIN, runs the command and queues the replies in the outbox — all in one transaction, so a crash
-either keeps all of it or none of it. It never raises for bad input: every message gets an answer.
+either keeps all of it or none of it. It never raises for bad input: every message gets an answer, except
+past the daily reply limits for senders that gave no PIN (`unknown_sender_replies_per_day`,
+`free_replies_per_day`: every SMS costs the shop).
+
+Nothing kept holds a PIN: the stored text, its keyed digest (`norm_text`), the dedupe key, complaint
+texts, replies and log lines have every PIN the parser read, and the reseller's own PIN wherever and
+however it was typed, replaced with ****. Log lines are single lines: control characters are escaped.
+
+Wrong PINs: every wrong PIN counts once, also both of a `GP.a.b` that matches neither. Each
+`pin_max_failures` in a row lock the account: the first lock lasts `pin_lock_minutes`, each further one in
+the same row twice as long as the one before, up to `pin_lock_max_minutes`. A right PIN, or the owner's
+unlock (`shop_admin.unlock_reseller`), ends the row. Each lock is an alert for the owner in
+`HandleResult.alerts`.
 """
 from __future__ import annotations
 
@@ -14,13 +26,13 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
-from app import handlers
+from app import handlers, keyfile
 from app.commands import types as t
-from app.commands.parser import mask, parse
+from app.commands.parser import mask, parse, pin_runs
 from app.messages import Inbound
-from app.phone import PrefixTable, normalize_msisdn
+from app.phone import PrefixTable, normalize_msisdn, sender_key
 from app.pins import check_pin
 from app.replies import Templates
 from app.rows import AddressRow, InboundRow, ResellerRow
@@ -31,6 +43,38 @@ from storage.models import InboundMessage, Product, Reseller, database_proxy as 
 log = logging.getLogger(__name__)
 
 _RESELLER_SELECT = ", ".join(f"r.{k}" for k in ResellerRow.COLUMNS)
+MAX_PIN_PROBES = 16  # runs of a text tested against the reseller's PIN; with more, all of them are masked
+MAX_LOCK_DOUBLINGS = 20  # 2**20 locks: far past any pin_lock_max_minutes
+LOG_TEXT_LIMIT = 300
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str, limit: int = LOG_TEXT_LIMIT) -> str:
+    """`text` as it may go into a log line: backslashes, line breaks and every other control or invisible
+    character escaped (`\\n`, `\\x{1b}`, `\\u{2028}`; the braces keep an escape from running into the
+    digits after it), cut after `limit` characters."""
+    if len(text) <= limit and text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for ch in text[:limit]:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif not ch.isprintable():
+            code = ord(ch)
+            out.append(f"\\x{{{code:02x}}}" if code < 0x100 else f"\\u{{{code:04x}}}")
+        else:
+            out.append(ch)
+    return "".join(out) + ("..." if len(text) > limit else "")
+
+
+def _until_text(until: _dt.datetime, now: _dt.datetime) -> str:
+    return f"{until:%H:%M}" if until.date() == now.date() else f"{until:%d/%m %H:%M}"
+
+
+def _duration_text(minutes: int) -> str:
+    if minutes % 60:
+        return f"{minutes} menit"
+    return f"{minutes // 60} jam"
 
 
 @dataclass(frozen=True)
@@ -52,6 +96,7 @@ class HandleResult:
     reason: str = ""
     stored_text: str = ""  # the text as stored (PINs masked)
     headlines: dict[int, str] = field(default_factory=dict)  # new order -> "S10 0812… dari R001"
+    alerts: list[str] = field(default_factory=list)  # for the owner (a PIN lock): the engine publishes them
 
 
 class MessageService:
@@ -67,7 +112,16 @@ class MessageService:
         # day; deriving it every time would cost more than the rest of an order.
         self._pin_key = secrets.token_bytes(32)
         self._pin_passed: dict[int, tuple[str, bytes]] = {}
+        # keyed digests of what identifies a message (its text holds the PIN): the key file's hashers
+        self._dedupe_hasher = keyfile.hasher_for("inbound.dedupe_key")
+        self._norm_hasher = keyfile.hasher_for("inbound.norm_text")
         self.reload_catalog()
+
+    @staticmethod
+    def _keyed(base: "hmac.HMAC", text: str) -> str:
+        hasher = base.copy()
+        hasher.update(text.encode("utf-8", "replace"))
+        return hasher.hexdigest()
 
     def reload_catalog(self) -> None:
         self._codes = {code.upper() for (code,) in Product.select(Product.code).tuples()}
@@ -91,19 +145,25 @@ class MessageService:
     # --- entry point --------------------------------------------------------------------------
 
     def handle(self, inbound: Inbound) -> HandleResult:
-        parsed = self._parse(inbound.text)
+        text = inbound.text if isinstance(inbound.text, str) else ""
+        parsed = self._parse(text)
         if isinstance(parsed.command, t.BadFormat) and self._catalog_changed():
-            parsed = self._parse(inbound.text)  # a product added since the start may make it an order
-        stored_text = mask(inbound.text if isinstance(inbound.text, str) else "", parsed.secrets)
+            parsed = self._parse(text)  # a product added since the start may make it an order
         now = self.clock()
         if inbound.channel == "sms":
-            inbound = dataclasses.replace(inbound, sender=normalize_msisdn(inbound.sender) or inbound.sender)
+            inbound = dataclasses.replace(inbound, sender=sender_key(inbound.sender))
         if inbound.sent_at is not None and inbound.sent_at.tzinfo is not None:
             # SMSC timestamps carry their zone; the books use the shop's local time
             inbound = dataclasses.replace(inbound, sent_at=inbound.sent_at.astimezone().replace(tzinfo=None))
-        key = inbound.dedupe_key or self._dedupe_key(inbound)
+        # keyed: the channel's key (or ours) is made from the text, PIN included
+        key = self._keyed(self._dedupe_hasher, inbound.dedupe_key or self._dedupe_key(inbound))
         with db.atomic():
-            norm_hash = hashlib.sha1(parsed.normalized.upper().encode()).hexdigest()
+            reseller, address = self.find_reseller(inbound.channel, inbound.sender)
+            pin_checks: dict[str, bool] = {}
+            hidden, probed = self._secrets(text, parsed, reseller, pin_checks)
+            stored_text = mask(text, hidden)
+            norm_masked = stored_text if parsed.normalized == text else mask(parsed.normalized, hidden)
+            norm_hash = self._keyed(self._norm_hasher, norm_masked.upper())
             inserted = sql.one(
                 "INSERT INTO inbound_message (channel, sender, text, received_at, sent_at, dedupe_key, modem, status, "
                 "reason, norm_text) VALUES (?, ?, ?, ?, ?, ?, ?, 'received', '', ?) "
@@ -112,11 +172,12 @@ class MessageService:
                  norm_hash))
             if inserted is None:
                 existing = InboundMessage.get(InboundMessage.dedupe_key == key)
-                log.info("duplicate message from %s ignored: %s", inbound.sender, stored_text)
+                log.info("duplicate message from %s ignored: %s", one_line(inbound.sender), one_line(stored_text))
                 return HandleResult(existing.id, duplicate=True, status=existing.status, reason=existing.reason,
                                     stored_text=existing.text)
             row = InboundRow(inserted[0], norm_hash)
-            ctx = handlers.Context(self, row, inbound, parsed, now)
+            ctx = handlers.Context(self, row, inbound, parsed, now, reseller=reseller, address=address,
+                                   secrets=hidden, probed=probed, pin_checks=pin_checks)
             try:
                 with db.atomic():
                     self._dispatch(ctx)
@@ -125,29 +186,52 @@ class MessageService:
                 log.exception("handling message %s failed", row.id)
                 ctx.replies.clear()
                 ctx.new_orders.clear()
+                ctx.alerts.clear()
                 ctx.reject("internal_error")
                 ctx.reply("internal_error")
             sql.execute("UPDATE inbound_message SET status = ?, reason = ?, reseller_id = ? WHERE id = ?",
                         (ctx.status, ctx.reason[:100], ctx.reseller.id if ctx.reseller else None, row.id))
-            replies = [self._queue(r, row.id, now) for r in ctx.replies]
-        log.info("msg %s from %s [%s]: %s -> %s", row.id, inbound.sender, inbound.channel, stored_text,
-                 ctx.reason or ctx.status)
+            # (Context.reply masked the fields it echoes; until the PIN passed, only what is hidden whatever
+            # the PIN may be, so that no reply tells a guesser whether a number was the PIN.)
+            in_replies = hidden if ctx.pin_verified else frozenset(parsed.secrets)
+            replies = [self._queue(r, row.id, now, in_replies) for r in ctx.replies]
+        log.info("msg %s from %s [%s]: %s -> %s", row.id, one_line(inbound.sender), one_line(inbound.channel),
+                 one_line(stored_text), ctx.reason or ctx.status)
         return HandleResult(row.id, replies=replies, new_orders=list(ctx.new_orders), status=ctx.status,
-                            reason=ctx.reason, stored_text=stored_text, headlines=dict(ctx.headlines))
+                            reason=ctx.reason, stored_text=stored_text, headlines=dict(ctx.headlines),
+                            alerts=list(ctx.alerts))
+
+    def _secrets(self, text: str, parsed: t.Parsed, reseller: ResellerRow | None,
+                 pin_checks: dict[str, bool]) -> tuple[frozenset[str], frozenset[str]]:
+        """What to mask: the PINs the parser read, and the reseller's PIN wherever it stands in the text
+        (`SAL 4321 ya`, `4321.SAL`, `TB10.4321.0813…`) — each run that may be a PIN is tested against it.
+        Returns (to mask, the runs tested)."""
+        hidden = set(parsed.secrets)
+        if reseller is None or not reseller.pin_hash:
+            return frozenset(hidden), frozenset()
+        candidates = sorted({digits for _a, _b, digits in pin_runs(text)} - hidden)
+        if len(candidates) > MAX_PIN_PROBES:
+            hidden.update(candidates)  # a wall of numbers: hide them all, test none
+            return frozenset(hidden), frozenset()
+        for digits in candidates:
+            if self._pin_is(reseller, digits, pin_checks):
+                hidden.add(digits)
+                break
+        return frozenset(hidden), frozenset(candidates)
 
     @staticmethod
     def _dedupe_key(inbound: Inbound) -> str:
         if inbound.sent_at is None:
             return uuid.uuid4().hex  # nothing identifies a resend: every delivery is new
-        material = f"{inbound.channel}|{inbound.sender}|{inbound.sent_at.isoformat()}|{inbound.text}"
-        return hashlib.sha1(material.encode("utf-8", "replace")).hexdigest()
+        return f"{inbound.channel}|{inbound.sender}|{inbound.sent_at.isoformat()}|{inbound.text}"
 
-    def _queue(self, pending: handlers.PendingReply, inbound_id: int, now: _dt.datetime) -> Reply:
+    def _queue(self, pending: handlers.PendingReply, inbound_id: int, now: _dt.datetime,
+               hidden: frozenset[str]) -> Reply:
+        text = mask(pending.text, hidden)
         (out_id,) = sql.one('INSERT INTO outbound_message (channel, "to", text, status, order_id, inbound_id, event, '
                             "modem, attempts, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, '', 0, ?) RETURNING id",
-                            (pending.channel, pending.to, pending.text, pending.order_id, inbound_id, pending.event,
-                             now))
-        return Reply(pending.to, pending.channel, pending.text, out_id, pending.order_id)
+                            (pending.channel, pending.to, text, pending.order_id, inbound_id, pending.event, now))
+        return Reply(pending.to, pending.channel, text, out_id, pending.order_id)
 
     def store_operator_sms(self, sender: str, text: str, *, sent_at: _dt.datetime | None, dedupe_key: str,
                            modem: str) -> None:
@@ -177,7 +261,7 @@ class MessageService:
         return reseller, AddressRow(row[0], bool(row[1]), channel, address)
 
     def pin_matches(self, account_id: int, pin: str, salt: str, expected: str) -> bool:
-        """Whether `pin` is the account's PIN (no lockout bookkeeping: see verify_pin)."""
+        """Whether `pin` is the account's PIN (no lockout bookkeeping: see check_pins)."""
         digest = hashlib.blake2b(pin.encode(), key=self._pin_key, digest_size=32).digest()
         remembered = self._pin_passed.get(account_id)
         if remembered is not None and remembered[0] == expected:
@@ -187,49 +271,77 @@ class MessageService:
             return True
         return False
 
+    def _pin_is(self, r: ResellerRow, pin: str, checks: dict[str, bool]) -> bool:
+        """pin_matches, once per PIN and message (masking and the PIN check ask about the same runs)."""
+        if pin not in checks:
+            checks[pin] = self.pin_matches(r.id, pin, r.pin_salt, r.pin_hash)
+        return checks[pin]
+
     def verify_pin(self, ctx: "handlers.Context", pin: str) -> bool:
         """Check the PIN with lockout; on failure queue the reply and return False."""
+        return self.check_pins(ctx, (pin,)) is not None
+
+    def check_pins(self, ctx: "handlers.Context", pins: Iterable[str]) -> str | None:
+        """The one of `pins` that is the reseller's PIN (tried in order), or None after queuing the reply.
+        When none is, each different one counts as a wrong PIN: a message that tries two PINs pays for
+        two guesses."""
         r = ctx.reseller
         assert r is not None
-        now = ctx.now
-        if r.locked_until and r.locked_until > now:
+        if r.locked_until and r.locked_until > ctx.now:
             ctx.reject("locked")
-            ctx.reply("still_locked", jam=f"{r.locked_until:%H:%M}")
-            return False
+            ctx.reply("still_locked", jam=_until_text(r.locked_until, ctx.now))
+            return None
         if not r.pin_hash:
             ctx.reject("pin_not_set")
             ctx.reply("pin_not_set")
-            return False
-        if self.pin_matches(r.id, pin, r.pin_salt, r.pin_hash):
-            if r.pin_failures:
-                Reseller.update(pin_failures=0).where(Reseller.id == r.id).execute()
-                r.pin_failures = 0
-            return True
-        failures = r.pin_failures + 1
-        limit = self.settings.pin_max_failures
-        if failures >= limit:
-            until = now + _dt.timedelta(minutes=self.settings.pin_lock_minutes)
-            Reseller.update(pin_failures=0, locked_until=until).where(Reseller.id == r.id).execute()
-            ctx.reject("locked")
-            ctx.reply("locked", max=limit, jam=f"{until:%H:%M}")
-        else:
-            Reseller.update(pin_failures=failures).where(Reseller.id == r.id).execute()
+            return None
+        tried = list(dict.fromkeys(pins))
+        for pin in tried:
+            if self._pin_is(r, pin, ctx.pin_checks):
+                ctx.pin_verified = True
+                if r.pin_failures:
+                    Reseller.update(pin_failures=0).where(Reseller.id == r.id).execute()
+                    r.pin_failures = 0
+                return pin
+        self._wrong_pins(ctx, len(tried))
+        return None
+
+    def _wrong_pins(self, ctx: "handlers.Context", count: int) -> None:
+        """`count` more wrong PINs in a row. Every `pin_max_failures` of them lock the account, each lock
+        in the row twice as long as the one before (up to pin_lock_max_minutes), with an alert."""
+        r = ctx.reseller
+        assert r is not None
+        s = self.settings
+        limit = max(1, s.pin_max_failures)
+        before, after = r.pin_failures, r.pin_failures + max(1, count)
+        if after // limit == before // limit:
+            Reseller.update(pin_failures=after).where(Reseller.id == r.id).execute()
+            r.pin_failures = after
             ctx.reject("wrong_pin")
-            ctx.reply("wrong_pin", n=limit - failures)
-        return False
+            ctx.reply("wrong_pin", n=limit - after % limit)
+            return
+        lock_no = after // limit  # 1 for the first lock in this row
+        minutes = max(1, min(s.pin_lock_minutes * 2 ** min(lock_no - 1, MAX_LOCK_DOUBLINGS),
+                             max(s.pin_lock_max_minutes, s.pin_lock_minutes)))
+        until = ctx.now + _dt.timedelta(minutes=minutes)
+        Reseller.update(pin_failures=after, locked_until=until).where(Reseller.id == r.id).execute()
+        r.pin_failures, r.locked_until = after, until
+        ctx.reject("locked")
+        ctx.reply("locked", max=limit, jam=_until_text(until, ctx.now))
+        ctx.alerts.append(
+            f"PIN {r.code} ({one_line(r.name, 60)}) salah {after}x berturut-turut, terakhir dari "
+            f"{one_line(ctx.inbound.sender, 60)}: akun dikunci {_duration_text(minutes)} sampai "
+            f"{_until_text(until, ctx.now)} (kunci ke-{lock_no}). Buka kunci di menu Reseller bila perlu.")
 
     # --- dispatch -----------------------------------------------------------------------------
 
     def _dispatch(self, ctx: "handlers.Context") -> None:
         cmd = ctx.parsed.command
-        if isinstance(cmd, t.Help):
-            return handlers.help_(ctx, cmd)
-        if isinstance(cmd, (t.CenterInfo, t.BankInfo)):
-            return handlers.info(ctx, cmd)
-        reseller, address = self.find_reseller(ctx.inbound.channel, ctx.inbound.sender)
-        ctx.reseller, ctx.address = reseller, address
+        reseller = ctx.reseller
         if reseller is None:
             return handlers.unknown_sender(ctx)
+        if isinstance(cmd, (t.Help, t.CenterInfo, t.BankInfo)):
+            return handlers.free_reply(ctx, cmd)
         if isinstance(cmd, t.BadFormat):
             return handlers.bad_format(ctx, cmd)
         if not reseller.active:
@@ -239,8 +351,8 @@ class MessageService:
             return handlers.change_pin(ctx, cmd)
         pin = getattr(cmd, "pin", None)
         if pin is None and isinstance(cmd, (t.PriceList, t.DepositTicket, t.ProductInfo)):
-            pass  # PIN optional: the sender's number identifies the price group
-        elif not self.verify_pin(ctx, pin or ""):
+            return handlers.free_reply(ctx, cmd)  # PIN optional: the sender's number identifies the price group
+        if not self.verify_pin(ctx, pin or ""):
             return None
         handler = handlers.HANDLERS.get(type(cmd), handlers.not_available)
         return handler(ctx, cmd)

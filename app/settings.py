@@ -14,18 +14,22 @@ class Settings:
     admin_contact: str = "admin"
     language: str = "id"
     pin_max_failures: int = 3
-    pin_lock_minutes: int = 30
+    pin_lock_minutes: int = 30  # the first lock; each further lock in a row (no right PIN between) doubles it
+    pin_lock_max_minutes: int = 24 * 60  # … up to this
     repeat_window: str = "day"  # "day" (since 00:00) or a number of hours, e.g. "24"
     repeat_max: int = 9
     retry_cooldown_s: int = 60
     max_order_age_min: int = 60
     multi_max_items: int = 5
-    unknown_sender_replies_per_day: int = 1
+    unknown_sender_replies_per_day: int = 1  # every reply to a number that is no reseller's counts
+    free_replies_per_day: int = 10  # replies to commands without a PIN (FORMAT, CENTER, HARGA, TIKET…) per number
     reply_accepted: bool = False  # "diproses" reply on SMS (costs an SMS per order)
     transfer_min: int = 10_000
+    transfer_max: int = 100_000_000
     transfer_repeat_hours: int = 24
     pull_enabled: bool = False
     ticket_min: int = 50_000
+    ticket_max: int = 100_000_000
     ticket_valid_hours: int = 3
     center_numbers: list[str] = field(default_factory=list)
     banks: dict[str, dict[str, str]] = field(default_factory=lambda: {

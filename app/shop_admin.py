@@ -6,6 +6,7 @@ Indonesian message the UI shows as it is.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from dataclasses import dataclass
@@ -186,6 +187,34 @@ def reset_pin(reseller_id: int, *, actor: str) -> str:
             raise AdminError("Reseller tidak ditemukan")
         _audit(actor, "reseller_reset_pin", f"reseller:{reseller_id}")  # the PIN itself is never logged
     return pin
+
+
+@dataclass(frozen=True)
+class PinUnlock:
+    """What `unlock_reseller` cleared."""
+
+    reseller_id: int
+    code: str
+    locked_until: _dt.datetime | None  # when the lock would have ended; None when there was none
+    failures: int  # wrong PINs in a row that were forgiven
+
+
+def unlock_reseller(reseller: int | str, *, actor: str) -> PinUnlock:
+    """End a PIN lock now (by id, or by code as typed on the command line): the reseller may try again at
+    once, and the row of wrong PINs starts over, so the next lock is a short one again."""
+    with db.atomic():
+        if isinstance(reseller, int):
+            row = Reseller.get_or_none(Reseller.id == reseller)
+        else:
+            row = Reseller.get_or_none(Reseller.code == reseller.strip().upper())
+        if row is None:
+            raise AdminError(f"Reseller {reseller} tidak ditemukan")
+        Reseller.update(pin_failures=0, locked_until=None).where(Reseller.id == row.id).execute()
+        until = row.locked_until
+        _audit(actor, "reseller_unlock", f"reseller:{row.id}",
+               f"locked_until={until:%Y-%m-%d %H:%M} failures={row.pin_failures}" if until else
+               f"locked_until=- failures={row.pin_failures}")
+    return PinUnlock(row.id, row.code, until, row.pin_failures)
 
 
 def add_deposit(reseller_id: int, amount: int, *, note: str, actor: str) -> ledger.Posting:
@@ -582,7 +611,12 @@ def rule_pack_source(name: str) -> str:
 def load_rule_pack(name: str) -> RulePack:
     """The pack in effect: the owner's saved version when there is one, else the default."""
     saved = settings.saved_rule_pack(name)
-    return RulePack.from_json(saved) if saved is not None else load_pack(name)
+    if saved is None:
+        return load_pack(name)
+    pack = RulePack.from_json(saved)
+    if pack.senders is None:  # saved before packs named their senders: the default pack's list holds
+        pack.senders = load_pack(name).senders if name in PACK_NAMES else ()
+    return pack
 
 
 def save_rule_pack(name: str, text: str, *, actor: str) -> RulePack:

@@ -1,12 +1,18 @@
 """What the `supplier` table's JSON column holds, typed: the modem a supplier runs on, its chip PIN, its
 request templates and rule pack, the upstream's number. Nothing else reads or writes that JSON, so the
-way a secret such as the chip PIN is kept can change in this one place."""
+way a secret such as the chip PIN is kept can change in this one place: it is stored sealed with the
+shop's key file (app/keyfile.py, "enc:v1:…"), never in clear; a clear PIN written by an older version
+is still read, and sealed the next time the config is saved (`seal_stored_pins` does that for every
+supplier at start-up)."""
 from __future__ import annotations
 
 import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from app import keyfile
+from storage.models import Supplier, database_proxy as db
 
 # what the owner edits in the suppliers view (the PIN has its own field and is never read back)
 TEMPLATE_KEYS = ("topup", "balance", "history", "menu", "to", "rule_pack", "ussd_timeout")
@@ -45,11 +51,14 @@ class SupplierConfig:
         for key in ("modem", "operator", "pin", "rule_pack", "topup", "balance", "history", "to"):
             if key in values:
                 values[key] = "" if values[key] is None else str(values[key])
+        if values.get("pin"):
+            values["pin"] = keyfile.unseal(values["pin"])  # KeyFileError: sealed with another key file
         if "ussd_timeout" in values:
             values["ussd_timeout"] = float(values["ussd_timeout"] or 30)
         return cls(**values, extra={k: v for k, v in data.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
+        """The values as they are in memory (the PIN in clear): for `dumps`, never to be stored as it is."""
         data: dict[str, Any] = dict(self.extra)
         defaults = SupplierConfig()
         for f in dataclasses.fields(self):
@@ -61,7 +70,11 @@ class SupplierConfig:
         return data
 
     def dumps(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        """The JSON to store, with the PIN sealed."""
+        data = self.to_dict()
+        if data.get("pin"):
+            data["pin"] = keyfile.seal(data["pin"])
+        return json.dumps(data, ensure_ascii=False)
 
     def templates(self) -> dict[str, Any]:
         """The parts the owner edits in the suppliers view (without the PIN)."""
@@ -70,3 +83,26 @@ class SupplierConfig:
 
     def with_templates(self, templates: dict[str, Any]) -> "SupplierConfig":
         return SupplierConfig.from_dict({**self.to_dict(), **templates})
+
+
+def _stored_pin_is_clear(text: str | None) -> bool:
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return False
+    pin = data.get("pin") if isinstance(data, dict) else None
+    return bool(pin) and not (isinstance(pin, str) and keyfile.is_sealed(pin))
+
+
+def seal_stored_pins() -> int:
+    """Seal every PIN an older version stored in clear; returns how many suppliers were re-saved.
+    Every stored config is opened on the way, so a database sealed with another key file is refused
+    here (KeyFileError) before any chip could be driven with a wrong PIN."""
+    sealed = 0
+    with db.atomic():
+        for supplier_id, text in list(Supplier.select(Supplier.id, Supplier.config).tuples()):
+            config = SupplierConfig.parse(text)
+            if _stored_pin_is_clear(text):
+                sealed += Supplier.update(config=config.dumps()) \
+                    .where((Supplier.id == supplier_id) & (Supplier.config == text)).execute()
+    return sealed

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.money import group
+from app.phone import normalize_msisdn
 from app.rules import FailReason, Outcome, RulePack, may_try_next_route
 from app.supplier_config import SupplierConfig
 from modems.driver import ModemUnavailable
@@ -72,12 +73,15 @@ class Job:
 
 @dataclass(frozen=True)
 class FollowupMatch:
-    """What an operator's or upstream's later SMS says about a top-up (plain values, read once)."""
+    """What an operator's or upstream's later SMS says about a top-up (plain values, read once).
+    `trusted` is False when it came from a sender the operator (or upstream) does not use: such an SMS
+    never moves an order or money, whatever it says."""
 
     outcome: Outcome
     dest: str
     amount: int
     trxid: str
+    trusted: bool
 
 
 @dataclass
@@ -162,7 +166,15 @@ class Supplier:
         match = self.pack.match(text)
         if match.outcome == Outcome.UNKNOWN:
             return None
-        return FollowupMatch(match.outcome, match.dest or "", match.amount or 0, match.trxid or "")
+        return FollowupMatch(match.outcome, match.dest or "", match.amount or 0, match.trxid or "",
+                             trusted=self.sends_results(sender))
+
+    def sends_results(self, sender: str) -> bool:
+        """Whether `sender` is one the operator uses for result SMS (the rule pack's `senders`: a name or
+        a short code). A plain mobile number never is: anybody can send from one."""
+        if self.pack is None or not self.pack.senders or _is_mobile_number(sender):
+            return False
+        return sender.strip().upper() in {s.strip().upper() for s in self.pack.senders}
 
     def result_from_text(self, text: str, request: str) -> SupplyResult:
         if self.pack is None:
@@ -254,11 +266,13 @@ class SmsSupplier(Supplier):
                                 sent=False, reason=FailReason.NETWORK_BUSY)
         return SupplyResult(Outcome.PENDING, raw="", request=masked)
 
-    def match_followup(self, sender: str, text: str) -> FollowupMatch | None:
-        to = self.config.to
-        if to and _same_number(sender, to) is False:
-            return None
-        return super().match_followup(sender, text)
+    def sends_results(self, sender: str) -> bool:
+        """An SMS supplier's results come from the number (or name) we send the orders to, or from a
+        sender its pack names; nobody else."""
+        to = self.config.to.strip()
+        if to and (_same_number(sender, to) or sender.strip().upper() == to.upper()):
+            return True
+        return super().sends_results(sender)
 
 
 class SmsChip(SmsSupplier):
@@ -269,14 +283,14 @@ class SmsUpstream(SmsSupplier):
     kind = SupplierKind.SMS_UPSTREAM
 
 
-def _same_number(a: str, b: str) -> bool | None:
-    """True/False for two phone numbers; None when either is a name (operator short codes)."""
-    from app.phone import normalize_msisdn
-
+def _same_number(a: str, b: str) -> bool:
+    """Two phone numbers, however written (0812…, +62812…, 62812…), are the same number."""
     na, nb = normalize_msisdn(a), normalize_msisdn(b)
-    if na is None or nb is None:
-        return None
-    return na == nb
+    return na is not None and na == nb
+
+
+def _is_mobile_number(sender: str) -> bool:
+    return normalize_msisdn(sender) is not None
 
 
 KINDS: dict[str, type[Supplier]] = {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing as mp
 import platform
 import re
@@ -27,13 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import Future
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from modems.sim import ControlClient  # noqa: E402 - after the path set-up above
 
 DEST = re.compile(r"(08\d{8,11})")
 
@@ -59,7 +59,7 @@ def _simulator(conn, sc: dict) -> None:
 
     net = SimNetwork.from_scenario(sc)
     net.start()
-    conn.send((net.control_url, net.api_modems()))
+    conn.send((net.control_url, net.control_token, net.api_modems()))
     cpu0 = time.process_time()
     conn.recv()
     cpu = time.process_time() - cpu0
@@ -114,16 +114,10 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
-def post(url: str, body: dict) -> None:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req, timeout=10).read()
-
-
 async def run(args) -> None:
-    from app import ledger
+    from app import keyfile, ledger
     from app.demo import configure_network, seed_demo
-    from app.engine import EngineSettings
+    from app.engine_settings import EngineSettings
     from app.events import MessageLogged, OrderChanged
     from app.runtime import Runtime, RuntimeOptions
     from modems.types import SmsReceived
@@ -134,9 +128,12 @@ async def run(args) -> None:
     parent, child = mp.Pipe()
     proc = mp.get_context("spawn").Process(target=_simulator, args=(child, sc), daemon=True)
     proc.start()
-    control_url, modems = parent.recv()
+    control_url, token, modems = parent.recv()
+    api = ControlClient(control_url, token)
 
-    open_database(Path(tempfile.mkdtemp()) / "bench.db")
+    work = Path(tempfile.mkdtemp())
+    keyfile.use_key_file(work / keyfile.KEY_FILE_NAME)
+    open_database(work / "bench.db")
     seed_demo()
     ledger.deposit(Reseller.get(Reseller.code == "R001").id, 10**12, note="bench")
     configure_network(modems, sc)
@@ -200,8 +197,8 @@ async def run(args) -> None:
             pause = target - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            post(f"{control_url}/api/sms", {"from": "081211110001", "to": centers[i % len(centers)],
-                                           "text": f"I10.0857{i:08d}.1234"})
+            api.post("/api/sms", {"from": "081211110001", "to": centers[i % len(centers)],
+                                  "text": f"I10.0857{i:08d}.1234"})
 
     cpu0 = time.process_time()
     t0 = time.perf_counter()

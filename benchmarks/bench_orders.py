@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import ledger, orders  # noqa: E402
+from app import keyfile, ledger, orders  # noqa: E402
 from app.demo import seed_demo  # noqa: E402
 from app.service import Inbound, MessageService  # noqa: E402
 from storage.db import open_database  # noqa: E402
@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=5000)
     args = ap.parse_args()
     path = Path(tempfile.mkdtemp()) / "bench.db"
+    keyfile.use_key_file(path.parent / keyfile.KEY_FILE_NAME)
     open_database(path)
     seed_demo()
     r001 = Reseller.get(Reseller.code == "R001")

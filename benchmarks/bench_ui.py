@@ -290,6 +290,7 @@ def main() -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from app import keyfile
     from storage.db import close_database, open_database
 
     work = Path(tempfile.mkdtemp(prefix="pulsa-bench-ui-"))
@@ -306,6 +307,7 @@ def main() -> None:
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setQuitOnLastWindowClosed(False)  # as the program does: a closed view or dialog never ends it
+    keyfile.use_key_file(work / keyfile.KEY_FILE_NAME)  # make_big_db.py made it beside the database
     open_database(path)
     if not args.skip_log:
         print("Transaction log on the big database:")

@@ -39,8 +39,10 @@ DAYS = 60
 def _schema(path: Path) -> None:
     from app.demo import seed_demo
     from storage.db import close_database, open_database
+    from app import keyfile
     from storage.models import Supplier
 
+    keyfile.use_key_file(path.parent / keyfile.KEY_FILE_NAME)
     open_database(path)
     seed_demo()
     for name, kind in (("chip tsel-1", "ussd_chip"), ("chip tsel-2", "ussd_chip"), ("chip isat-1", "ussd_chip"),

@@ -6,6 +6,10 @@
     modem --port COM3 ussd "*777*081389092678*10*1234#" --reply 1
     modem --port socket://127.0.0.1:7001 inbox
 
+A chip PIN never shows on the screen or in the log: the values of --secret and --pin, and every field
+of a USSD code or menu answer that may be a PIN (modems.ussd.guess_pins: 4–8 digits after the service
+code, not an amount after a phone number), are masked in what is printed and in the AT log.
+
 What the user reads is Indonesian. Uses the blocking driver (modems.driver.Modem); no Qt.
 Exit codes: 0 done, 1 the operation failed or its outcome is unknown, 2 wrong usage,
 3 the modem could not be opened.
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence, TextIO
 
-from modems import pdu
+from modems import pdu, ussd
 from modems.at import AtError
 from modems.driver import Modem, ModemConfig, SimError
 from modems.types import InboundSms, ModemEvent, SmsReceived, UssdOutcome, UssdResult
@@ -74,7 +78,8 @@ def _build_parser() -> _Parser:
     p.add_argument("--reply", action="append", default=[], metavar="BALASAN",
                    help="jawaban untuk menu USSD, boleh diulang: --reply 1 --reply 2")
     p.add_argument("--secret", action="append", default=[], metavar="TEKS",
-                   help="teks yang harus disamarkan di layar dan log (mis. PIN chip)")
+                   help="teks lain yang harus disamarkan di layar dan log; angka 4-8 digit di kode USSD "
+                        "(selain kode layanan, nomor tujuan dan nominal) selalu disamarkan sebagai PIN")
     p.add_argument("--timeout", type=float, default=30.0, metavar="DETIK", help="batas tunggu per langkah")
     p.add_argument("--mode", choices=("auto", "text", "gsm7-hex", "ucs2-hex", "8bit-hex"), default="auto",
                    help="cara membaca jawaban USSD (bawaan: otomatis)")
@@ -141,8 +146,17 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
         modems_log.setLevel(old_level)
 
 
-def _run_command(args: argparse.Namespace, port: str, io: _Out) -> int:
+def _secrets(args: argparse.Namespace) -> tuple[str, ...]:
+    """What is masked wherever it would show: the SIM PIN, --secret values, and what may be a PIN in
+    the USSD code and the menu answers."""
+    found = [getattr(args, "pin", None) or "", *getattr(args, "secret", ())]
+    for text in (getattr(args, "code", ""), *getattr(args, "reply", ())):
+        found.extend(ussd.guess_pins(text))
+    return tuple(dict.fromkeys(s for s in found if s))
 
+
+def _run_command(args: argparse.Namespace, port: str, io: _Out) -> int:
+    secrets = _secrets(args)
     config = ModemConfig(pin=getattr(args, "pin", None), multipart_timeout=0.0)
     if getattr(args, "baud", None):
         config.baudrate = args.baud
@@ -178,15 +192,15 @@ def _run_command(args: argparse.Namespace, port: str, io: _Out) -> int:
         if args.command == "sms":
             return _sms(modem, io, args.to, args.text, args.laporan)
         if args.command == "ussd":
-            return _ussd(modem, io, args.code, args.reply, args.secret)
+            return _ussd(modem, io, args.code, args.reply, secrets)
         if args.command == "inbox":
             return _inbox(modem, io, inbox, confirms, args.hapus)
         return EXIT_USAGE
     except AtError as exc:
-        io.warn(f"Modem gagal menjalankan perintah: {exc}")
+        io.warn(f"Modem gagal menjalankan perintah: {ussd.mask_digits(str(exc), secrets)}")
         return EXIT_FAILED
     except ValueError as exc:  # a number or text the codec cannot encode
-        io.warn(f"Masukan tidak valid: {exc}")
+        io.warn(f"Masukan tidak valid: {ussd.mask_digits(str(exc), secrets)}")
         return EXIT_USAGE
     finally:
         modem.close()
@@ -259,15 +273,16 @@ def _sms(modem: Modem, io: _Out, to: str, text: str, report: bool) -> int:
     return EXIT_FAILED
 
 
-def _print_ussd_step(io: _Out, label: str, result: UssdResult) -> None:
-    io.say(f"{label}: {result.request}")
+def _print_ussd_step(io: _Out, label: str, result: UssdResult, secrets: tuple[str, ...]) -> None:
+    io.say(f"{label}: {ussd.mask_digits(result.request, secrets)}")  # the driver masked it already
     io.say(f"  Status : {_OUTCOME_TEXT[result.outcome]}")
     if result.text:
         io.say("  Jawaban:")
-        for line in result.text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        text = ussd.mask_digits(result.text, secrets)  # an operator may echo the code
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
             io.say(f"    {line}")
     if result.error:
-        io.say(f"  Keterangan: {_ussd_error_text(result.error)}")
+        io.say(f"  Keterangan: {ussd.mask_digits(_ussd_error_text(result.error), secrets)}")
 
 
 def _ussd_error_text(error: str) -> str:
@@ -282,16 +297,15 @@ def _ussd_error_text(error: str) -> str:
     return known.get(error, error)
 
 
-def _ussd(modem: Modem, io: _Out, code: str, replies: list[str], secrets: list[str]) -> int:
-    secret_t = tuple(s for s in secrets if s)
-    result = modem.ussd(code, secrets=secret_t, keep_open=bool(replies))
-    _print_ussd_step(io, "Kode", result)
+def _ussd(modem: Modem, io: _Out, code: str, replies: list[str], secrets: tuple[str, ...]) -> int:
+    result = modem.ussd(code, secrets=secrets, keep_open=bool(replies))
+    _print_ussd_step(io, "Kode", result, secrets)
     for reply in replies:
         if result.outcome != UssdOutcome.MENU:
-            io.say(f"Balasan {reply!r} tidak dikirim: sesi USSD sudah berakhir.")
+            io.say(f"Balasan {ussd.mask_digits(reply, secrets)!r} tidak dikirim: sesi USSD sudah berakhir.")
             break
-        result = modem.ussd_reply(reply, secrets=secret_t, keep_open=True)
-        _print_ussd_step(io, "Balasan", result)
+        result = modem.ussd_reply(reply, secrets=secrets, keep_open=True)
+        _print_ussd_step(io, "Balasan", result, secrets)
     if result.outcome == UssdOutcome.MENU:
         modem.ussd_cancel()
         io.say("Sesi USSD ditutup (menu masih terbuka; tambahkan --reply untuk menjawab).")

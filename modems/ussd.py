@@ -5,8 +5,10 @@ driver's job: it passes the settled mode back in as `mode`.
 """
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
+from typing import Iterable
 
 from modems import gsm7
 
@@ -184,14 +186,37 @@ def encode_ucs2_hex(text: str) -> str:
     return text.encode("utf-16-be").hex().upper()
 
 
+_PIN = re.compile(r"\d{4,8}")
+_PHONE = re.compile(r"\+?\d{9,15}")
+
+
+def guess_pins(code: str) -> tuple[str, ...]:
+    """The fields of a USSD code that may be a PIN, for masking what is shown or logged. A code's fields
+    are what the `*`s separate; the first is the service code (`*776`) and stays. After it, every field
+    of 4–8 digits is taken for a PIN (the PIN sits there in every operator's codes, `*776*PIN#`,
+    `*771*NEW*OLD#`), except one that directly follows a phone number and is not the last field: that is
+    the amount of a reload code (`*901*0857…*10000*PIN#`). A text that is only 4–8 digits (a menu
+    answer) counts as one field. Masking an amount by mistake costs nothing; showing a PIN does."""
+    tokens = re.split(r"[*#]", code.strip())
+    if len(tokens) == 1:  # not a code: a menu answer
+        return (tokens[0],) if _PIN.fullmatch(tokens[0]) else ()
+    fields = [t for t in tokens if t][1:]  # without the service code
+    pins = []
+    for i, field in enumerate(fields):
+        amount = 0 < i < len(fields) - 1 and _PHONE.fullmatch(fields[i - 1])
+        if _PIN.fullmatch(field) and not amount:
+            pins.append(field)
+    return tuple(pins)
+
+
+def mask_digits(text: str, secrets: Iterable[str]) -> str:
+    """Mask each secret where it stands as a whole run of digits (`Sisa 1234` but not `Rp 12.345`)."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = re.sub(rf"(?<!\d){re.escape(secret)}(?!\d)", "*" * len(secret), text)
+    return text
+
+
 def mask_pin(code: str, pin: str | None = None) -> str:
-    """Mask the chip PIN for logs: the given pin wherever it appears, else the last
-    `*`-separated field of a code with at least three fields (`*777*dest*10*1234#`)."""
-    if pin:
-        return code.replace(pin, "*" * len(pin))
-    body = code.rstrip("#")
-    fields = body.split("*")
-    if len(fields) >= 5 and fields[-1].isdigit():
-        fields[-1] = "*" * len(fields[-1])
-        return "*".join(fields) + code[len(body) :]
-    return code
+    """Mask the chip PIN for logs: the given pin wherever it appears, else every field `guess_pins`
+    takes for one (`*777*081389092678*10*****#`)."""
+    return mask_digits(code, (pin,) if pin else guess_pins(code))

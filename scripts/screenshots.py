@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +21,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def _api(control_url: str, method: str, path: str, body: dict | None = None) -> object:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(control_url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
+def _api(demo, method: str, path: str, body: dict | None = None) -> object:
+    """The demo network's control API (with its token)."""
+    from modems.sim import ControlClient
+
+    return ControlClient.of(demo)(method, path, body)
 
 
 async def _pause(seconds: float) -> None:
@@ -46,9 +43,8 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
     window = await server.start()
     try:
         window.resize(1360, 780)
-        control = server.demo.control_url
         # one order left suspect and one failure, so the queue shows what needs a decision
-        _api(control, "POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["ok", "timeout"]})
+        _api(server.demo, "POST", "/api/chips/tsel-1/outcomes", {"outcomes": ["ok", "timeout"]})
         for _ in range(60):  # modems online first (a few seconds), then let orders flow
             await _pause(0.5)
             if all(link.online for link in server.engine.links.values()):

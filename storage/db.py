@@ -12,6 +12,7 @@ from playhouse.db_url import connect
 
 from storage.migrations import migrate
 from storage.models import database_proxy
+from storage.private_files import create_owner_only, owner_only
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,10 @@ SQLITE_PRAGMAS = {
     # The Checkpointer below copies the WAL back into the database file off the engine's thread;
     # this larger automatic threshold is only the safety net should it stop.
     "wal_autocheckpoint": 10000,
+    # Overwrite deleted content with zeros, so a secret replaced by its sealed form (or a deleted row)
+    # does not linger in the file's free space. Debian's SQLite build does this by default (so the
+    # benchmarks in docs/ ran with it); the SQLite inside Python for Windows does not.
+    "secure_delete": 1,
 }
 
 
@@ -76,6 +81,7 @@ def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> pw
         path = target.removeprefix("sqlite:///") if target.startswith("sqlite:") else target
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _keep_private(path)
         db = pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     close_database()
     database_proxy.initialize(db)
@@ -89,11 +95,32 @@ def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> pw
     return db
 
 
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _keep_private(path: str) -> None:
+    """The database file owner-only before SQLite opens it: SQLite gives the -wal/-shm/-journal files
+    it creates the database file's permissions. Companions left by an older version are narrowed too."""
+    create_owner_only(path)
+    for suffix in SQLITE_COMPANIONS:
+        owner_only(path + suffix)
+
+
 def _describe(target: str) -> str:
     if is_url(target) and "@" in target:
         scheme, rest = target.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return target
+
+
+def truncate_wal() -> None:
+    """Copy the WAL into the database file and empty it (SQLite only), so rows just rewritten, such as
+    secrets replaced by their sealed form, leave no older copy behind in the -wal file."""
+    db = database_proxy.obj
+    if isinstance(db, pw.SqliteDatabase) and db.database != ":memory:":
+        busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.info("WAL not emptied now (a reader is busy); its old frames are overwritten as it is reused")
 
 
 def close_database() -> None:

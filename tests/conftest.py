@@ -22,6 +22,14 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def key_file(tmp_path_factory):
+    """The shop's secret key file, as main.py keeps it in the data folder (never in the database)."""
+    from app import keyfile
+
+    return keyfile.use_key_file(tmp_path_factory.mktemp("key") / keyfile.KEY_FILE_NAME)
+
+
 @pytest.fixture
 def db(tmp_path):
     from storage.db import close_database, open_database

@@ -73,3 +73,25 @@ def test_global_options_work_after_the_subcommand_too(tmp_path):
     other = str(tmp_path / "other.db")
     assert run("--db", other, "seed-demo", "--data-dir", str(tmp_path)).returncode == 0
     assert Path(other).exists()
+
+
+def test_reseller_unlock_ends_a_pin_lock_with_options_before_or_after(tmp_path):
+    db = str(tmp_path / "shop.db")
+    assert run("seed-demo", "--db", db, "--data-dir", str(tmp_path)).returncode == 0
+    for _ in range(3):
+        wrong = run("emulate", "--from", "081211110001", "SAL.9999", "--db", db, "--data-dir", str(tmp_path))
+    assert wrong.stdout.startswith("PIN salah 3x. Akun dikunci sampai ")
+    locked = run("emulate", "--from", "081211110001", "SAL.1234", "--db", db, "--data-dir", str(tmp_path))
+    assert "dikunci" in locked.stdout
+    unlocked = run("reseller", "unlock", "R001", "--db", db, "--data-dir", str(tmp_path))
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert unlocked.stdout.startswith("Kunci PIN R001 dibuka")
+    bal = run("emulate", "--from", "081211110001", "SAL.1234", "--db", db, "--data-dir", str(tmp_path))
+    assert bal.stdout.startswith("Saldo R001: 1.000.000.")
+    # global options before the subcommand work too; an unknown code is refused
+    missing = run("--db", db, "--data-dir", str(tmp_path), "reseller", "unlock", "R999")
+    assert missing.returncode == 1 and "R999 tidak ditemukan" in missing.stderr
+    again = run("--data-dir", str(tmp_path), "--db", db, "reseller", "unlock", "r001")
+    assert again.returncode == 0 and "tidak sedang terkunci" in again.stdout
+    log = (tmp_path / "logs" / "pulsa.log").read_text()
+    assert ".9999" not in log and "SAL.1234" not in log

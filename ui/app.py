@@ -152,6 +152,7 @@ async def serve_window(server: WindowServer) -> int:
         if server.demo is not None:
             print(f"Database: {server.runtime.database}", flush=True)
             print(f"Virtual GSM network control API: {server.demo.control_url}", flush=True)
+            print(f"Control API token: {server.demo.control_token}", flush=True)
         await server.wait()
         if server.runtime.failure:
             code = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-_SEP_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?$")
+_SEP_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?$", re.ASCII)
 
 
 def is_date_token(token: str) -> bool:
@@ -13,7 +13,7 @@ def is_date_token(token: str) -> bool:
 
 def _plausible(token: str) -> bool:
     # Shape check independent of "today" (e.g. 31 is valid in some months only).
-    return bool(re.match(r"^\d{1,2}$|^\d{4}$|^\d{6}$|^\d{8}$", token) or _SEP_DATE.match(token))
+    return bool(re.match(r"^\d{1,2}$|^\d{4}$|^\d{6}$|^\d{8}$", token, re.ASCII) or _SEP_DATE.match(token))
 
 
 def resolve(token: str, today: _dt.date) -> _dt.date | None:
@@ -22,19 +22,19 @@ def resolve(token: str, today: _dt.date) -> _dt.date | None:
     try:
         if token == "":
             return today
-        if re.fullmatch(r"\d", token):
+        if re.fullmatch(r"\d", token, re.ASCII):
             return today - _dt.timedelta(days=int(token))
-        if re.fullmatch(r"\d{2}", token):
+        if re.fullmatch(r"\d{2}", token, re.ASCII):
             day = int(token)
             month, year = today.month, today.year
             if day > today.day:
                 month, year = (12, year - 1) if month == 1 else (month - 1, year)
             return _dt.date(year, month, day)
-        if re.fullmatch(r"\d{4}", token):
+        if re.fullmatch(r"\d{4}", token, re.ASCII):
             return _with_year(int(token[:2]), int(token[2:]), None, today)
-        if re.fullmatch(r"\d{6}", token):
+        if re.fullmatch(r"\d{6}", token, re.ASCII):
             return _dt.date(2000 + int(token[4:]), int(token[2:4]), int(token[:2]))
-        if re.fullmatch(r"\d{8}", token):
+        if re.fullmatch(r"\d{8}", token, re.ASCII):
             return _dt.date(int(token[4:]), int(token[2:4]), int(token[:2]))
         m = _SEP_DATE.match(token)
         if m:

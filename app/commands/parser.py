@@ -1,11 +1,15 @@
 """The reseller command language (reference/commands.md, part 3).
 
 `parse(text, is_product)` never raises: anything it cannot read becomes `BadFormat`. It knows the
-product table only through `is_product(code)`, so it runs without a database.
+product table only through `is_product(code)`, so it runs without a database. Digits are ASCII 0-9 only:
+a message written with other digits ("٠٨١٢…", "０８１２…") is `BadFormat` with detail NON_ASCII_DIGITS.
+
+`mask(text, secrets)` hides PINs in any text kept or logged; `pin_runs(text)` lists what may be a PIN.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
 from app.commands import types as t
@@ -13,13 +17,16 @@ from app.commands.dates import is_date_token
 from app.money import parse_amount
 from app.phone import normalize_msisdn
 
-PIN_RE = re.compile(r"^\d{4,6}$")
-COUNTER_RE = re.compile(r"^\d{1,2}$")
-DIGITS_RE = re.compile(r"^\+?\d{3,16}$")  # something meant as a phone number, maybe malformed
+PIN_RE = re.compile(r"^[0-9]{4,6}$")
+COUNTER_RE = re.compile(r"^[0-9]{1,2}$")
+DIGITS_RE = re.compile(r"^\+?[0-9]{3,16}$")  # something meant as a phone number, maybe malformed
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
-RESELLER_CODE_RE = re.compile(r"^[A-Z]{1,4}\d{2,8}$")
+RESELLER_CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{2,8}$")
 CHAT_REF_RE = re.compile(r"\s*\bR#(\S+)\s*")
-GROUPED_DIGITS_RE = re.compile(r"^\+?\d+(?:[\s\-]\d+)+$")
+GROUPED_DIGITS_RE = re.compile(r"^\+?[0-9]+(?:[\s\-][0-9]+)+$")
+MARKUP_RE = re.compile(r"^[0-9]{1,7}$")
+ASCII_DIGITS = frozenset("0123456789")
+MAX_NOMINAL = 10_000_000  # a plain-nominal top-up above Rp 10 juta is a typo, never a product
 
 TOPUP_VERBS = {"I", "ISI", "BELI", "ULANG", "MULTI", "M"}
 
@@ -70,16 +77,40 @@ def normalize(text: str) -> str:
     return s.strip(".").strip()
 
 
+def _ascii_number(token: str) -> bool:
+    return token.isascii() and token.isdigit()
+
+
 def parse_nominal(token: str) -> int | None:
-    """'10' -> 10000, '1000' -> 1000000, '10000' -> 10000; None if not a nominal."""
-    if not token.isdigit():
+    """'10' -> 10000, '1000' -> 1000000, '10000' -> 10000; None if not a nominal (or above MAX_NOMINAL)."""
+    if not _ascii_number(token) or len(token) > len(str(MAX_NOMINAL)):
         return None
     value = int(token)
     if len(token) <= 4 and 0 < value <= 1000:
         return value * 1000
-    if value >= 5000 and value % 1000 == 0:
+    if 5000 <= value <= MAX_NOMINAL and value % 1000 == 0:
         return value
     return None
+
+
+def _digit(ch: str) -> str | None:
+    """The ASCII digit a character stands for ('7', '٧', '７' -> '7'); None for anything else."""
+    if ch in ASCII_DIGITS:
+        return ch
+    if ch.isdigit():
+        try:
+            return str(unicodedata.digit(ch))
+        except ValueError:
+            return None
+    return None
+
+
+def _has_foreign_digits(text: str) -> bool:
+    return not text.isascii() and any(ch.isdigit() and ch not in ASCII_DIGITS for ch in text)
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(_digit(ch) or ch if ch.isdigit() else ch for ch in text)
 
 
 def parse(text: str, is_product: Callable[[str], bool] = lambda _c: False) -> t.Parsed:
@@ -90,13 +121,32 @@ def parse(text: str, is_product: Callable[[str], bool] = lambda _c: False) -> t.
         chat_ref = m.group(1)
         raw = CHAT_REF_RE.sub(" ", raw, count=1)
     norm = normalize(raw)
+    foreign = _has_foreign_digits(norm)
+    readable = _ascii_digits(norm) if foreign else norm
     try:
-        command, secrets = _parse(norm, is_product)
+        command, secrets = _parse(readable, is_product)
     except (ValueError, IndexError):
         command, secrets = t.BadFormat(), ()
     if isinstance(command, t.BadFormat):
-        secrets = _guess_secrets(norm)
+        secrets = _guess_secrets(readable)
+    if foreign:
+        # what it would have meant picks the example in the reply, and its PIN is hidden all the same
+        command = t.BadFormat(_hint_of(command), t.NON_ASCII_DIGITS)
     return t.Parsed(command, norm, tuple(s for s in secrets if s), chat_ref)
+
+
+_HINTS: dict[type, str] = {
+    t.TopUp: "topup", t.Balance: "balance", t.PriceList: "price", t.ChangePin: "pin", t.Register: "register",
+    t.Transfer: "transfer", t.Pull: "pull", t.DepositTicket: "ticket", t.Recap: "recap", t.Ledger: "ledger",
+    t.Status: "status", t.LastTransactions: "last", t.Complaint: "complaint", t.AddParallel: "parallel",
+    t.RemoveParallel: "parallel", t.CancelPending: "cancel", t.ProductInfo: "product", t.Markup: "markup",
+}
+
+
+def _hint_of(command: t.Command) -> str:
+    if isinstance(command, t.BadFormat):
+        return command.hint
+    return _HINTS.get(type(command), "topup")
 
 
 def _split(norm: str) -> tuple[list[str], str]:
@@ -132,13 +182,13 @@ def _parse(norm: str, is_product: Callable[[str], bool]) -> tuple[t.Command, tup
 
 def _starts_topup(tokens: list[str], is_product: Callable[[str], bool]) -> bool:
     first = tokens[0].upper()
-    if re.match(r"^\d{1,2}#.", first) or re.match(r"^#\d{1,2}$", first):
+    if re.match(r"^[0-9]{1,2}#.", first) or re.match(r"^#[0-9]{1,2}$", first):
         return True
     if is_product(first):
         return True
     if first in TOPUP_VERBS and len(tokens) > 2:
         return True
-    return first.lstrip("+").isdigit()
+    return _ascii_number(first.lstrip("+"))
 
 
 def _parse_topup(tokens: list[str], is_product: Callable[[str], bool]) -> tuple[t.Command, tuple[str, ...]]:
@@ -148,10 +198,10 @@ def _parse_topup(tokens: list[str], is_product: Callable[[str], bool]) -> tuple[
     if any(x == "" for x in toks):
         return t.BadFormat("topup", "empty field"), ()
     counter_pre: int | None = None
-    m = re.match(r"^(\d{1,2})#(.+)$", toks[0])
+    m = re.match(r"^([0-9]{1,2})#(.+)$", toks[0])
     if m:
         counter_pre, toks[0] = int(m.group(1)), m.group(2)
-    elif re.match(r"^#\d{1,2}$", toks[0]):
+    elif re.match(r"^#[0-9]{1,2}$", toks[0]):
         counter_pre = int(toks[0][1:])
         toks = toks[1:]
     ulang = False
@@ -164,7 +214,7 @@ def _parse_topup(tokens: list[str], is_product: Callable[[str], bool]) -> tuple[
     if not toks:
         return t.BadFormat(), ()
     last = toks[-1].upper()
-    m = re.match(r"^(\d{4,6})#(\d{1,2})$", last)
+    m = re.match(r"^([0-9]{4,6})#([0-9]{1,2})$", last)
     if last == "RO":
         repeat_next = True
         toks = toks[:-1]
@@ -298,7 +348,7 @@ def _p_register(fields, norm, sep, is_product=None):
     phone = phones[0]
     rest = [f for f in rest if f != phone]
     markup = 0
-    if rest and re.match(r"^\d{1,4}$", rest[-1]):
+    if rest and re.match(r"^[0-9]{1,4}$", rest[-1]):
         markup = int(rest.pop())
     if not rest or not rest[0].strip():
         return t.BadFormat("register"), (pin,)
@@ -455,7 +505,7 @@ def _p_markup(fields, norm, sep, is_product=None):
     if not split or not 1 <= len(split[0]) <= 3:
         return t.BadFormat("markup"), ()
     rest, pin = split
-    if not rest[-1].isdigit():
+    if not MARKUP_RE.match(rest[-1]):
         return t.BadFormat("markup"), (pin,)
     amount = int(rest[-1])
     downline = product = None
@@ -532,8 +582,70 @@ def _guess_secrets(norm: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def mask(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace each secret token (whole tokens only) with ****."""
-    for s in sorted(set(secrets), key=len, reverse=True):
-        text = re.sub(rf"(?<![0-9]){re.escape(s)}(?![0-9])", "****", text)
+# --- hiding PINs ------------------------------------------------------------------------------
+
+_ASCII_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _joins(ch: str) -> bool:
+    """Between two groups of digits, what still reads as one number ("12 34", "12-34", "12\x0034")."""
+    return ch.isspace() or ch == "-" or not ch.isprintable()
+
+
+def pin_runs(text: str) -> list[tuple[int, int, str]]:
+    """Every run of 4-6 digits in `text` that may be a PIN, as (start, end, its digits in ASCII): digits
+    standing alone ("1234", "SAL1234"), typed in groups ("12 34", "1-2-3-4"), in any script ("١٢٣٤").
+    Digits inside a longer number are not a run; a group inside a spaced-out number is ("0812 1234 5678")."""
+    pieces: list[tuple[int, int, str]] = []
+    if text.isascii():  # the usual case, quicker
+        pieces = [(m.start(), m.end(), m.group()) for m in _ASCII_DIGIT_RUN.finditer(text)]
+    else:
+        i, n = 0, len(text)
+        while i < n:
+            if _digit(text[i]) is None:
+                i += 1
+                continue
+            j, digits = i, []
+            while j < n and (d := _digit(text[j])) is not None:
+                digits.append(d)
+                j += 1
+            pieces.append((i, j, "".join(digits)))
+            i = j
+    groups: list[list[tuple[int, int, str]]] = []
+    for piece in pieces:
+        if groups and all(_joins(ch) for ch in text[groups[-1][-1][1]:piece[0]]):
+            groups[-1].append(piece)
+        else:
+            groups.append([piece])
+    runs = []
+    for group in groups:
+        for a, first in enumerate(group):
+            digits = ""
+            for last in group[a:]:
+                digits += last[2]
+                if len(digits) > 6:
+                    break
+                if len(digits) >= 4:
+                    runs.append((first[0], last[1], digits))
+    return runs
+
+
+def mask(text: str, secrets: tuple[str, ...] | set[str] | frozenset[str]) -> str:
+    """Replace every run of `text` (see pin_runs) whose digits are one of `secrets` with ****."""
+    wanted = {s for s in secrets if s}
+    if not wanted or not text:
+        return text
+    if text.isascii():
+        digits = "".join(_ASCII_DIGIT_RUN.findall(text))  # a run's digits are a part of these
+        if not any(s in digits for s in wanted):
+            return text
+    spans = sorted((a, b) for a, b, digits in pin_runs(text) if digits in wanted)
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    for a, b in reversed(merged):
+        text = text[:a] + "****" + text[b:]
     return text

@@ -171,6 +171,10 @@ class Commission:
     pin: str
 
 
+# BadFormat.detail of a message written with digits other than 0-9 ("٠٨١٢…", "０８１２…"): it gets its own reply
+NON_ASCII_DIGITS = "non-ASCII digits"
+
+
 @dataclass(frozen=True)
 class BadFormat:
     """Not understood. `hint` names the command whose format to show ("topup", "transfer", …)."""

@@ -27,8 +27,7 @@ def _statuses_that_may_become(target: OrderStatus) -> frozenset[str]:
                      if target in targets and s is not OrderStatus.SENDING)
 
 
-# which statuses each action makes sense for (a retry is queued again; a failed order is never forced to
-# success: its money went back, so the owner retries it instead)
+# which statuses each action makes sense for (a failed order forced to success is charged again first)
 ACTION_STATUSES: dict[OrderAction, frozenset[str]] = {
     OrderAction.RETRY: _statuses_that_may_become(OrderStatus.QUEUED),
     OrderAction.FORCE_SUCCESS: _statuses_that_may_become(OrderStatus.SUCCESS),

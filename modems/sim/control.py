@@ -1,6 +1,13 @@
-"""The JSON control API of the virtual network, over HTTP on loopback (docs/simulator.md)."""
+"""The JSON control API of the virtual network, over HTTP on loopback (docs/simulator.md).
+
+Only a program that was given the token may use it: every request carries the token
+(`X-Pulsa-Token: …` or `Authorization: Bearer …`), names this server in its `Host` header
+(127.0.0.1 or localhost with the right port) and sends its body as `Content-Type: application/json`.
+A web page in a browser on the same machine can do none of the three, so it cannot reach the network.
+"""
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -9,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+TOKEN_HEADER = "X-Pulsa-Token"
+MAX_BODY = 1 << 20  # bytes; the largest real body (an SMS text) is a few kB
 
 
 class ApiError(ValueError):
@@ -63,6 +72,7 @@ def _routes(net: Any) -> list[Route]:  # net: the SimNetwork (modems/sim/network
             {k: v[0] for k, v in q.items() if k in ("modem", "kind")})),
         r("GET", "/api/upstreams", lambda q, b: net.api_upstreams()),
         r("POST", f"/api/upstreams/{seg}", lambda q, b, i: net.api_upstream_update(i, b)),
+        r("GET", f"/api/upstreams/{seg}/orders", lambda q, b, i: net.api_upstream_orders(i)),
     ]
 
 
@@ -73,10 +83,26 @@ def _since(query: dict[str, list[str]]) -> int:
         raise ApiError("'since' must be an integer") from None
 
 
+def _token_of(headers: Any) -> str:
+    """The token a request carries: `X-Pulsa-Token: T` or `Authorization: Bearer T`."""
+    token = headers.get(TOKEN_HEADER)
+    if token:
+        return token.strip()
+    scheme, _, value = (headers.get("Authorization") or "").strip().partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
+
+
 class ControlServer:
-    def __init__(self, net: Any, port: int = 0) -> None:
+    def __init__(self, net: Any, port: int = 0, token: str = "") -> None:
+        if not token:
+            raise ValueError("the control API needs a token")
         self.net = net
         routes = _routes(net)
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             server_version = "PulsaSim/1.0"
@@ -96,11 +122,16 @@ class ControlServer:
             def do_PUT(self) -> None:
                 self._handle("PUT")
 
+            def do_OPTIONS(self) -> None:  # a browser's CORS preflight: refused like any request, no CORS headers
+                self._handle("OPTIONS")
+
             def _reply(self, status: int, payload: Any) -> None:
                 data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
+                if status == 401:
+                    self.send_header("WWW-Authenticate", 'Bearer realm="pulsa-sim"')
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -115,12 +146,37 @@ class ControlServer:
                 except OSError:
                     pass
 
+            def _refusal(self, length: int) -> tuple[int, Any] | None:
+                """Why this request is not even looked at (nothing has been changed), or None."""
+                if (self.headers.get("Host") or "").strip().lower() not in server.hosts:
+                    return 403, {"error": f"Host must be one of {sorted(server.hosts)}"}
+                if not hmac.compare_digest(_token_of(self.headers).encode(), server.token.encode()):
+                    return 401, {"error": f"missing or wrong token (send it as {TOKEN_HEADER}: <token> "
+                                          "or Authorization: Bearer <token>)"}
+                if self.headers.get("Transfer-Encoding"):
+                    return 411, {"error": "send the body with a Content-Length"}
+                if length > MAX_BODY:
+                    return 413, {"error": f"body larger than {MAX_BODY} bytes"}
+                if length and not _is_json(self.headers.get("Content-Type")):
+                    return 415, {"error": "a body must be sent as Content-Type: application/json"}
+                return None
+
             def _dispatch(self, method: str) -> tuple[int, Any]:
+                try:
+                    length = int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    length = -1
+                if length < 0:
+                    return 400, {"error": "bad Content-Length"}
+                refused = self._refusal(length)
+                if refused is not None:
+                    if length <= MAX_BODY:
+                        self.rfile.read(length)  # read it anyway: the client then sees the answer
+                    return refused
                 parts = urlsplit(self.path)
                 path = parts.path.rstrip("/") or "/"
                 query = parse_qs(parts.query)
                 body: Any = {}
-                length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     raw = self.rfile.read(length)
                     try:
@@ -139,8 +195,10 @@ class ControlServer:
                         continue
                     args = [unquote(a) for a in match.groups()]
                     try:
-                        # a long poll (`?wait=S`, at most 60 s) may hold its answer that long
-                        return 200, net.call(fn, query, body, *args, timeout=75 if "wait" in query else 30)
+                        # a long poll (`?wait=S`, at most 60 s) may hold its answer that long; a change is
+                        # in the state file (when there is one) before its answer leaves
+                        return 200, net.call(fn, query, body, *args, timeout=75 if "wait" in query else 30,
+                                             persist=method != "GET")
                     except ApiError as exc:
                         return exc.status, {"error": str(exc)}
                     except (ValueError, TypeError, KeyError) as exc:
@@ -149,14 +207,21 @@ class ControlServer:
                     return 405, {"error": f"method {method} not allowed on {path}"}
                 return 404, {"error": f"no such endpoint: {path}"}
 
+        self.token = token
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        bound = self._httpd.server_address[1]
+        self.hosts = frozenset({f"127.0.0.1:{bound}", f"localhost:{bound}"})
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},

@@ -30,7 +30,11 @@ class Network(Protocol):
     send_delay: float
     reset_delay: float
 
-    def submit_from_modem(self, modem: "VirtualModem", msg: pdu_codec.SmsSubmit, mr: int) -> None: ...
+    def submit_from_modem(self, modem: "VirtualModem", msg: pdu_codec.SmsSubmit, mr: int, pdu_hex: str) -> None: ...
+
+    def changed(self) -> None: ...
+
+    def flush_state(self) -> None: ...
 
     def ussd_request(self, modem: "VirtualModem", text: str, session: MenuSession | None) -> UssdAnswer: ...
 
@@ -152,7 +156,7 @@ class VirtualModem:
         self.sent: list[SentSms] = []
         self.backlog: deque[tuple[str, bool]] = deque()
         self.connections = 0
-        self._mr = rng.randrange(256)
+        self.mr = rng.randrange(256)  # the last message reference given
         self._framer = InputFramer()
         self._server: socket.socket | None = None  # the listening socket while plugged in
         self._handlers: set[asyncio.Task] = set()
@@ -236,6 +240,8 @@ class VirtualModem:
         self._worker_task = asyncio.get_running_loop().create_task(self._worker())
         await self._listen(self.port)
         self.restart_noise()
+        if self.backlog:  # kept in the state file from before a restart
+            self._after_registration()
 
     async def stop(self) -> None:
         for t in self._timers:
@@ -264,7 +270,9 @@ class VirtualModem:
             listener.close()
             raise
         self._server = listener
-        self.port = listener.getsockname()[1]
+        if listener.getsockname()[1] != self.port:
+            self.port = listener.getsockname()[1]
+            self.net.changed()
         asyncio.get_running_loop().add_reader(listener.fileno(), self._accept, listener)
 
     def _accept(self, listener: socket.socket) -> None:
@@ -438,6 +446,9 @@ class VirtualModem:
         self._send(b"".join(self._line(line) for line in lines))
 
     def _respond(self, info: list[str], final: str) -> None:
+        # what a command changed is on disk before its result code leaves: a kill of the simulator
+        # cannot forget an SMS the modem said it sent, or bring back one it said it deleted
+        self.net.flush_state()
         lines = list(info)
         if (self.profile.noise_in_response_rate and self.curc and lines
                 and self.rng.random() < self.profile.noise_in_response_rate):
@@ -630,8 +641,8 @@ class VirtualModem:
     # ------------------------------------------------------------------ SMS: sending
 
     def _next_mr(self) -> int:
-        self._mr = (self._mr + 1) % 256
-        return self._mr
+        self.mr = (self.mr + 1) % 256
+        return self.mr
 
     def _need_sms(self) -> None:
         if not self.sms_ready or not self.pin_ok:
@@ -656,11 +667,11 @@ class VirtualModem:
         delay = self.settings.send_delay if self.settings.send_delay is not None else self.net.send_delay
         if delay:
             await asyncio.sleep(delay)
-        self._respond([f"+CMGS: {mr}"], "OK")
         concat = msg.concat
         self.sent.append(SentSms(msg.to, msg.text, mr, (concat.seq, concat.total) if concat else None,
                                  msg.request_report))
-        self.net.submit_from_modem(self, msg, mr)
+        self.net.submit_from_modem(self, msg, mr, hexpdu)
+        self._respond([f"+CMGS: {mr}"], "OK")  # the network has it (and its state file, see _respond)
 
     # ------------------------------------------------------------------ SMS: receiving
 
@@ -690,6 +701,7 @@ class VirtualModem:
                     self._announce_memfull()
             else:
                 self._incoming(p, report)
+        self.net.changed()
 
     def _incoming(self, pdu: str, report: bool) -> None:
         mode, mt, _bm, ds, _bfr = self.cnmi
@@ -721,6 +733,7 @@ class VirtualModem:
         while self.backlog and self._can_store():
             pdu, report = self.backlog.popleft()
             self._incoming(pdu, report)
+            self.net.changed()
 
     def fill_store(self, sender: str = "+6281100000") -> int:
         """Fill every free slot with a filler SMS (control API); returns how many were added."""
@@ -816,6 +829,7 @@ class VirtualModem:
         if before_ok and not late:
             if delay:
                 await asyncio.sleep(delay)
+            self.net.flush_state()
             self._show(events, session, show)
             return
         self._ussd_pending = asyncio.get_running_loop().create_task(
@@ -823,6 +837,7 @@ class VirtualModem:
 
     async def _later(self, delay: float, fn: Callable[[], None]) -> None:
         await asyncio.sleep(delay)
+        self.net.flush_state()  # a USSD answer tells of a reload done: on disk before it leaves
         fn()
         self._ussd_pending = None
 
@@ -1089,6 +1104,7 @@ async def _cmgr(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     stat = msg.stat
     if msg.stat == REC_UNREAD:
         msg.stat = REC_READ
+        m.net.changed()
     return [f"+CMGR: {stat},,{msg.length}", msg.pdu]
 
 
@@ -1105,6 +1121,7 @@ async def _cmgl(m: VirtualModem, op: str, args: list[str]) -> list[str]:
         out += [f"+CMGL: {msg.index},{msg.stat},,{msg.length}", msg.pdu]
         if msg.stat == REC_UNREAD:
             msg.stat = REC_READ
+            m.net.changed()
     return out
 
 
@@ -1117,6 +1134,7 @@ async def _cmgd(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     flag = _int_arg(args, 1, 0) if len(args) > 1 else 0
     if not 0 <= flag <= 4:
         raise AtError("cms", 302)
+    m.net.changed()
     if flag:
         m.store.delete_by_flag(flag)
     elif not m.store.valid_index(index):

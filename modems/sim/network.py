@@ -2,6 +2,10 @@
 
 One asyncio loop in one background thread owns all state. Other threads (the HTTP control API,
 tests, the demo) reach it through ``call``, which runs a function on the loop and waits for it.
+
+What the network will do later (an SMS on its way, an operator's follow-up, an upstream's result) is
+a `Deferred`: plain data with the wall-clock time it is due, so that a state file (modems/sim/state.py)
+can keep it across a restart of the simulator.
 """
 from __future__ import annotations
 
@@ -9,15 +13,18 @@ import asyncio
 import inspect
 import logging
 import random
+import secrets
 import threading
+import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from modems import pdu as pdu_codec
 
-from . import numbers
+from . import numbers, state
 from .control import ApiError, ControlServer
 from .faults import FaultKind
 from .modem import VirtualModem
@@ -42,6 +49,9 @@ log = logging.getLogger(__name__)
 _ICCID_ISSUER = {"TSEL": "10", "ISAT": "01", "XL": "11", "AXIS": "08", "TRI": "89", "SMART": "09"}
 # TP-ST for a message the network could not deliver: permanent error, SME incompatible
 _ST_UNDELIVERABLE = 0x41
+# a change nobody has been told of yet is written this long after it, at the latest (a burst of changes
+# is one write); whatever is answered is written before its answer
+SAVE_DELAY = 0.1
 
 
 def _luhn(body: str) -> str:
@@ -66,10 +76,30 @@ def _mask_pin(code: str, pins: set[str]) -> str:
     return "*".join("*" * len(f) if f in pins and i > 1 else f for i, f in enumerate(fields)) + "#"
 
 
+@dataclass
+class Deferred:
+    """Something the network does at `due` (time.time()): `kind` names the handler, `data` is JSON."""
+
+    id: int
+    kind: str
+    due: float
+    data: dict
+
+
 class SimNetwork:
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, *, token: str | None = None,
+                 state_path: str | Path | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed
+        self.control_token = token or secrets.token_urlsafe(24)
+        self.state_path = Path(state_path) if state_path is not None else None
+        self.generation = 0  # starts from a state file so far
+        self.saved_control_port = 0
+        self.saves = 0
+        self.deferred: dict[int, Deferred] = {}
+        self._next_deferred = 1
+        self._dirty = False
+        self._save_armed = False
         self.rng = random.Random(scenario.seed)
         self.smsc = scenario.smsc
         self.send_delay = scenario.send_delay
@@ -99,18 +129,48 @@ class SimNetwork:
             s.airtime, s.state = sub["airtime"], sub["state"]
         self.ussd_log: deque[dict] = deque(maxlen=5000)
         self.sms_log: deque[dict] = deque(maxlen=10000)
-        self._partials: dict[tuple, dict[int, tuple[pdu_codec.SmsSubmit, int]]] = {}
+        # parts of a long SMS from a modem, waiting for the rest: key → {seq: (PDU hex, message reference)}
+        self.partials: dict[tuple, dict[int, tuple[str, int]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._loop_thread_id: int | None = None
         self._control: Any = None
         self._started = False
         self._subscriber_sms: asyncio.Event | None = None  # set (and replaced) when an SMS reaches a subscriber
+        self._kinds: dict[str, Callable[..., None]] = {
+            "to_modem": lambda modem, pdus, report: self._modems[modem].receive_pdus(pdus, report),
+            "to_upstream": lambda upstream, sender, text: self.upstreams[upstream].receive(sender, text),
+            "to_subscriber": lambda msisdn, sender, text, parts: self._deliver_to_subscriber(
+                self.subscriber(msisdn), sender, text, parts),
+            "chip_result": self._chip_result,
+            "chip_resend": self._chip_resend,
+            "upstream_order": lambda upstream, sender, text: self.upstreams[upstream].handle(sender, text),
+            "upstream_release": lambda upstream, trxid: self.upstreams[upstream].release(trxid),
+        }
+        if self.state_path is not None:
+            saved = state.read(self.state_path)
+            if saved is not None:
+                state.restore(self, saved)
+                self._reseed()
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def from_scenario(cls, source: str | Path | dict) -> "SimNetwork":
-        return cls(load(source))
+    def from_scenario(cls, source: str | Path | dict, *, token: str | None = None,
+                      state_path: str | Path | None = None) -> "SimNetwork":
+        return cls(load(source), token=token, state_path=state_path)
+
+    def _reseed(self) -> None:
+        """After a restart: new random streams (same seed, next generation), so serial numbers and
+        transaction ids do not start over from the first start's values."""
+        g = self.generation
+        self.rng = random.Random(f"{self.seed}:gen{g}")
+        for op_id, service in self.operators.items():
+            service.rng = random.Random(f"{self.seed}:{op_id}:gen{g}")
+        for m in self._modems.values():
+            m.rng = random.Random(f"{self.seed}:modem:{m.id}:gen{g}")
+        for up in self.upstreams.values():
+            up.rng = random.Random(f"{self.seed}:upstream:{up.id}:gen{g}")
 
     def _add_modem(self, cfg: ModemConfig, index: int) -> None:
         rng = random.Random(f"{self.seed}:modem:{cfg.id}")
@@ -145,7 +205,10 @@ class SimNetwork:
     # ------------------------------------------------------------------ lifecycle (any thread)
 
     def start(self, control_port: int | None = 0) -> "SimNetwork":
-        """Start the loop thread, open every modem port and (unless None) the control API."""
+        """Start the loop thread, open every modem port and (unless None) the control API.
+
+        After a restart from a state file, modems listen on their saved ports, and `control_port=0`
+        takes the saved control port again when it is free."""
         if self._started:
             return self
         self._loop = asyncio.new_event_loop()
@@ -153,19 +216,32 @@ class SimNetwork:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start_modems(), self._loop).result(60)
         if control_port is not None:
-            self._control = ControlServer(self, control_port)
+            self._control = self._open_control(control_port)
             self._control.start()
         self._started = True
+        if self.state_path is not None:
+            self.call(self.save_state)
         return self
+
+    def _open_control(self, port: int) -> ControlServer:
+        if port == 0 and self.saved_control_port:
+            try:
+                return ControlServer(self, self.saved_control_port, self.control_token)
+            except OSError:
+                log.warning("control port %d of the state file is taken; using another", self.saved_control_port)
+        return ControlServer(self, port, self.control_token)
 
     def _run_loop(self) -> None:
         assert self._loop is not None
+        self._loop_thread_id = threading.get_ident()
         asyncio.set_event_loop(self._loop)
         self._loop.run_forever()
 
     async def _start_modems(self) -> None:
         for modem in self._modems.values():
             await modem.start()
+        for d in sorted(self.deferred.values(), key=lambda d: d.due):
+            self._arm(d)
 
     def stop(self) -> None:
         if not self._started:
@@ -180,6 +256,8 @@ class SimNetwork:
         async def shutdown() -> None:
             for modem in self._modems.values():
                 await modem.stop()
+            if self.state_path is not None:
+                self.save_state()
             # connection handlers still reading, and transports still closing, end before the loop does
             current = asyncio.current_task()
             rest = [t for t in asyncio.all_tasks() if t is not current]
@@ -207,6 +285,10 @@ class SimNetwork:
         return self._control.url if self._control else None
 
     @property
+    def control_port(self) -> int:
+        return self._control.port if self._control else self.saved_control_port
+
+    @property
     def modems(self) -> list[VirtualModem]:
         return list(self._modems.values())
 
@@ -216,30 +298,103 @@ class SimNetwork:
         except KeyError:
             raise ApiError(f"no modem {modem_id!r}", 404) from None
 
-    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 30) -> Any:
-        """Run ``fn(*args)`` (sync or async) on the network's loop and return its result."""
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 30, persist: bool = False) -> Any:
+        """Run ``fn(*args)`` (sync or async) on the network's loop and return its result. With `persist`
+        the change it made is in the state file (if there is one) before this returns."""
         if self._loop is None:
             raise RuntimeError("network not started")
 
         async def run() -> Any:
-            result = fn(*args)
-            if inspect.isawaitable(result):
-                result = await result
+            try:
+                result = fn(*args)
+                if inspect.isawaitable(result):
+                    result = await result
+            finally:
+                if persist:
+                    self.changed()
+                    self.flush_state()
             return result
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
 
-    # ------------------------------------------------------------------ hooks used by parts (loop thread)
+    # ------------------------------------------------------------------ the state file (loop thread)
 
-    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
-        def guarded() -> None:
-            try:
-                fn()
-            except Exception:  # noqa: BLE001 - one bad timer must not stop the network
-                log.exception("simulator timer failed")
+    def changed(self) -> None:
+        """Something worth keeping changed: the state file is written before the next answer leaves a
+        modem or the control API (`flush_state`), and at the latest SAVE_DELAY later."""
+        if self.state_path is None or self._loop is None:
+            return
+        if threading.get_ident() != self._loop_thread_id:
+            self._loop.call_soon_threadsafe(self.changed)
+            return
+        self._dirty = True
+        if not self._save_armed:
+            self._save_armed = True
+            self._loop.call_later(SAVE_DELAY, self._timed_save)
 
+    def _timed_save(self) -> None:
+        self._save_armed = False
+        self.flush_state()
+
+    def flush_state(self) -> None:
+        """Write the state file now if something changed since it was last written."""
+        if self._dirty:
+            self.save_state()
+
+    def save_state(self) -> None:
+        if self.state_path is None:
+            return
+        self._dirty = False
+        try:
+            state.write(self.state_path, state.snapshot(self))
+            self.saves += 1
+        except OSError:
+            log.exception("cannot write the state file %s", self.state_path)
+            self._dirty = True
+
+    # ------------------------------------------------------------------ deferred work (loop thread)
+
+    def defer(self, delay: float, kind: str, **data: Any) -> None:
+        """Do `kind` with `data` after `delay` seconds; kept in the state file until it is done."""
+        d = Deferred(self._next_deferred, kind, time.time() + max(0.0, delay), data)
+        self._next_deferred += 1
+        self.deferred[d.id] = d
+        self._arm(d)
+        self.changed()
+
+    def restore_deferred(self, items: list[tuple[int, str, float, dict]]) -> None:
+        for id_, kind, due, data in items:
+            if kind not in self._kinds:
+                raise ValueError(f"unknown deferred kind {kind!r}")
+            self.deferred[id_] = Deferred(id_, kind, due, data)
+        self._next_deferred = max(self.deferred, default=0) + 1
+
+    def _arm(self, d: Deferred) -> None:
         assert self._loop is not None
-        self._loop.call_later(max(0.0, delay), guarded)
+        self._loop.call_later(max(0.0, d.due - time.time()), self._fire, d.id)
+
+    def _fire(self, deferred_id: int) -> None:
+        d = self.deferred.pop(deferred_id, None)
+        if d is None:
+            return
+        try:
+            self._kinds[d.kind](**d.data)
+        except Exception:  # noqa: BLE001 - one bad event must not stop the network
+            log.exception("simulator event %s %r failed", d.kind, d.data)
+        self.changed()
+
+    def _chip_result(self, modem: str, trx: int, reason: str | None, sn_mode: str | None, send: bool,
+                     twice: bool = False) -> None:
+        chip = self._modems[modem].chip
+        assert chip is not None
+        self.operators[chip.operator].finish(chip, trx, reason, sn_mode, send, twice)
+
+    def _chip_resend(self, modem: str, trx: int) -> None:
+        chip = self._modems[modem].chip
+        assert chip is not None
+        self.operators[chip.operator].send_result(chip, chip.history[trx])
+
+    # ------------------------------------------------------------------ hooks used by parts (loop thread)
 
     def subscriber(self, national: str) -> Subscriber:
         sub = self.subscribers.get(national)
@@ -261,6 +416,7 @@ class SimNetwork:
         service = self.operators[modem.operator]
         answer = session.input(text) if session is not None else service.handle(modem.chip, text)
         self.log_ussd(modem, text, answer.events, note="menu input" if session else "")
+        self.changed()
         return answer
 
     def log_ussd(self, modem: VirtualModem, text: str, events: list, note: str = "") -> None:
@@ -286,35 +442,37 @@ class SimNetwork:
         if modem is not None:
             pdus = pdu_codec.encode_deliver(numbers.international(sender), text,
                                             smsc=self.smsc.lstrip("+"))
-            self.schedule(self.delivery_delay, lambda: modem.receive_pdus(pdus))
+            self.defer(self.delivery_delay, "to_modem", modem=modem.id, pdus=pdus, report=False)
             return True
         upstream = self._upstream_by_msisdn.get(dest)
         if upstream is not None:
-            self.schedule(self.delivery_delay, lambda: upstream.receive(sender, text))
+            self.defer(self.delivery_delay, "to_upstream", upstream=upstream.id, sender=sender, text=text)
             return True
         if numbers.is_mobile(dest) and numbers.operator_of(dest):
             parts = pdu_codec.count_parts(text) if hasattr(pdu_codec, "count_parts") else 1
-            sub = self.subscriber(dest)
-            self.schedule(self.delivery_delay, lambda: self._deliver_to_subscriber(sub, sender, text, parts))
+            self.subscriber(dest)
+            self.defer(self.delivery_delay, "to_subscriber", msisdn=dest, sender=sender, text=text, parts=parts)
             return True
         entry["delivered"] = False
         return False
 
-    def submit_from_modem(self, modem: VirtualModem, msg: pdu_codec.SmsSubmit, mr: int) -> None:
-        """One SMS-SUBMIT part accepted from a modem (after its +CMGS)."""
+    def submit_from_modem(self, modem: VirtualModem, msg: pdu_codec.SmsSubmit, mr: int, pdu_hex: str) -> None:
+        """One SMS-SUBMIT part accepted from a modem (after its +CMGS); `pdu_hex` is `msg` as sent."""
         to = numbers.try_normalize(msg.to) or msg.to
         if msg.concat is None or msg.concat.total <= 1:
             delivered = self.route_sms(modem.msisdn, to, msg.text)
             self._report(modem, [(msg, mr)], to, delivered)
             return
         key = (modem.id, to, msg.concat.ref, msg.concat.total)
-        parts = self._partials.setdefault(key, {})
-        parts[msg.concat.seq] = (msg, mr)
+        parts = self.partials.setdefault(key, {})
+        parts[msg.concat.seq] = (pdu_hex, mr)
+        self.changed()
         if len(parts) == msg.concat.total:
-            del self._partials[key]
-            text = pdu_codec.join_parts([p for p, _ in parts.values()])
+            del self.partials[key]
+            decoded = [(pdu_codec.decode_pdu(p, has_smsc=True), m) for p, m in parts.values()]
+            text = pdu_codec.join_parts([p for p, _ in decoded])
             delivered = self.route_sms(modem.msisdn, to, text)
-            self._report(modem, list(parts.values()), to, delivered)
+            self._report(modem, decoded, to, delivered)
 
     def _report(self, modem: VirtualModem, parts: list, to: str, delivered: bool) -> None:
         wanted = [(m, mr) for m, mr in parts if m.request_report]
@@ -326,7 +484,7 @@ class SimNetwork:
         reports = [pdu_codec.encode_status_report(mr, numbers.international(to), scts, discharge, status,
                                                   smsc=self.smsc.lstrip("+"))
                    for _, mr in wanted]
-        self.schedule(self.delivery_delay + self.report_delay, lambda: modem.receive_pdus(reports, report=True))
+        self.defer(self.delivery_delay + self.report_delay, "to_modem", modem=modem.id, pdus=reports, report=True)
 
     # ------------------------------------------------------------------ control API operations (loop thread)
 
@@ -553,6 +711,12 @@ class SimNetwork:
     def api_upstreams(self) -> list[dict]:
         return [u.as_dict() for u in self.upstreams.values()]
 
+    def api_upstream_orders(self, up_id: str) -> list[dict]:
+        up = self.upstreams.get(up_id)
+        if up is None:
+            raise ApiError(f"no upstream {up_id!r}", 404)
+        return up.public_orders()
+
     def api_upstream_update(self, up_id: str, body: dict) -> dict:
         up = self.upstreams.get(up_id)
         if up is None:
@@ -579,7 +743,9 @@ class SimNetwork:
         return {"seed": self.seed, "smsc": self.smsc, "send_delay": self.send_delay,
                 "delivery_delay": self.delivery_delay, "report_delay": self.report_delay,
                 "reset_delay": self.reset_delay, "modems": len(self._modems),
-                "subscribers": len(self.subscribers)}
+                "subscribers": len(self.subscribers),
+                "state": {"file": str(self.state_path) if self.state_path else None,
+                          "generation": self.generation, "saves": self.saves, "deferred": len(self.deferred)}}
 
     def api_network_update(self, body: dict) -> dict:
         for key in body:

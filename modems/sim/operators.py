@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Callable, Protocol
+from typing import Protocol
 
 from . import numbers
 from .templates import (
@@ -231,7 +231,7 @@ class MenuSession(Protocol):
 
 class NetworkHooks(Protocol):
     def subscriber(self, national: str): ...
-    def schedule(self, delay: float, fn: Callable[[], None]) -> None: ...
+    def defer(self, delay: float, kind: str, **data: object) -> None: ...
     def operator_sms(self, sender: str, to: str, text: str) -> None: ...
 
 
@@ -274,7 +274,7 @@ class OperatorService:
         self.settings = settings
         self.rng = rng
         self.hooks = hooks
-        self._trx_counter = rng.randrange(10**6)
+        self.trx_counter = rng.randrange(10**6)
 
     # ------------------------------------------------------------------ helpers
 
@@ -292,8 +292,8 @@ class OperatorService:
     def _trxid(self) -> str:
         if not self.spec.trxid_digits:
             return ""
-        self._trx_counter += 1
-        num = (self._trx_counter * 7919 + self.rng.randrange(1000)) % 10**self.spec.trxid_digits
+        self.trx_counter += 1
+        num = (self.trx_counter * 7919 + self.rng.randrange(1000)) % 10**self.spec.trxid_digits
         return self.spec.trxid_prefix + str(num).zfill(self.spec.trxid_digits)
 
     def _t(self, name: str) -> str:
@@ -490,13 +490,9 @@ class OperatorService:
         lo, hi = s.followup_delay
         delay = {"late": s.late_delay, "before_ack": 0.0}.get(mode, self.rng.uniform(lo, hi))
         sn_mode = forced if forced in ("no_sn", "reuse_sn") else None
-
-        def finish() -> None:
-            self._complete(chip, trx, reason, sn_mode, send=(mode != "never"))
-            if mode == "twice":
-                self.hooks.schedule(1.0, lambda: self._send_result(chip, trx))
-
-        self.hooks.schedule(delay, finish)
+        self.hooks.defer(delay, "chip_result", modem=chip.modem_id, trx=len(chip.history) - 1,
+                         reason=reason.value if reason else None, sn_mode=sn_mode, send=mode != "never",
+                         twice=mode == "twice")
         ack = render(self._t("ack"), **self._values(chip, dest, amount))
         ans_delay = self.delay()
         if mode == "before_ack":
@@ -516,7 +512,8 @@ class OperatorService:
             trx = Trx(dest, amount, now_wib(), "PROSES", self._trxid())
             chip.history.append(trx)
             lo, hi = self.settings.followup_delay
-            self.hooks.schedule(self.rng.uniform(lo, hi), lambda: self._complete(chip, trx, reason, None, True))
+            self.hooks.defer(self.rng.uniform(lo, hi), "chip_result", modem=chip.modem_id, trx=len(chip.history) - 1,
+                             reason=reason.value, sn_mode=None, send=True)
             return UssdAnswer([CusdEvent(self.spec.ack_status, render(self._t("ack")))], self.delay())
         trx = Trx(dest, amount, now_wib(), "GAGAL", self._trxid(), reason=reason.value)
         chip.history.append(trx)
@@ -540,7 +537,12 @@ class OperatorService:
         self.hooks.subscriber(dest).credit(amount, source=chip.modem_id, sn=trx.sn)
         return trx
 
-    def _complete(self, chip: Chip, trx: Trx, reason: FailReason | None, sn_mode: str | None, send: bool) -> None:
+    def finish(self, chip: Chip, index: int, reason_code: str | None, sn_mode: str | None, send: bool,
+               twice: bool = False) -> None:
+        """The network side of an acknowledged reload (`chip.history[index]`), when its time comes:
+        execute or fail it, and send the result SMS (none, once, or once more a second later)."""
+        trx = chip.history[index]
+        reason = FailReason(reason_code) if reason_code else None
         if reason is None and chip.stock < trx.amount:
             reason = FailReason.OUT_OF_STOCK  # stock spent by a parallel order meanwhile
         if reason is None:
@@ -549,9 +551,11 @@ class OperatorService:
             trx.status = "GAGAL"
             trx.reason = reason.value
         if send:
-            self._send_result(chip, trx)
+            self.send_result(chip, trx)
+            if twice:
+                self.hooks.defer(1.0, "chip_resend", modem=chip.modem_id, trx=index)
 
-    def _send_result(self, chip: Chip, trx: Trx) -> None:
+    def send_result(self, chip: Chip, trx: Trx) -> None:
         if trx.status == "OK":
             text = render(self._t("ok"), **self._values(chip, trx.dest, trx.amount, sn=trx.sn, trxid=trx.trxid))
         else:

@@ -10,7 +10,7 @@ import random
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from . import numbers
 from .templates import REASON_TEXTS, FailReason, dotted, now_wib
@@ -38,7 +38,7 @@ REPLY_BALANCE = "Saldo {kode_reseller}: {saldo}. Dalam proses: {saldo_proses}. @
 
 class UpstreamHooks(Protocol):
     def subscriber(self, national: str): ...
-    def schedule(self, delay: float, fn: Callable[[], None]) -> None: ...
+    def defer(self, delay: float, kind: str, **data: object) -> None: ...
     def route_sms(self, sender: str, to: str, text: str) -> bool: ...
 
 
@@ -97,22 +97,32 @@ class UpstreamServer:
         self.rng = rng
         self.hooks = hooks
         self.forced: deque[str] = deque()
+        # every order taken; keys starting with "_" are the server's own notes (the outcome it will give)
         self.orders: list[dict] = []
-        self._trx = rng.randrange(1_000_000, 9_000_000)
+        self.trx_counter = rng.randrange(1_000_000, 9_000_000)
+
+    def public_orders(self, last: int | None = None) -> list[dict]:
+        chosen = self.orders if last is None else self.orders[-last:]
+        return [{k: v for k, v in o.items() if not k.startswith("_")} for o in chosen]
 
     def as_dict(self) -> dict:
         return {"id": self.id, "msisdn": self.msisdn, "name": self.name,
                 "settings": self.settings.as_dict(),
                 "accounts": [a.as_dict() for a in self.accounts.values()],
-                "forced_outcomes": list(self.forced), "orders": self.orders[-50:]}
+                "forced_outcomes": list(self.forced), "orders": self.public_orders(50),
+                "order_count": len(self.orders)}
 
     def receive(self, sender: str, text: str) -> None:
-        self.hooks.schedule(self.settings.delay, lambda: self._handle(sender, text))
+        self.hooks.defer(self.settings.delay, "upstream_order", upstream=self.id, sender=sender, text=text)
 
     def _reply(self, to: str, text: str) -> None:
         self.hooks.route_sms(self.msisdn, to, text)
 
-    def _handle(self, sender: str, text: str) -> None:
+    def _order(self, trxid: str) -> dict:
+        return next(o for o in reversed(self.orders) if o["trxid"] == trxid)
+
+    def handle(self, sender: str, text: str) -> None:
+        """An SMS to the server, once its processing delay has passed."""
         jam = now_wib().strftime("%H:%M")
         acct = self.accounts.get(sender)
         if acct is None:
@@ -152,9 +162,10 @@ class UpstreamServer:
             return
         saldo_awal = acct.balance
         acct.balance -= price
-        self._trx += 1
-        trxid = str(self._trx)
-        order = {"trxid": trxid, "from": sender, "kode": kode, "dest": dest, "price": price, "status": "PROSES"}
+        self.trx_counter += 1
+        trxid = str(self.trx_counter)
+        order = {"trxid": trxid, "from": sender, "kode": kode, "dest": dest, "price": price, "status": "PROSES",
+                 "_amount": amount, "_saldo_awal": saldo_awal}
         self.orders.append(order)
         forced = self.forced.popleft() if self.forced else None
         if forced is None and self.settings.pending_rate and self.rng.random() < self.settings.pending_rate:
@@ -166,34 +177,39 @@ class UpstreamServer:
             reason = "OUT_OF_STOCK"
         elif forced != "ok" and self.settings.failure_rate and self.rng.random() < self.settings.failure_rate:
             reason = "PRODUCT_DISRUPTED"
-
-        def settle() -> None:
-            jam_now = now_wib().strftime("%H:%M")
-            if reason is None:
-                sn = "".join(self.rng.choice("0123456789") for _ in range(20))
-                self.hooks.subscriber(dest).credit(amount, source=f"upstream:{self.id}", sn=sn)
-                order.update(status="SUKSES", sn=sn)
-                self._reply(sender, REPLY_OK.format(trxid=trxid, kode=kode, tujuan=dest, sn=sn,
-                                                    harga=dotted(price), saldo=dotted(acct.balance), jam=jam_now))
-            else:
-                acct.balance += price
-                order.update(status="GAGAL", reason=reason)
-                alasan = REASON_TEXTS.get(FailReason(reason), reason) if reason in FailReason.__members__ else reason
-                self._reply(sender, REPLY_FAIL.format(trxid=trxid, kode=kode, tujuan=dest, alasan=alasan,
-                                                      saldo_awal=dotted(saldo_awal - price), harga=dotted(price),
-                                                      saldo=dotted(acct.balance), jam=jam_now))
-
+        order["_reason"] = reason
         if forced == "pending":
             acct.held += price
             self._reply(sender, REPLY_PENDING.format(trxid=trxid, kode=kode, tujuan=dest))
-
-            def later() -> None:
-                acct.held -= price
-                settle()
-
-            self.hooks.schedule(self.settings.pending_delay, later)
+            self.hooks.defer(self.settings.pending_delay, "upstream_release", upstream=self.id, trxid=trxid)
         else:
-            settle()
+            self.settle(trxid)
+
+    def release(self, trxid: str) -> None:
+        """A pending order's result is due: the money held for it is spent or returned."""
+        order = self._order(trxid)
+        self.accounts[order["from"]].held -= order["price"]
+        self.settle(trxid)
+
+    def settle(self, trxid: str) -> None:
+        order = self._order(trxid)
+        sender, kode, dest, price = order["from"], order["kode"], order["dest"], order["price"]
+        reason = order["_reason"]
+        acct = self.accounts[sender]
+        jam_now = now_wib().strftime("%H:%M")
+        if reason is None:
+            sn = "".join(self.rng.choice("0123456789") for _ in range(20))
+            self.hooks.subscriber(dest).credit(order["_amount"], source=f"upstream:{self.id}", sn=sn)
+            order.update(status="SUKSES", sn=sn)
+            self._reply(sender, REPLY_OK.format(trxid=trxid, kode=kode, tujuan=dest, sn=sn,
+                                                harga=dotted(price), saldo=dotted(acct.balance), jam=jam_now))
+        else:
+            acct.balance += price
+            order.update(status="GAGAL", reason=reason)
+            alasan = REASON_TEXTS.get(FailReason(reason), reason) if reason in FailReason.__members__ else reason
+            self._reply(sender, REPLY_FAIL.format(trxid=trxid, kode=kode, tujuan=dest, alasan=alasan,
+                                                  saldo_awal=dotted(order["_saldo_awal"] - price), harga=dotted(price),
+                                                  saldo=dotted(acct.balance), jam=jam_now))
 
     def _pin(self, acct: UpstreamAccount, pin: str, sender: str) -> bool:
         if not acct.locked and pin == acct.pin:

@@ -137,7 +137,8 @@ def operator_pack(op_id: str, op: dict[str, Any], data: dict[str, Any]) -> RuleP
         + ". Generated from resources/operator_replies.json by rulepacks/generate.py."
     )
     return RulePack(op["pack"], rules, history_spec(templates[f"{key}.last5"], data), description,
-                    reasons=reason_map(data), stock_pattern=stock, synthetic=True)
+                    reasons=reason_map(data), stock_pattern=stock, synthetic=True,
+                    senders=(op["sms_sender"],) if op["sms_sender"] else ())
 
 
 def upstream_pack(data: dict[str, Any]) -> RulePack:
@@ -153,8 +154,9 @@ def upstream_pack(data: dict[str, Any]) -> RulePack:
         "texts of reference/commands.md section 4 (TrxID …: S10 ke 0812… SUKSES. SN:… / GAGAL. "
         "<alasan>.). Generated from resources/operator_replies.json by rulepacks/generate.py."
     )
+    # an upstream's results come from its own number, given with the supplier (SupplierConfig.to)
     return RulePack(up["pack"], rules, None, description, reasons=reason_map(data, with_replies=True),
-                    synthetic=False)
+                    synthetic=False, senders=())
 
 
 def build(data: dict[str, Any] | None = None) -> dict[str, str]:

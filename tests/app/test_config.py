@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from app import keyfile
 from app.config import ConfigError, load_config, parse
 from storage.models import Modem, Product, Route, Supplier
 
@@ -26,8 +27,9 @@ def test_config_creates_modems_suppliers_and_routes_once(shop, tmp_path):
         ("center", "center,sender"), ("mkios-1", "chip"), ("allop", "upstream")]
     chip = Supplier.get(Supplier.name == "chip mkios-1")
     config = json.loads(chip.config)
-    assert (config["topup"], config["rule_pack"], config["pin"], config["region"]) == (
+    assert (config["topup"], config["rule_pack"], keyfile.unseal(config["pin"]), config["region"]) == (
         "*777*{dest}*{nominal}*{pin}#", "tsel_mkios", "1234", ["08121"])
+    assert keyfile.is_sealed(config["pin"])  # never stored in clear
     s10 = Product.get(Product.code == "S10")
     routes = [(r.supplier.name, r.priority)
               for r in Route.select().where(Route.product == s10).order_by(Route.priority)]

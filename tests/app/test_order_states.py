@@ -34,7 +34,8 @@ def test_the_table_allows_exactly_the_documented_moves():
     assert allowed == {(S.QUEUED, S.SENDING), (S.QUEUED, S.FAILED), (S.QUEUED, S.SUCCESS),
                        (S.SENDING, S.QUEUED), (S.SENDING, S.SUCCESS), (S.SENDING, S.FAILED), (S.SENDING, S.SUSPECT),
                        (S.SUSPECT, S.SUCCESS), (S.SUSPECT, S.FAILED), (S.SUSPECT, S.QUEUED),
-                       (S.FAILED, S.QUEUED)}
+                       (S.FAILED, S.QUEUED), (S.FAILED, S.SUCCESS)}
+    assert orders.BY_OWNER_ONLY == {(S.FAILED, S.SUCCESS)}
 
 
 def test_a_settled_order_cannot_be_settled_the_other_way(shop, clock, heard):
@@ -49,6 +50,8 @@ def test_a_settled_order_cannot_be_settled_the_other_way(shop, clock, heard):
     orders.settle_failed(failed, "no route", now=clock.now)
     with pytest.raises(orders.TransitionError):  # a success after a refund is an alert, never a settlement
         orders.settle_success(failed, "SN2", now=clock.now)
+    assert "gagal" in str(pytest.raises(orders.TransitionError, orders.settle_success, failed, "SN2",
+                                        now=clock.now).value)  # said in Indonesian
     assert Order.get_by_id(failed).status == "failed"
     assert [(t.order_id, t.status) for t in heard] == [(order_id, OrderStatus.SENDING), (order_id, OrderStatus.SUCCESS),
                                                        (failed, OrderStatus.FAILED)]
@@ -125,3 +128,23 @@ def test_the_owner_list_is_set_by_the_system_and_cleared_by_a_person(shop, clock
     by_hand = place(shop, "S10.081389092679.1234")
     orders.settle_failed(by_hand, "dibatalkan admin", now=clock.now, actor="owner")
     assert Order.get_by_id(by_hand).reviewed_by == "owner"  # the owner's own move needs no review
+
+
+def test_the_owner_may_force_a_refunded_order_to_success_and_it_is_charged_again(shop, clock):
+    failed = place(shop)
+    orders.settle_failed(failed, "gagal", now=clock.now)
+    price = Order.get_by_id(failed).price
+    before = balance()
+    orders.force_success(failed, "SN-LATE", "owner", now=clock.now)
+    order = Order.get_by_id(failed)
+    assert (order.status, order.sn, order.refunded, balance()) == ("success", "SN-LATE", False, before - price)
+    for r in Reseller.select():
+        assert r.balance == ledger.ledger_sum(r.id)
+    # a suspect one keeps the money it holds: nothing charged
+    suspect = place(shop, "S10.081389092679.1234")
+    orders.mark_sending(suspect, now=clock.now)
+    orders.mark_suspect(suspect, "no answer", now=clock.now)
+    before = balance()
+    orders.force_success(suspect, "SN-2", "owner", now=clock.now)
+    assert balance() == before
+

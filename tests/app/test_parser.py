@@ -1,10 +1,15 @@
 """Table-driven tests of the reseller command language with real-world message strings."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from app.commands import types as t
-from app.commands.parser import mask, parse
+from app.commands.dates import is_date_token, resolve
+from app.commands.parser import MAX_NOMINAL, mask, parse, parse_nominal, pin_runs
+from app.money import MAX_AMOUNT, parse_amount
+from app.phone import normalize_msisdn, sender_key
 
 PRODUCTS = {"S5", "S10", "S20", "S50", "SIM5", "SIM10", "SIM20", "M5", "M10", "M50", "IM10", "I5", "I10", "X5",
             "X10", "T5", "T10", "GS10", "TB10", "S20R", "XL10", "SJ10"}
@@ -215,6 +220,20 @@ CASES = [
     ("KIRIM.Z0230.1234", "Bad:transfer"),
     ("\x00\x01\x02", "Bad:topup"),
     ("💰💰💰", "Bad:topup"),
+    # the PIN typed in groups is still the PIN
+    ("S10.081389092678.12-34", "TopUp S10>081389092678 pin=1234"),
+    # digits other than ASCII 0-9 are never read as numbers, PINs or amounts
+    ("S10.081389092678.١٢٣٤", "Bad:topup"),
+    ("S10.٠٨١٣٨٩٠٩٢٦٧٨.1234", "Bad:topup"),
+    ("S10.081389092678.１２３４", "Bad:topup"),
+    ("KIRIM.R002.５0000.1234", "Bad:transfer"),
+    ("RKP.３１.1234", "Bad:recap"),
+    # amounts and nominals are bounded
+    ("1" + "0" * 29 + ".081389092678.1234", "Bad:topup"),
+    ("081389092678." + "1" + "0" * 29 + ".1234", "Bad:topup"),
+    ("KIRIM.R002.999999999999JT.1234", "Bad:transfer"),
+    ("TIKET.BCA." + "9" * 30 + ".1234", "Bad:ticket"),
+    ("MARKUP.S10." + "1" * 30 + ".1234", "Bad:markup"),
 ]
 
 
@@ -259,3 +278,51 @@ def test_product_code_wins_over_keyword():
     # "S" is the balance keyword, but a product named like a keyword is still a top-up
     parsed = parse("SAL.081389092678.1234", lambda c: c.upper() == "SAL")
     assert isinstance(parsed.command, t.TopUp)
+
+
+def test_non_ascii_digits_are_named_in_the_bad_format_and_their_pin_is_still_hidden():
+    text = "KIRIM.R002.５0000.١٢٣٤"
+    parsed = parse(text, is_product)
+    assert parsed.command == t.BadFormat("transfer", t.NON_ASCII_DIGITS)
+    assert parsed.secrets == ("1234",)
+    assert mask(text, parsed.secrets) == "KIRIM.R002.５0000.****"
+
+
+def test_digits_below_the_parser_are_ascii_only_too():
+    assert normalize_msisdn("０８１３８９０９２６７８") is None and normalize_msisdn("08١٣٨٩٠٩٢٦٧٨") is None
+    assert parse_amount("５0000") is None and parse_nominal("１0") is None
+    assert resolve("３１", dt.date(2026, 6, 15)) is None and not is_date_token("３１")
+
+
+def test_amounts_and_nominals_are_bounded():
+    assert parse_amount(str(MAX_AMOUNT)) == MAX_AMOUNT and parse_amount(str(MAX_AMOUNT + 1)) is None
+    assert parse_amount("999999999999JT") is None and parse_amount("9" * 30) is None
+    assert parse_nominal(str(MAX_NOMINAL)) == MAX_NOMINAL and parse_nominal(str(MAX_NOMINAL + 1000)) is None
+    assert parse_nominal("1" + "0" * 29) is None
+
+
+def test_pin_runs_find_the_pin_however_it_is_typed():
+    runs = {text: [d for _a, _b, d in pin_runs(text)] for text in
+            ("SAL1234", "12 34", "1-2-3-4", "12\x0034", "١٢٣٤", "081389092678", "0813 8909 2678", "12.34", "1234567")}
+    assert runs["SAL1234"] == ["1234"] and runs["1-2-3-4"][-1] == "1234" and "1234" in runs["12 34"]
+    assert "1234" in runs["12\x0034"] and runs["١٢٣٤"] == ["1234"]
+    assert runs["081389092678"] == [] and runs["1234567"] == []  # inside a longer number: not a run
+    assert runs["0813 8909 2678"] == ["0813", "8909", "2678"] and runs["12.34"] == []
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("S10.081389092678.12 34", "S10.081389092678.****"),
+    ("S10.081389092678.1 2-3 4.", "S10.081389092678.****."),
+    ("pin saya ١٢٣٤ ya", "pin saya **** ya"),
+    ("0812 1234 5678", "0812 **** 5678"),
+    ("S10.081212345678.1234", "S10.081212345678.****"),  # the same digits inside the number stay
+])
+def test_mask_hides_every_spelling_of_a_secret(text, masked):
+    assert mask(text, ("1234",)) == masked
+
+
+def test_sender_key_makes_one_sender_of_every_spelling():
+    spellings = ("+62215550123", "62215550123", "021-555-0123", "(021) 555 0123", "0215550123")
+    assert {sender_key(s) for s in spellings} == {"0215550123"}
+    assert sender_key("+62 812-1111-0001") == "081211110001"
+    assert sender_key("+6591234567") == "+6591234567" and sender_key(" TELKOMSEL ") == "TELKOMSEL"

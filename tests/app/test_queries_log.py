@@ -266,7 +266,7 @@ def test_available_actions_follow_the_status(shop):
     allowed = {name: available_actions(order_brief(order_id)) for name, order_id in i.items()}
     assert allowed["today_suspect"] == {OrderAction.RETRY, OrderAction.FORCE_SUCCESS, OrderAction.FAIL_REFUND}
     assert allowed["today_queued"] == {OrderAction.FORCE_SUCCESS, OrderAction.FAIL_REFUND}
-    assert allowed["yesterday_failed"] == {OrderAction.RETRY}  # refunded: retried, never forced to success
+    assert allowed["yesterday_failed"] == {OrderAction.RETRY, OrderAction.FORCE_SUCCESS}  # forced: charged again
     assert allowed["today_success"] == set()  # no reply in this shop
     orders.mark_sending(i["today_queued"], shop.shop.chip, now=NOW)
     assert available_actions(order_brief(i["today_queued"])) == set()  # sending: wait for the operator

@@ -410,7 +410,8 @@ def test_pack_json_round_trip(name):
     pack = PACKS[name]
     again = RulePack.from_json(pack.to_json())
     assert again.to_dict() == pack.to_dict()
-    assert set(pack.to_dict()) == {"name", "description", "synthetic", "rules", "reasons", "history", "stock"}
+    assert set(pack.to_dict()) == {"name", "description", "synthetic", "rules", "reasons", "history", "stock",
+                                   "senders"}
 
 
 def test_live_tester_accepts_pack_dict_or_json_and_reports_bad_packs():

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app import ledger, shop_admin
+from app import keyfile, ledger, shop_admin
 from app.demo import seed_demo
 from app.pins import check_pin
 from app.queries.resellers import reseller_addresses
@@ -129,7 +129,7 @@ def test_supplier_templates_keep_the_pin(demo):
     shop_admin.update_supplier_templates(s.id, {"topup": "*778*{dest}*{nominal}*{pin}#", "rule_pack": "tsel_mkios"},
                                          actor="owner")
     config = json.loads(Supplier.get_by_id(s.id).config)
-    assert config["pin"] == "9999" and config["topup"].startswith("*778*")
+    assert keyfile.unseal(config["pin"]) == "9999" and config["topup"].startswith("*778*")
     assert shop_admin.supplier_templates(s.id)["rule_pack"] == "tsel_mkios"
     with pytest.raises(AdminError):
         shop_admin.update_supplier_templates(s.id, {"pin": "1"}, actor="owner")

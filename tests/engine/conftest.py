@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -48,17 +45,15 @@ class Env:
     events: list = field(default_factory=list)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.net.control_url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.load(resp)
+        from modems.sim import ControlClient
+
+        return ControlClient.of(self.net)(method, path, body)
 
     def sms(self, text: str, sender: str = R001, to: str = CENTER) -> None:
         self.api("POST", "/api/sms", {"from": sender, "to": to, "text": text})
 
-    async def start(self, settings=None, overrides: dict | None = None) -> None:
-        from app.engine import EngineSettings
+    async def start(self, settings=None, overrides: dict | None = None, wait_online: bool = True) -> None:
+        from app.engine_settings import EngineSettings
         from app.runtime import Runtime, RuntimeOptions
 
         self.runtime = Runtime(RuntimeOptions(
@@ -67,7 +62,8 @@ class Env:
             listeners=[self.events.append]))
         await self.runtime.start()
         self.engine = self.runtime.engine
-        await self.wait(lambda: all(link.online for link in self.engine.links.values()), 20, "modems online")
+        if wait_online:
+            await self.wait(lambda: all(link.online for link in self.engine.links.values()), 20, "modems online")
 
     async def stop(self) -> None:
         if self.runtime is not None:

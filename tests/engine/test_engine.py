@@ -95,7 +95,7 @@ def test_definite_failure_that_must_not_try_another_route(env):
 
 def test_operator_silent_makes_suspect_then_late_follow_up_settles(env):
     async def body():
-        from app.engine import EngineSettings
+        from app.engine_settings import EngineSettings
 
         env.api("POST", "/api/operators/TSEL", {"followup_delay": [2.0, 2.0]})
         await env.start(settings=EngineSettings(pending_timeout_s=0.5, stock_check_interval_s=3600))
@@ -223,7 +223,7 @@ def test_replies_move_to_the_other_sender_when_one_is_unplugged(env):
 
 def test_suspect_order_is_reconciled_from_the_chips_own_history(env):
     async def body():
-        from app.engine import EngineSettings
+        from app.engine_settings import EngineSettings
 
         # no USSD answer at all, although the operator did top up: only the chip's history can tell
         for chip in ("tsel-a", "tsel-b"):

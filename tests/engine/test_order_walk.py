@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from app.engine import EngineSettings
+from app.engine_settings import EngineSettings
 from modems.types import SendSms, SmsReceived
 
 from .conftest import R001, run

@@ -65,13 +65,14 @@ def fast_config(**overrides: Any) -> ModemConfig:
 class Ctl:
     """The simulator's JSON control API, spoken over real HTTP (urllib)."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, token: str) -> None:
         self.base = base
+        self.token = token
 
     def call(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "X-Pulsa-Token": self.token})
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 status, payload = resp.status, json.loads(resp.read().decode("utf-8"))
@@ -187,7 +188,7 @@ def net(scenario: dict) -> Iterator[SimNetwork]:
 @pytest.fixture
 def ctl(net: SimNetwork) -> Ctl:
     assert net.control_url
-    return Ctl(net.control_url)
+    return Ctl(net.control_url, net.control_token)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def net(scenario: dict) -> Iterator[SimNetwork]:
 @pytest.fixture
 def ctl(net: SimNetwork):
     def call(method: str, path: str, body=None):
-        return api(net.control_url, method, path, body)
+        return api(net, method, path, body)
     return call
 
 

@@ -1,16 +1,14 @@
 """A tiny raw AT client and control-API client for the simulator tests (no dependency on the driver)."""
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.error
-import urllib.request
 from typing import Any, Callable
 
 import serial
 
 from modems.driver import close_port
+from modems.sim import ControlClient
 
 NOISE = re.compile(r"^\^(RSSI|BOOT|MODE|DSFLOWRPT):")
 URC = re.compile(r"^(\+CMTI:|\+CDSI:|\^SMMEMFULL|\+SMS FULL|RDY$|Call Ready$|SMS Ready$)")
@@ -131,15 +129,9 @@ class At:
         return out[:-1], out[-1]
 
 
-def api(base: str, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+def api(net: Any, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+    """(status, answer) of the network's control API, with its token."""
+    return ControlClient.of(net).request(method, path, body, raw=raw)
 
 
 def wait_for(fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:

@@ -75,11 +75,11 @@ def test_bad_requests_get_clear_errors(net, ctl, method, path, body, status):
 
 
 def test_invalid_json_body(net):
-    status, body = api(net.control_url, "POST", "/api/sms", raw=b"{not json")
+    status, body = api(net, "POST", "/api/sms", raw=b"{not json")
     assert status == 400 and "JSON" in body["error"]
-    status, body = api(net.control_url, "POST", "/api/sms", raw=b"[1,2]")
+    status, body = api(net, "POST", "/api/sms", raw=b"[1,2]")
     assert status == 400
-    assert api(net.control_url, "GET", "/api/health")[1] == {"ok": True}
+    assert api(net, "GET", "/api/health")[1] == {"ok": True}
 
 
 def test_operator_and_network_settings(net, ctl):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modems.sim import ScenarioError, SimNetwork
+from modems.sim import ControlClient, ScenarioError, SimNetwork
 from tests.sim.helpers import At, api, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ def test_demo_scenario_loads_and_runs():
         at = At(net.modems[0].port_url)
         at.ok("AT")
         at.close()
-        assert api(net.control_url, "GET", "/api/upstreams")[1][0]["msisdn"] == "081299990000"
+        assert api(net, "GET", "/api/upstreams")[1][0]["msisdn"] == "081299990000"
 
 
 @pytest.mark.parametrize("bad,message", [
@@ -81,12 +81,13 @@ def test_cli_runs_until_interrupted(tmp_path):
 def _run_until_interrupted(proc: subprocess.Popen) -> None:
     try:
         lines = []
-        while not any("control API" in text for text in lines):
+        while not any("control token:" in text for text in lines):
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             lines.append(line)
-        url = lines[-1].split()[-1].rsplit("/api", 1)[0]
-        assert api(url, "GET", "/api/modems")[1][0]["id"] == "c"
+        url = lines[-2].split()[-1].rsplit("/api", 1)[0]
+        token = lines[-1].split()[-1]
+        assert ControlClient(url, token)("GET", "/api/modems")[0]["id"] == "c"
         assert "socket://127.0.0.1:" in "".join(lines)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(10) == 0

@@ -3,8 +3,6 @@ database, on a fresh qasync loop per test (one QApplication for the whole run, o
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.request
 from typing import Any, Callable
 
 import pytest
@@ -90,11 +88,9 @@ class Demo:
         return self.server.engine
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server.demo.control_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+        from modems.sim import ControlClient
+
+        return ControlClient.of(self.server.demo)(method, path, body)
 
     def order(self, text: str, sender: str = R001) -> None:
         demo = self.server.demo

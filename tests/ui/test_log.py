@@ -278,7 +278,7 @@ def test_actions_offered_follow_the_order_status(qtbot, shop):
     view = _view(qtbot, make_context())
     assert _enabled(view) == set()  # nothing selected
     _select(view, _pick("failed"))
-    assert _enabled(view) == {OrderAction.RETRY, OrderAction.RESEND_REPLY}  # refunded: retried, not forced
+    assert _enabled(view) == {OrderAction.RETRY, OrderAction.FORCE_SUCCESS, OrderAction.RESEND_REPLY}
     _select(view, _pick("suspect"))
     assert _enabled(view) == {OrderAction.RETRY, OrderAction.FORCE_SUCCESS, OrderAction.FAIL_REFUND}
     _select(view, _pick("queued"))

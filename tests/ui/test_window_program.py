@@ -4,17 +4,17 @@ reseller's phone in the simulator. This runs the real start-up path of the windo
 exactly as `python3 main.py --demo` does."""
 from __future__ import annotations
 
-import json
 import os
 import queue
 import signal
 import subprocess
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from modems.sim import ControlClient
 
 ROOT = Path(__file__).resolve().parents[2]
 R001 = "081211110001"
@@ -65,34 +65,28 @@ class Program:
         return code
 
 
-def api(base: str, method: str, path: str, body=None, timeout: float = 70):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.load(response)
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_window_mode_answers_a_resellers_sms(tmp_path):
     program = Program(tmp_path)
     try:
         line = program.wait_for_line("Virtual GSM network control API: ")
         base = line.split(": ", 1)[1].strip()
-        center = next(m["msisdn"] for m in api(base, "GET", "/api/modems") if m["role"] == "center")
+        token = program.wait_for_line("Control API token: ").split(": ", 1)[1].strip()
+        api = ControlClient(base, token, timeout=70)  # long polls below wait up to 60 s
+        center = next(m["msisdn"] for m in api("GET", "/api/modems") if m["role"] == "center")
         dest = "081389092678"
-        api(base, "POST", "/api/sms", {"from": R001, "to": center, "text": f"S10.{dest}.1234"})
+        api("POST", "/api/sms", {"from": R001, "to": center, "text": f"S10.{dest}.1234"})
         # the simulator holds this answer until R001's phone has received a message (or 60 s)
-        inbox = api(base, "GET", f"/api/subscribers/{R001}/sms?count=1&wait=60")
+        inbox = api("GET", f"/api/subscribers/{R001}/sms?count=1&wait=60")
         assert inbox, f"no reply reached the reseller in window mode:\n{''.join(program.output)}"
         first = inbox[0]["text"]
         # the answer to this order: its product and destination; a success carries the SN and new balance
         assert dest in first and "S10" in first, first
         # and the airtime reached the destination
-        topups = api(base, "GET", f"/api/subscribers/{dest}")["topups"]
+        topups = api("GET", f"/api/subscribers/{dest}")["topups"]
         assert topups and topups[0]["amount"] == 10_000
         if "SN" not in first:  # "diproses" first when the chip answers later by SMS: the result follows
-            inbox = api(base, "GET", f"/api/subscribers/{R001}/sms?count=2&wait=60")
+            inbox = api("GET", f"/api/subscribers/{R001}/sms?count=2&wait=60")
             assert len(inbox) >= 2 and "SN" in inbox[1]["text"], inbox
     finally:
         code = program.stop()

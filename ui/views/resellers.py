@@ -1,5 +1,5 @@
-"""Reseller: the list with balances; add, edit, block, reset PIN; deposits and corrections through
-the ledger; and the chosen reseller's mutasi (ledger) with the running balance after each row."""
+"""Reseller: the list with balances; add, edit, block, reset PIN, end a PIN lock; deposits and corrections
+through the ledger; and the chosen reseller's mutasi (ledger) with the running balance after each row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -222,8 +222,13 @@ class ResellersView(QWidget):
         self.correction_button = QPushButton(tr(C, "Koreksi"))
         self.block_button = QPushButton(tr(C, "Blokir"))
         self.pin_button = QPushButton(tr(C, "Reset PIN"))
+        self.unlock_button = QPushButton(tr(C, "Buka kunci PIN"))  # shown only while the PIN is locked
+        self.unlock_button.setToolTip(tr(C, "Izinkan reseller ini mencoba PIN lagi sekarang, tanpa menunggu kuncinya "
+                                            "habis"))
+        self.unlock_button.hide()
         for b in self._reseller_buttons():
             actions.addWidget(b)
+        actions.addWidget(self.unlock_button)
         actions.addStretch(1)
         rv.addLayout(actions)
         ledger_bar = QHBoxLayout()
@@ -256,6 +261,7 @@ class ResellersView(QWidget):
         self.correction_button.clicked.connect(lambda: self.open_money("correction"))
         self.block_button.clicked.connect(self.ask_block)
         self.pin_button.clicked.connect(self.ask_reset_pin)
+        self.unlock_button.clicked.connect(self.ask_unlock)
         self.more_button.clicked.connect(self.show_more_ledger)
         self._size_list()
         self._size_ledger()
@@ -355,8 +361,10 @@ class ResellersView(QWidget):
             self.heading.setText(tr(C, "Pilih reseller"))
             self.ledger_count.setText("")
             self.more_button.hide()
+            self.unlock_button.hide()
             return
         state = self.list_model.state(r)
+        self.unlock_button.setVisible(state is ResellerState.PIN_LOCKED)
         self.heading.setText(f"{r.code} — {r.name} · " + tr(C, "saldo {balance}").format(balance=rupiah(r.balance))
                              + f" · {state_text(state)}")
         self.block_button.setText(tr(C, "Buka blokir") if state is ResellerState.BLOCKED else tr(C, "Blokir"))
@@ -442,6 +450,25 @@ class ResellersView(QWidget):
         self.dialog.open()
         return self.dialog
 
+    def ask_unlock(self) -> ConfirmDialog | None:
+        r = self.list_model.find(self.selected_id())
+        if r is None:
+            return None
+        until = f"{r.locked_until:%d/%m %H:%M}" if r.locked_until else "-"
+
+        def act(_dialog: ConfirmDialog) -> None:
+            shop_admin.unlock_reseller(r.id, actor=self.actor)
+            self._after_change(r.id)
+
+        self.dialog = ConfirmDialog(
+            tr(C, "Buka kunci PIN"),
+            tr(C, "Buka kunci PIN {code} sekarang (terkunci sampai {until})? Lakukan ini hanya bila Anda yakin PIN "
+                  "salah itu dari reseller sendiri: ia bisa langsung mencoba PIN lagi, dan hitungan PIN salah "
+                  "mulai dari nol.").format(code=r.code, until=until), act, self,
+            ok_text=tr(C, "Buka kunci"))
+        self.dialog.open()
+        return self.dialog
+
     def _show_pin(self, reseller_id: int, pin: str, code: str | None = None) -> None:
         if code is None:
             row = queries.reseller_row(reseller_id)
@@ -474,7 +501,13 @@ add_english(C, {
         "Block {code}? Its orders are refused until it is unblocked.",
     "Buka blokir {code}? Kunci PIN juga dihapus.": "Unblock {code}? A PIN lock is cleared too.",
     "Buat PIN baru untuk {code}? PIN lama tidak berlaku lagi.": "Make a new PIN for {code}? The old PIN stops working.",
-    "PIN baru": "New PIN",
+    "PIN baru": "New PIN", "Buka kunci PIN": "Unlock PIN", "Buka kunci": "Unlock",
+    "Izinkan reseller ini mencoba PIN lagi sekarang, tanpa menunggu kuncinya habis":
+        "Let this reseller try the PIN again now, without waiting for the lock to end",
+    "Buka kunci PIN {code} sekarang (terkunci sampai {until})? Lakukan ini hanya bila Anda yakin PIN salah itu dari "
+    "reseller sendiri: ia bisa langsung mencoba PIN lagi, dan hitungan PIN salah mulai dari nol.":
+        "Unlock the PIN of {code} now (locked until {until})? Do this only when you are sure the wrong PINs came "
+        "from the reseller: it can try its PIN again at once, and the count of wrong PINs starts over.",
     "PIN {code}: {pin}\n\nCatat dan berikan ke reseller sekarang; PIN ini tidak ditampilkan lagi.":
         "PIN of {code}: {pin}\n\nNote it and give it to the reseller now; it is not shown again.",
 })
