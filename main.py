@@ -236,13 +236,20 @@ def _print_replies(result) -> None:
         print("(tidak ada balasan; pesanan masuk antrian)" if result.new_orders else "(tidak ada balasan)")
 
 
+def _open_shop_database(db_target: str) -> None:
+    """The database of a command that works on it directly (no runtime), checked against the key file."""
+    from app.at_rest import protect_stored_secrets
+    from storage.db import open_database
+
+    open_database(db_target)
+    protect_stored_secrets()
+
+
 def cmd_emulate(args, db_target: str) -> int:
     import datetime as dt
 
     from app.service import Inbound, MessageService
-    from storage.db import open_database
-
-    open_database(db_target)
+    _open_shop_database(db_target)
     service = MessageService()
     if args.lang:
         service.settings.language = args.lang
@@ -253,9 +260,7 @@ def cmd_emulate(args, db_target: str) -> int:
 
 def cmd_seed_demo(db_target: str) -> int:
     from app.demo import seed_demo
-    from storage.db import open_database
-
-    open_database(db_target)
+    _open_shop_database(db_target)
     try:
         seed_demo()
     except RuntimeError:
@@ -270,9 +275,7 @@ def cmd_reseller_unlock(args, db_target: str) -> int:
     import datetime as dt
 
     from app import shop_admin
-    from storage.db import open_database
-
-    open_database(db_target)
+    _open_shop_database(db_target)
     try:
         done = shop_admin.unlock_reseller(args.code, actor="cli")
     except shop_admin.AdminError as exc:
@@ -293,10 +296,9 @@ def run_demo_console(args, data: Path) -> int:
 
     from app.demo import DEMO_RESELLERS, seed_demo
     from app.service import Inbound, MessageService
-    from storage.db import open_database
 
     target = args.db or str(Path(tempfile.mkdtemp(prefix="pulsa-demo-")) / "demo.db")
-    open_database(target)
+    _open_shop_database(target)
     try:
         seed_demo()
     except RuntimeError:

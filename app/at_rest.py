@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from app import keyfile, settings
 from app.pins import upgrade_stored_hashes
 from app.supplier_config import seal_stored_pins
 from storage.db import truncate_wal
@@ -13,9 +14,22 @@ log = logging.getLogger(__name__)
 
 
 def protect_stored_secrets() -> None:
-    """Raises app.keyfile.KeyFileError when the stored chip PINs were sealed with another key file."""
+    """Raises app.keyfile.KeyFileError when the database was made with another key file (every reseller
+    PIN would then be "wrong" and every chip PIN unreadable)."""
+    check_key()
     sealed = seal_stored_pins()
     upgraded = upgrade_stored_hashes()
     if sealed or upgraded:
         truncate_wal()
         log.info("secrets at rest: %d chip PIN(s) sealed, %d reseller PIN hash(es) keyed", sealed, upgraded)
+
+
+def check_key() -> None:
+    """The first start with a key file stamps the database with a digest of a fixed text; every later
+    start must find the same digest."""
+    expected = keyfile.digest("pulsa key check", purpose="key-check")
+    stored = settings.key_check()
+    if stored is None:
+        settings.set_key_check(expected)
+    elif stored != expected:
+        raise keyfile.KeyFileError(f"database ini dibuat dengan file kunci lain, bukan {keyfile.key_path()}")

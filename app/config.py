@@ -36,7 +36,7 @@ class ModemSpec:
     pin: str = ""
     region: list[str] = field(default_factory=list)
     sms_per_minute: float = 0
-    upstream: dict | None = None  # {"to", "pin", "name"}
+    upstream: dict | None = None  # {"to", "pin", "name", "format", "status_by_resend"}
     imei: str = ""
     iccid: str = ""
 
@@ -71,6 +71,8 @@ def parse(data: dict) -> list[ModemSpec]:
             raise ConfigError(f"modem {spec.name}: chip butuh 'operator' dan 'pin'")
         if "upstream" in spec.roles and not (spec.upstream and spec.upstream.get("to") and spec.upstream.get("pin")):
             raise ConfigError(f"modem {spec.name}: upstream butuh 'upstream': {{'to', 'pin'}}")
+        if spec.upstream and not isinstance(spec.upstream.get("status_by_resend", False), bool):
+            raise ConfigError(f"modem {spec.name}: 'status_by_resend' harus true atau false")
         specs.append(spec)
     if not specs:
         raise ConfigError("tidak ada modem di konfigurasi")
@@ -132,7 +134,8 @@ def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_mar
             if "upstream" in spec.roles and spec.upstream:
                 config = SupplierConfig(modem=spec.name, to=spec.upstream["to"], pin=str(spec.upstream["pin"]),
                                         topup=spec.upstream.get("format", "{code}.{dest}.{pin}"),
-                                        rule_pack="upstream_default")
+                                        rule_pack="upstream_default",
+                                        status_by_resend=spec.upstream.get("status_by_resend") is True)
                 upstreams.append(_upsert_supplier(f"upstream {spec.upstream.get('name', spec.name)}", "sms_upstream",
                                                   config))
         for product in Product.select():

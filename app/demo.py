@@ -96,6 +96,7 @@ def configure_network(modems: list[dict], scenario: dict, *, sms_per_minute: flo
         if m["msisdn"] in accounts:
             up, acc = accounts[m["msisdn"]]
             spec.roles = ["upstream"]
-            spec.upstream = {"to": up["msisdn"], "pin": acc["pin"], "name": up["name"]}
+            # the virtual upstream answers a resent order with its status (modems/sim/upstream.py)
+            spec.upstream = {"to": up["msisdn"], "pin": acc["pin"], "name": up["name"], "status_by_resend": True}
         specs.append(spec)
     apply(specs)

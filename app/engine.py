@@ -23,16 +23,21 @@ from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemCh
                         StockChanged)
 from app.orders import OrderStatus
 from app.outbox import Outbox
+from app.reconcile import ChipAttempt, Verdict, judge
 from app.rules import FailReason, Outcome, reply_text
 from app.service import HandleResult, Inbound, MessageService, one_line
 from app.supervisor import Supervisor
-from app.suppliers import (WRONG_PIN_REASON, Job, ModemHandle, ModemLink, Supplier, SupplyResult, apply_row,
-                           build_supplier, record_stock, stock_checked_at, supplier_rows)
+from app.suppliers import (WRONG_PIN_REASON, Job, ModemHandle, ModemLink, SmsSupplier, Supplier, SupplyResult,
+                           apply_row, build_supplier, record_stock, stock_checked_at, supplier_rows)
 from modems.types import (ErrorEvent, ModemEvent, ModemState, SignalChanged, SmsReceived, StateChanged,
                           StorageWarning)
 from storage.models import database_proxy as db
 
 log = logging.getLogger(__name__)
+
+FINAL_REPLIES = ("success", "failed")
+INTERIM_REPLIES = ("pending", "suspect")
+MAX_STATUS_CHECKS = 3  # resends of one suspect order to an upstream (each costs an SMS)
 
 
 
@@ -538,6 +543,8 @@ class Engine:
                       jam=f"{now:%H:%M}")
         values.update(extra)
         text = self.service.templates.render(template, facts.language, **values)
+        if template in FINAL_REPLIES:  # "still processing" / "not known yet" not sent by now would mislead
+            self.outbox.forget_unsent(order_id, INTERIM_REPLIES)
         self.outbox.queue(channel=facts.channel, to=facts.to, text=text, now=now, order_id=order_id, event=template)
 
     # --- timers ---------------------------------------------------------------------------
@@ -632,6 +639,15 @@ class Engine:
 
     async def _reconcile_then_work(self, supplier: Supplier) -> None:
         try:
+            # a request sent just before the crash may still be on its way to the operator: the list
+            # is read once it would show it
+            _, suspects = orders.supplier_attempts(supplier.id)
+            started = [orders.attempt_started(a.attempt_id) for a in suspects.values()]
+            youngest = max((t for t in started if t is not None), default=None)
+            if youngest is not None:
+                wait = self.settings.absent_after_s - (self.clock() - youngest).total_seconds()
+                if wait > 0:
+                    await asyncio.sleep(min(wait, self.settings.absent_after_s))
             settled = await self.reconcile_supplier(supplier)
             log.info("%s: %d suspect orders settled from its history before new work", supplier.name, settled)
         except Exception:
@@ -641,36 +657,72 @@ class Engine:
             self._wake.set()
 
     async def reconcile_supplier(self, supplier: Supplier) -> int:
-        """Settle this supplier's suspect orders that its own history lists clearly."""
-        settled = 0
+        """Settle this supplier's suspect orders that its own history shows clearly (app/reconcile.py):
+        listed OK → success, listed GAGAL → failed and refunded, missing from a stretch of the list that
+        holds everything since before it → it never reached the operator: failed and refunded."""
+        if isinstance(supplier, SmsSupplier):
+            return await self._check_by_resend(supplier)
         if supplier.pack is None or supplier.pack.history is None:
             return 0
-        suspects = orders.suspects_of(supplier.id)
+        _, suspects = orders.supplier_attempts(supplier.id)
         if not suspects:
             return 0
         text = await supplier.history()
         entries = supplier.pack.parse_history(text) if text else None
         if entries is None:
             return 0
-        for suspect in suspects:
-            same = [e for e in entries if e.dest == suspect.dest and e.amount == suspect.nominal]
-            twins = [s for s in suspects if s.dest == suspect.dest and s.nominal == suspect.nominal]
-            if len(same) != 1 or len(twins) != 1:
+        attempts, suspects = orders.supplier_attempts(supplier.id)  # again: the history took a while
+        settled = 0
+        for order_id, attempt in suspects.items():
+            verdict = judge(attempt, attempts, entries)
+            if verdict == Verdict.NOT_SENT and not self._old_enough(attempt):
+                continue  # could still be on its way to the operator
+            if verdict == Verdict.UNKNOWN:
                 continue
-            entry = same[0]
-            order_id = suspect.order_id
             with db.atomic():
-                orders.audit(orders.SYSTEM, "reconcile", order_id, f"{supplier.name}: {entry.status.value} "
-                             f"{entry.time}", now=self.clock())
-                if entry.status == Outcome.SUCCESS:
+                orders.audit(orders.SYSTEM, "reconcile", order_id, f"{supplier.name}: {verdict.value}",
+                             now=self.clock())
+                if verdict == Verdict.SUCCESS:
                     orders.settle_success(order_id, "", now=self.clock())
                     self._reply(order_id, "success")
                     self._publish_order(order_id, "success", f"menurut riwayat {supplier.name}")
-                    settled += 1
-                elif entry.status == Outcome.FAILED:
+                elif verdict == Verdict.FAILED:
                     self._fail(order_id, FailReason.UNKNOWN, "Gagal menurut riwayat chip")
-                    settled += 1
+                else:
+                    self._fail(order_id, FailReason.UNKNOWN, "Tidak sampai ke operator (riwayat chip)")
+            settled += 1
         return settled
+
+    def _old_enough(self, attempt: ChipAttempt, seconds: float | None = None) -> bool:
+        started = orders.attempt_started(attempt.attempt_id)
+        limit = self.settings.absent_after_s if seconds is None else seconds
+        return started is not None and (self.clock() - started).total_seconds() >= limit
+
+    async def _check_by_resend(self, supplier: Supplier) -> int:
+        """An upstream that answers the same order text with that order's status (and never tops up
+        twice) is sent a suspect's order again: if the first never reached it, it is carried out now;
+        if it did, the answer is its status. The answer settles the order as any result SMS does, so
+        nothing is settled here (returns 0)."""
+        if not supplier.config.status_by_resend:
+            return 0
+        _, suspects = orders.supplier_attempts(supplier.id)
+        for order_id, attempt in suspects.items():
+            if (not self._old_enough(attempt, self.settings.resend_check_after_s)
+                    or orders.audit_count(order_id, "status_check") >= MAX_STATUS_CHECKS):
+                continue
+            order = orders.queued_order(order_id, OrderStatus.SUSPECT)
+            route = next((r for r in order.routes if r.supplier_id == supplier.id), None) if order else None
+            if order is None or route is None:
+                continue
+            job = Job(order_id, order.dest, order.nominal, order.product_code, supplier_code=route.supplier_code,
+                      cost=route.cost, route_id=route.route_id)
+            now = self.clock()
+            with db.atomic():
+                attempt_id = orders.start_attempt(order_id, supplier.id, now)
+                orders.audit(orders.SYSTEM, "status_check", order_id, f"{supplier.name}: pesanan dikirim ulang "
+                             "untuk menanyakan statusnya", now=now)
+            self._record_attempt(attempt_id, await supplier.topup(job))
+        return 0
 
     # --- manual actions (called by the UI; each is logged with who did it) ----------------
 

@@ -18,6 +18,12 @@ class EngineSettings:
     # after a start, a chip that is still connecting is waited for this long before its orders fall
     # back to a route of lower priority (an upstream costs more)
     startup_grace_s: float = 60.0
+    # a crash suspect missing from its chip's history counts as never sent only this long after it was
+    # sent (a request can take a moment to reach the operator)
+    absent_after_s: float = 20.0
+    # a suspect at an upstream that answers a resent order with its status (SupplierConfig.status_by_resend)
+    # is asked again once its last request is this old (at most three times)
+    resend_check_after_s: float = 600.0
     early_followup_s: float = 300.0  # a result SMS that overtook its acknowledgement is kept this long
     reply_pending: bool = False  # "masih diproses operator" SMS for ack + SMS flows
     reply_suspect: bool = True

@@ -16,6 +16,8 @@ from app import ledger
 from app.ledger import LedgerKind
 from app.phone import PrefixTable, normalize_msisdn
 from app.products import PHONE_NUMBER_KINDS
+from app.reconcile import ChipAttempt
+from app.rules import Outcome
 from app.commands.parser import parse_nominal
 from app.settings import Settings
 from storage import sql
@@ -421,11 +423,11 @@ class QueuedOrder:
     routes: tuple[RouteChoice, ...]
 
 
-def queued_order(order_id: int) -> QueuedOrder | None:
-    """The order if it is still queued, with the active routes of its product."""
+def queued_order(order_id: int, status: OrderStatus = OrderStatus.QUEUED) -> QueuedOrder | None:
+    """The order if it is still queued (or in `status`), with the active routes of its product."""
     row = sql.one('SELECT o.dest, o.product_id, o.status, p.code, p.nominal FROM "order" o '
                   "JOIN product p ON p.id = o.product_id WHERE o.id = ?", (order_id,))
-    if row is None or row[2] != OrderStatus.QUEUED.value:
+    if row is None or row[2] != status.value:
         return None
     dest, product_id, _status, code, nominal = row
     routes = tuple(RouteChoice(*r) for r in sql.all_rows(
@@ -484,6 +486,34 @@ class SuspectOrder:
     order_id: int
     dest: str
     nominal: int
+
+
+def supplier_attempts(supplier_id: int, limit: int = 60) -> tuple[list[ChipAttempt], dict[int, ChipAttempt]]:
+    """The supplier's latest attempts, newest first, and the last attempt of each of its suspect orders
+    among them (by order id). For reading a chip's history against them (app/reconcile.py)."""
+    rows = sql.all_rows(
+        'SELECT a.id, a.order_id, o.dest, p.nominal, a.outcome, a.trxid, o.status, o.supplier_id FROM attempt a '
+        'JOIN "order" o ON o.id = a.order_id JOIN product p ON p.id = o.product_id '
+        "WHERE a.supplier_id = ? ORDER BY a.id DESC LIMIT ?", (supplier_id, limit))
+    attempts: list[ChipAttempt] = []
+    suspects: dict[int, ChipAttempt] = {}
+    for attempt_id, order_id, dest, nominal, outcome, trxid, status, on in rows:
+        attempt = ChipAttempt(attempt_id, order_id, dest, int(nominal),
+                              reached=outcome in (Outcome.SUCCESS.value, Outcome.PENDING.value) or bool(trxid))
+        attempts.append(attempt)
+        if status == OrderStatus.SUSPECT.value and on == supplier_id and order_id not in suspects:
+            suspects[order_id] = attempt
+    return attempts, suspects
+
+
+def audit_count(order_id: int, action: str) -> int:
+    return int(sql.one("SELECT COUNT(*) FROM audit_log WHERE target = ? AND action = ?",
+                       (f"order:{order_id}", action))[0])
+
+
+def attempt_started(attempt_id: int) -> _dt.datetime | None:
+    row = sql.one("SELECT started_at FROM attempt WHERE id = ?", (attempt_id,))
+    return sql.to_datetime(row[0]) if row else None
 
 
 def suspects_of(supplier_id: int) -> list[SuspectOrder]:

@@ -3,8 +3,14 @@ through registered senders.
 
 A reply is a committed `outbound_message` row before anything is sent, so none is lost. While it is
 in flight it is held in memory, so it is never sent twice in one run; a send that fails is tried
-again on another sender. A crash during a send may repeat that one reply after restart (better a
-reply twice than none).
+again on another sender.
+
+Store and send, so that a crash does not send a reply twice either: the reply is first written to the
+sender modem's memory (AT+CMGW) and the slot recorded with the row (`stored`), then sent from there
+(AT+CMSS); the modem marks the slot "sent" as it goes. After a crash, a row still `stored` asks its
+modem (AT+CMGR) and is sent only if the modem says it did not leave. Slots are freed once the row says
+sent. A modem that cannot store SMS sends directly (then a crash during the send may repeat that one
+reply after restart: better twice than never).
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from app.events import Alert, EngineEvent, MessageLogged, RepliesBacklog
-from modems.types import SendSms
+from modems.at import CmsError, CommandError
+from modems.types import CheckStored, DeleteStored, ListStored, SendSms, SendStored, StoredState, StoreSms
 from storage import sql
 
 if TYPE_CHECKING:
@@ -64,6 +71,7 @@ class Outbox:
         self.channels: dict[str, ChannelSender] = {}
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task] = {}
+        self._inflight_orders: dict[int, int] = {}  # reply in flight -> its order
         self._busy: dict[str, int] = {}
         self._avoid: dict[int, set[str]] = {}
         self._not_before: dict[int, float] = {}
@@ -71,6 +79,9 @@ class Outbox:
         self._turn = 0
         self._running = False
         self._first_seen: dict[int, float] = {}  # queued reply -> when this run first saw it (monotonic)
+        self._cannot_store: set[str] = set()  # senders without AT+CMGW/CMSS: direct sends
+        self._checked_memory: set[str] = set()  # senders whose memory was cleared of strays this run
+        self._checking_memory: set[str] = set()
         self.backlog = RepliesBacklog()
         self._alarm_said_at: float | None = None
 
@@ -110,8 +121,10 @@ class Outbox:
         """Drop an order's replies about these events that have not gone out yet (the order is being
         retried, so "gagal" or "suspect" would be wrong by the time they arrived)."""
         marks = ", ".join("?" for _ in events)
-        sql.execute(f"DELETE FROM outbound_message WHERE order_id = ? AND status = ? AND event IN ({marks})",
-                    (order_id, "queued", *events))
+        flying = [i for i, o in self._inflight_orders.items() if o == order_id]  # already at a modem: it stays
+        skip = f" AND id NOT IN ({', '.join('?' for _ in flying)})" if flying else ""
+        sql.execute(f"DELETE FROM outbound_message WHERE order_id = ? AND status = ? AND event IN ({marks}){skip}",
+                    (order_id, "queued", *events, *flying))
 
     def resend_latest(self, order_id: int, now: _dt.datetime) -> int | None:
         """Queue the latest reply of an order again, as a new row (the old one stays as history)."""
@@ -171,27 +184,45 @@ class Outbox:
         return [link for link in self.links.values() if "sender" in link.roles and link.online]
 
     def _dispatch(self) -> None:
-        rows = sql.all_rows("SELECT id, channel, \"to\", text, attempts FROM outbound_message WHERE status = ? "
-                            "ORDER BY id LIMIT 500", ("queued",))
+        self._free_sent_slots()
+        self._clear_strays()
+        rows = sql.all_rows("SELECT id, channel, \"to\", text, attempts, order_id, stored FROM outbound_message "
+                            "WHERE status = ? ORDER BY id LIMIT 500", ("queued",))
         now = time.monotonic()
         seen = {row[0] for row in rows}
         for out_id in [i for i in self._first_seen if i not in seen]:
             del self._first_seen[out_id]
-        for out_id, channel, to, text, attempts in rows:
+        # an order's replies leave one after another, in the order they were queued: a notice still on
+        # its way must not arrive after the result
+        held = set(self._inflight_orders.values())
+        for out_id, channel, to, text, attempts, order_id, stored in rows:
             self._first_seen.setdefault(out_id, now)
-            if out_id in self._inflight or self._not_before.get(out_id, 0) > now:
+            if out_id in self._inflight or order_id in held:
+                continue
+            if order_id is not None:
+                held.add(order_id)
+            if self._not_before.get(out_id, 0) > now:
+                continue
+            if stored:  # in a modem's memory from before: that modem says whether it left
+                modem, indexes = _slots(stored)
+                link = self.links.get(modem)
+                if link is None:  # that modem is no longer configured: send it anew
+                    self._set_stored(out_id, "")
+                elif link.online:
+                    self._busy[link.name] = self._busy.get(link.name, 0) + 1
+                    self._start(out_id, self._resume(out_id, link, to, text, attempts, indexes), order_id)
                 continue
             if channel != "sms":
                 sender = self.channels.get(channel)
                 if sender is not None:
-                    self._start(out_id, self._send_channel(out_id, sender, to, text, attempts))
+                    self._start(out_id, self._send_channel(out_id, sender, to, text, attempts), order_id)
                 continue
             link = self._pick(out_id, now)
             if link is None:
                 continue
             self._busy[link.name] = self._busy.get(link.name, 0) + 1
             self._rates.setdefault(link.name, _Rate(0)).note(now)
-            self._start(out_id, self._send_sms(out_id, link, to, text, attempts))
+            self._start(out_id, self._send_sms(out_id, link, to, text, attempts), order_id)
 
     def _pick(self, out_id: int, now: float) -> "ModemLink | None":
         senders = self._senders()
@@ -202,7 +233,8 @@ class Outbox:
             avoid = set()  # every sender failed once: try them again
         for i in range(len(senders)):
             link = senders[(self._turn + i) % len(senders)]
-            if self._busy.get(link.name, 0) >= IN_FLIGHT_PER_SENDER or link.name in avoid:
+            if (self._busy.get(link.name, 0) >= IN_FLIGHT_PER_SENDER or link.name in avoid
+                    or link.name in self._checking_memory):
                 continue
             if not self._rates.setdefault(link.name, _Rate(0)).ready(now):
                 continue
@@ -210,21 +242,136 @@ class Outbox:
             return link
         return None
 
-    def _start(self, out_id: int, coro) -> None:
+    def _start(self, out_id: int, coro, order_id: int | None) -> None:
         task = asyncio.create_task(coro, name=f"outbox-{out_id}")
         self._inflight[out_id] = task
-        task.add_done_callback(lambda _t, i=out_id: (self._inflight.pop(i, None), self._wake.set()))
+        if order_id is not None:
+            self._inflight_orders[out_id] = order_id
+        task.add_done_callback(lambda _t, i=out_id: (self._inflight.pop(i, None), self._inflight_orders.pop(i, None),
+                                                     self._wake.set()))
 
     async def _send_sms(self, out_id: int, link: "ModemLink", to: str, text: str, attempts: int) -> None:
         try:
-            result = await link.run(SendSms(to, text))
-            ok = result.ok
-            error = "" if ok else "modem menolak SMS"
+            indexes = await self._store(out_id, link, to, text)
+            if indexes is None:
+                result = await link.run(SendSms(to, text))
+                ok, error = result.ok, "" if result.ok else "modem menolak SMS"
+            else:
+                ok, error = await self._send_stored(out_id, link, to, indexes, indexes)
         except Exception as exc:
             ok, error = False, str(exc) or type(exc).__name__
         finally:
             self._busy[link.name] -= 1
         self._finish(out_id, ok, attempts, link.name, error, to, text)
+        if ok:
+            await self._free_slots(out_id, link)
+
+    async def _store(self, out_id: int, link: "ModemLink", to: str, text: str) -> tuple[int, ...] | None:
+        """Write the reply to the modem's memory and note where (committed before it is sent). None when
+        this modem cannot store it: send it directly."""
+        if link.name in self._cannot_store:
+            return None
+        try:
+            stored = await link.run(StoreSms(to, text))
+        except CommandError as exc:
+            if not (isinstance(exc, CmsError) and exc.code == 322):  # memory full: only this time
+                self._cannot_store.add(link.name)
+                log.info("%s cannot store SMS before sending (%s): sending directly", link.name, exc)
+            return None
+        self._set_stored(out_id, f"{link.name}:{','.join(str(i) for i in stored.indexes)}")
+        return stored.indexes
+
+    async def _send_stored(self, out_id: int, link: "ModemLink", to: str, send: tuple[int, ...],
+                           slots: tuple[int, ...]) -> tuple[bool, str]:
+        """Send the stored parts `send` (of the reply's `slots`). A send that reports failure is checked
+        against the memory: what the modem marked sent did leave."""
+        result = await link.run(SendStored(to, send))
+        if result.ok:
+            return True, ""
+        states = await link.run(CheckStored(slots))
+        if StoredState.UNSENT not in states:
+            return True, ""
+        await link.run(DeleteStored(slots))  # sent again from scratch, on whichever sender is free
+        self._set_stored(out_id, "")
+        return False, "modem menolak SMS"
+
+    async def _resume(self, out_id: int, link: "ModemLink", to: str, text: str, attempts: int,
+                      slots: tuple[int, ...]) -> None:
+        """A reply stored before a crash: sent only if its modem says it did not leave."""
+        try:
+            states = await link.run(CheckStored(slots))
+            unsent = tuple(i for i, state in zip(slots, states) if state == StoredState.UNSENT)
+            ok, error = await self._send_stored(out_id, link, to, unsent, slots) if unsent else (True, "")
+            log.info("reply %s was in %s's memory: %s", out_id, link.name,
+                     "sent now" if unsent else "it had left before the restart")
+        except Exception as exc:
+            log.warning("reply %s in %s's memory could not be checked yet: %s", out_id, link.name, exc)
+            self._not_before[out_id] = time.monotonic() + 5.0
+            return
+        finally:
+            self._busy[link.name] -= 1
+        self._finish(out_id, ok, attempts, link.name, error, to, text)
+        if ok:
+            await self._free_slots(out_id, link)
+
+    async def _free_slots(self, out_id: int, link: "ModemLink") -> None:
+        row = sql.one("SELECT stored FROM outbound_message WHERE id = ?", (out_id,))
+        if not row or not row[0]:
+            return
+        _modem, slots = _slots(row[0])
+        try:
+            await link.run(DeleteStored(slots))
+        except Exception as exc:  # tried again by _free_sent_slots
+            log.info("slots %s of reply %s on %s not freed yet: %s", slots, out_id, link.name, exc)
+            return
+        self._set_stored(out_id, "")
+
+    def _free_sent_slots(self) -> None:
+        """Slots of replies already sent that a crash kept from being freed."""
+        # the literal '' matches the partial index outbound_message_stored
+        for out_id, stored in sql.all_rows("SELECT id, stored FROM outbound_message WHERE stored != '' AND status = ? "
+                                           "LIMIT 20", ("sent",)):
+            link = self.links.get(_slots(stored)[0])
+            if out_id in self._inflight:
+                continue
+            if link is None:
+                self._set_stored(out_id, "")
+            elif link.online:
+                self._start(out_id, self._free_slots(out_id, link), None)
+
+    def _clear_strays(self) -> None:
+        """Once a run, each sender's memory is cleared of SMS no reply row knows: written just before a
+        crash, before the row could record the slot (that reply is sent anew). Nothing else is sent
+        through the sender meanwhile, so no slot is written while its list is read."""
+        for link in self._senders():
+            name = link.name
+            if (name in self._checked_memory or name in self._checking_memory or name in self._cannot_store
+                    or self._busy.get(name, 0)):
+                continue
+            self._checking_memory.add(name)
+            task = asyncio.create_task(self._drop_strays(link), name=f"outbox-strays-{name}")
+            task.add_done_callback(lambda _t, n=name: (self._checking_memory.discard(n), self._wake.set()))
+
+    async def _drop_strays(self, link: "ModemLink") -> None:
+        try:
+            slots = await link.run(ListStored())
+            known = {i for (stored,) in sql.all_rows("SELECT stored FROM outbound_message WHERE stored != '' "
+                                                    "AND stored LIKE ?", (f"{link.name}:%",))
+                     for i in _slots(stored)[1] if _slots(stored)[0] == link.name}
+            strays = tuple(i for i in slots if i not in known)
+            if strays:
+                await link.run(DeleteStored(strays))
+                log.info("%s: %d SMS in memory that no reply knows deleted (slots %s)", link.name, len(strays),
+                         list(strays))
+        except CommandError as exc:
+            log.info("%s: memory not checked (%s)", link.name, exc)
+        except Exception as exc:
+            log.info("%s: memory not checked yet: %s", link.name, exc)
+            return
+        self._checked_memory.add(link.name)
+
+    def _set_stored(self, out_id: int, stored: str) -> None:
+        sql.execute("UPDATE outbound_message SET stored = ? WHERE id = ?", (stored, out_id))
 
     async def _send_channel(self, out_id: int, sender: ChannelSender, to: str, text: str, attempts: int) -> None:
         try:
@@ -251,3 +398,9 @@ class Outbox:
         if status == "failed":
             self._avoid.pop(out_id, None)
             self.publish(Alert(text=f"Balasan ke {to} gagal dikirim {attempts}x"))
+
+
+def _slots(stored: str) -> tuple[str, tuple[int, ...]]:
+    """ "<modem>:<slot>,<slot>" → (modem, slots)."""
+    modem, _, slots = stored.rpartition(":")
+    return modem, tuple(int(i) for i in slots.split(",") if i.strip().isdigit())

@@ -70,6 +70,16 @@ def _get(key: str, default: Any = None) -> Any:
     return json.loads(row.value) if row else default
 
 
+def key_check() -> str | None:
+    """The keyed digest that tells whether the key file in use is the one this database was made with."""
+    value = _get("key_check")
+    return str(value) if value else None
+
+
+def set_key_check(value: str) -> None:
+    _put("key_check", value)
+
+
 def ui_language() -> str:
     """The window's language ("id" or "en")."""
     lang = _get(_UI_LANGUAGE, "id")

@@ -31,6 +31,9 @@ class SupplierConfig:
     region: tuple[str, ...] = ()  # destination prefixes a regional chip may serve
     to: str = ""  # an SMS supplier's number
     ussd_timeout: float = 30.0
+    # an upstream that answers the same order text sent again with that order's status and never tops up
+    # twice (commands.md 3.3): a crash suspect there is checked by sending it again
+    status_by_resend: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they are
 
     @classmethod
@@ -53,6 +56,8 @@ class SupplierConfig:
                 values[key] = "" if values[key] is None else str(values[key])
         if values.get("pin"):
             values["pin"] = keyfile.unseal(values["pin"])  # KeyFileError: sealed with another key file
+        if "status_by_resend" in values:
+            values["status_by_resend"] = values["status_by_resend"] is True
         if "ussd_timeout" in values:
             values["ussd_timeout"] = float(values["ussd_timeout"] or 30)
         return cls(**values, extra={k: v for k, v in data.items() if k not in known})

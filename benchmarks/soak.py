@@ -43,6 +43,7 @@ import time
 import urllib.error
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,8 +64,9 @@ PRODUCTS = (("S10", "0812", 25), ("S5", "0813", 10), ("I10", "0857", 20), ("X10"
 FAULTS = ("unplug", "hang", "garbage", "slow", "duplicate_sms")
 FAULT_PARAMS: dict[str, dict] = {"garbage": {"count": 32, "interval": 1.0}, "slow": {"delay": 2.0}}
 # the engine's timers, shortened so a soak settles in minutes (a config file's "engine" section;
-# reconcile_interval_s comes from --reconcile)
+# reconcile_interval_s comes from --reconcile, and an upstream suspect is asked again after three of them)
 ENGINE = {"pending_timeout_s": 120, "queue_timeout_s": 300}
+RESEND_CHECK_INTERVALS = 3
 TRX = re.compile(r"^TrxID (\d+): \S+ ke (\d+) (SUKSES|GAGAL|belum ada kepastian|masih diproses)")
 FINAL_REPLY = {"SUKSES": "success", "GAGAL": "failed"}
 
@@ -226,13 +228,15 @@ def config(ports: list[int], reconcile: float) -> dict:
     for (mid, role, op, _msisdn, _profile, pin, _stock), port in zip(MODEMS, ports):
         m: dict[str, Any] = {"name": mid, "port": f"socket://127.0.0.1:{port}"}
         if role == "spare":
-            m.update(roles=["upstream"], upstream={"to": UPSTREAM_NUMBER, "pin": "5566", "name": "Upline Pulsa"})
+            m.update(roles=["upstream"], upstream={"to": UPSTREAM_NUMBER, "pin": "5566", "name": "Upline Pulsa",
+                                                  "status_by_resend": True})
         else:
             m["roles"] = [role]
         if role == "chip":
             m.update(operator=op, pin=pin)
         modems.append(m)
-    return {"modems": modems, "engine": {**ENGINE, "reconcile_interval_s": reconcile}}
+    return {"modems": modems, "engine": {**ENGINE, "reconcile_interval_s": reconcile,
+                                         "resend_check_after_s": RESEND_CHECK_INTERVALS * reconcile}}
 
 
 def plan_orders(n: int, rng: random.Random) -> list[Order]:
@@ -292,6 +296,10 @@ class Faults:
         self.api, self.rng = api, rng
         self.active: list[tuple[str, str, float]] = []
         self.applied: Counter[str] = Counter()
+        self.started: dict[tuple[str, str], datetime] = {}
+        # (modem, kind, from, to) in the server's clock (local time), to tell a fallback to the upstream
+        # because a chip was unplugged or hung from one because of a restart
+        self.log: list[tuple[str, str, datetime, datetime]] = []
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="soak-faults", daemon=True)
 
@@ -310,9 +318,13 @@ class Faults:
             except (ApiError, OSError):
                 continue  # the network is being restarted (and forgets its faults)
             self.applied[kind] += 1
+            self.started[(modem, kind)] = datetime.now()
             self.active.append((modem, kind, now + self.rng.uniform(2.0, 12.0)))
 
     def _clear(self, modem: str, kind: str) -> None:
+        began = self.started.pop((modem, kind), None)
+        if began is not None:
+            self.log.append((modem, kind, began, datetime.now()))
         try:
             self.api("DELETE", f"/api/faults?modem={modem}&kind={kind}")
         except (ApiError, OSError):
@@ -325,6 +337,8 @@ class Faults:
         self.stop_event.set()
         self.thread.join(30)
         retry(lambda: self.api.post("/api/faults/clear", {}), "clear faults")
+        for modem, kind in list(self.started):
+            self.log.append((modem, kind, self.started.pop((modem, kind)), datetime.now()))
         self.active.clear()
 
 
@@ -400,7 +414,7 @@ def settle(db: Path, api: ControlClient, opts: Options, log: Callable[[str], Non
                 f"network pending {state[4]}, in modem stores {state[5]}")
             last, since = state, time.monotonic()
         _orders, open_orders, suspects, outbox, pending, stores = state
-        need = stable + (opts.reconcile + 5 if suspects else 0)
+        need = stable + ((RESEND_CHECK_INTERVALS + 1) * opts.reconcile + 5 if suspects else 0)
         if not (open_orders or outbox or pending or stores) and time.monotonic() - since >= need:
             return True, time.monotonic() - start
         time.sleep(1.0)
@@ -422,7 +436,16 @@ class Books:
         self.notes.setdefault(what, []).append(evidence)
 
 
-def check(db: Path, api: ControlClient, orders: list[Order]) -> Books:
+def chips_down(fault_log: list[tuple[str, str, datetime, datetime]], operator: str, start: datetime,
+               end: datetime) -> bool:
+    """Every chip of `operator` was unplugged or hung at some moment between `start` and `end`."""
+    chips = [m[0] for m in MODEMS if m[1] == "chip" and m[2] == operator]
+    return bool(chips) and all(any(m == chip and kind in ("unplug", "hang") and a <= end and b >= start
+                                   for m, kind, a, b in fault_log) for chip in chips)
+
+
+def check(db: Path, api: ControlClient, orders: list[Order],
+          fault_log: list[tuple[str, str, datetime, datetime]] | None = None) -> Books:
     books = Books()
     rows = db_rows(db, 'SELECT o.id, o.dest, o.status, o.price, o.refunded, o.sn, r.code, p.code, p.nominal, '
                        's.name FROM "order" o JOIN reseller r ON r.id = o.reseller_id '
@@ -549,6 +572,19 @@ def check(db: Path, api: ControlClient, orders: list[Order]) -> Books:
     upstream_orders = {order_id for (order_id,) in db_rows(
         db, "SELECT DISTINCT a.order_id FROM attempt a JOIN supplier s ON s.id = a.supplier_id "
             "WHERE s.kind = 'sms_upstream'")}
+    # an order for an operator the shop has chips for, sent to the upstream without a chip tried first:
+    # the dispatcher did not wait for chips still connecting after a restart
+    upstream_first = db_rows(
+        db, "SELECT o.id, p.code, o.created_at, a.started_at FROM \"order\" o JOIN product p ON p.id = o.product_id "
+            "JOIN attempt a ON a.id = (SELECT MIN(id) FROM attempt WHERE order_id = o.id) "
+            "JOIN supplier s ON s.id = a.supplier_id WHERE s.kind = 'sms_upstream' AND p.code != 'SM10'")
+    operator_of = {"S": "TSEL", "I": "ISAT", "X": "XL", "T": "TRI"}
+    for_restart = [r for r in upstream_first if not chips_down(
+        fault_log or [], operator_of[r[1].rstrip("0123456789")], datetime.fromisoformat(r[2]),
+        datetime.fromisoformat(r[3]))]
+    for r in for_restart:
+        books.note("sent to the upstream before any chip was tried, no chip of its operator down",
+                   {"order": r[0], "product": r[1], "created": r[2], "sent": r[3]})
     taken = retry(lambda: api.get("/api/upstreams/upline/orders"), "upstream")
     taken_per_dest = Counter(t["dest"] for t in taken)
     for dest, n in taken_per_dest.items():
@@ -579,8 +615,11 @@ def check(db: Path, api: ControlClient, orders: list[Order]) -> Books:
         "replies_per_order": dict(per_order_replies), "final_replies_per_order": dict(finals),
         "other_replies": other_replies,
         "upstream": {"orders_sent_by_server": upstream_attempts[0], "attempts": upstream_attempts[1],
-                     "taken_by_upstream": len(taken), "succeeded_there": sum(t["status"] == "SUKSES" for t in taken)},
-        "suspects_left": status.get("suspect", 0), "settled_by_reconciliation": reconciled,
+                     "taken_by_upstream": len(taken), "succeeded_there": sum(t["status"] == "SUKSES" for t in taken),
+                     "before_any_chip": len(upstream_first), "before_any_chip_while_chips_up": len(for_restart)},
+        "suspects_left": status.get("suspect", 0),
+        "suspects_left_on_chips": sum(r[2] == "suspect" and str(r[9]).startswith("chip") for r in final.values()),
+        "settled_by_reconciliation": reconciled,
         "audit": dict(audits), "money": money,
     }
     return books
@@ -661,7 +700,7 @@ def run(opts: Options) -> dict:
         say(f"  all sent in {sent_in:.0f} s; {len(killer.kills)} kills; final kill and restart; settling "
             f"(at most {opts.quiet:.0f} s)")
         settled, settle_s = settle(db, api, opts, say)
-        books = check(db, api, orders)
+        books = check(db, api, orders, faults.log)
         result.update({
             "settled": settled, "settle_s": round(settle_s, 1), "sending_s": round(sent_in, 1),
             "total_s": round(time.monotonic() - started, 1),
@@ -698,8 +737,11 @@ def report(result: dict) -> str:
         f"  replies per order (all / final results): {f['replies_per_order']} / {f['final_replies_per_order']}; "
         f"other replies {f['other_replies']}",
         f"  upstream: {up['orders_sent_by_server']} orders sent there by the server ({up['attempts']} attempts), "
-        f"{up['taken_by_upstream']} taken by the upstream, {up['succeeded_there']} succeeded there",
-        f"  suspects left {f['suspects_left']}; settled from the chips' history without the owner "
+        f"{up['taken_by_upstream']} taken by the upstream, {up['succeeded_there']} succeeded there; "
+        f"{up['before_any_chip']} of them for an operator with chips before any chip was tried "
+        f"({up['before_any_chip_while_chips_up']} while a chip of that operator was neither unplugged nor hung)",
+        f"  suspects left {f['suspects_left']} ({f['suspects_left_on_chips']} on chips); "
+        f"settled from the chips' history without the owner "
         f"{f['settled_by_reconciliation']}; audit {f['audit']}",
     ]
     for code, m in f["money"].items():

@@ -37,12 +37,15 @@ from modems.at import (
 )
 from modems.types import (
     CheckInbox,
+    CheckStored,
+    DeleteStored,
     DeliveryReport,
     EventCallback,
     GetInfo,
     GetSignal,
     GetStatus,
     InboundSms,
+    ListStored,
     ModemEvent,
     ModemInfo,
     ModemState,
@@ -54,6 +57,7 @@ from modems.types import (
     Registration,
     Reset,
     SendSms,
+    SendStored,
     SentPart,
     SignalChanged,
     SignalInfo,
@@ -63,6 +67,9 @@ from modems.types import (
     StatusReportReceived,
     StorageInfo,
     StorageWarning,
+    StoredSms,
+    StoredState,
+    StoreSms,
     Ussd,
     UssdCancel,
     UssdNotification,
@@ -1075,6 +1082,103 @@ class Modem:
         log.info("%s: SMS to %s, %d part(s), MR %s", self.modem_id, to, len(parts), [p.mr for p in sent])
         return SmsSendResult(to, tuple(sent), ref)
 
+    # -- store and send: the modem's memory says whether an SMS left --------------------------
+
+    def store_sms(self, to: str, text: str, *, request_report: bool = False) -> StoredSms:
+        self._require_online()
+        parts = pdu.encode_submit(to, text, ref=self._concat_ref, request_report=request_report)
+        ref = None
+        if len(parts) > 1:
+            ref = self._concat_ref
+            self._concat_ref = (self._concat_ref + 1) & 0xFF
+        return self._guard(lambda: self._store_parts(to, parts, ref))
+
+    def _store_parts(self, to: str, parts: list[pdu.SubmitPart], ref: int | None) -> StoredSms:
+        indexes: list[int] = []
+        try:
+            for part in parts:
+                r = self._busy_retry(Command(f"AT+CMGW={part.tpdu_length}", expect=("+CMGW:",),
+                                             data=part.hex.encode("ascii"), timeout=10.0, prompt_timeout=5.0))
+                field = parse_csv(r.first("+CMGW:") or "")[0]
+                if not field.isdigit():
+                    raise CommandError(f"AT+CMGW={part.tpdu_length}", "no +CMGW index")
+                indexes.append(int(field))
+        except AtError:
+            try:
+                self._delete_indexes(indexes)  # a half-written message is never sent
+            except AtError:
+                log.warning("%s: could not delete half-written SMS at %s", self.modem_id, indexes)
+            raise
+        return StoredSms(to, tuple(indexes), ref)
+
+    def send_stored(self, to: str, indexes: tuple[int, ...]) -> SmsSendResult:
+        self._require_online()
+        return self._guard(lambda: self._send_stored(to, indexes))
+
+    def _send_stored(self, to: str, indexes: tuple[int, ...]) -> SmsSendResult:
+        sent: list[SentPart] = []
+        if len(indexes) > 1:
+            self._opt("AT+CMMS=2")
+        for seq, idx in enumerate(indexes, start=1):
+            if sent and sent[-1].mr is None:
+                sent.append(SentPart(seq, None, "not sent: an earlier part failed"))
+                continue
+            try:
+                r = self._busy_retry(Command(f"AT+CMSS={idx}", expect=("+CMSS:",), timeout=40.0))
+                mr_field = parse_csv(r.first("+CMSS:") or "")[0]
+                sent.append(SentPart(seq, int(mr_field) if mr_field.isdigit() else None,
+                                     None if mr_field.isdigit() else "no +CMSS reference"))
+            except CommandError as exc:
+                sent.append(SentPart(seq, None, exc.final))
+            except AtTimeout as exc:
+                sent.append(SentPart(seq, None, "timeout: outcome unknown"))
+                self._count_failure(exc)
+                if self._at is None:
+                    break
+        while len(sent) < len(indexes):
+            sent.append(SentPart(len(sent) + 1, None, "not sent: modem lost"))
+        log.info("%s: stored SMS to %s sent, slots %s, MR %s", self.modem_id, to, list(indexes), [p.mr for p in sent])
+        return SmsSendResult(to, tuple(sent), None)
+
+    def check_stored(self, indexes: tuple[int, ...]) -> tuple[StoredState, ...]:
+        self._require_online()
+        return self._guard(lambda: tuple(self._stored_state(i) for i in indexes))
+
+    def _stored_state(self, idx: int) -> StoredState:
+        self._use_mem(self._primary_mem)
+        try:
+            r = self._busy_retry(Command(f"AT+CMGR={idx}", expect=("+CMGR:",), pdu_after=True))
+        except CmsError as exc:
+            if exc.code == 321:
+                return StoredState.GONE
+            raise
+        pairs = r.pairs("+CMGR:")
+        stat = parse_csv(pairs[0][0])[0] if pairs else ""
+        # an incoming message in the slot means ours was deleted, which happens only after it was sent
+        return {"2": StoredState.UNSENT, "3": StoredState.SENT}.get(stat, StoredState.GONE)
+
+    def list_stored(self) -> tuple[int, ...]:
+        self._require_online()
+        return self._guard(self._list_stored)
+
+    def _list_stored(self) -> tuple[int, ...]:
+        self._use_mem(self._primary_mem)
+        r = self._cmd("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True, timeout=60.0, extend_on_activity=True)
+        found = []
+        for header, _pdu in r.pairs("+CMGL:"):
+            fields = parse_csv(header)
+            if len(fields) > 1 and fields[0].isdigit() and fields[1] in ("2", "3"):
+                found.append(int(fields[0]))
+        return tuple(found)
+
+    def delete_stored(self, indexes: tuple[int, ...]) -> None:
+        self._require_online()
+        self._guard(lambda: self._delete_indexes(indexes))
+
+    def _delete_indexes(self, indexes: list[int] | tuple[int, ...]) -> None:
+        for idx in indexes:
+            self._delete((self._primary_mem, idx))
+
     # -- USSD (modems.md section 6) ------------------------------------------------------
 
     @property
@@ -1296,6 +1400,16 @@ class Modem:
             return self.get_status()
         if isinstance(op, SendSms):
             return self.send_sms(op.to, op.text, request_report=op.request_report)
+        if isinstance(op, StoreSms):
+            return self.store_sms(op.to, op.text, request_report=op.request_report)
+        if isinstance(op, SendStored):
+            return self.send_stored(op.to, op.indexes)
+        if isinstance(op, CheckStored):
+            return self.check_stored(op.indexes)
+        if isinstance(op, DeleteStored):
+            return self.delete_stored(op.indexes)
+        if isinstance(op, ListStored):
+            return self.list_stored()
         if isinstance(op, Ussd):
             return self.ussd(op.code, op.replies, secrets=op.secrets, timeout=op.timeout, keep_open=op.keep_open)
         if isinstance(op, UssdReply):

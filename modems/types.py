@@ -239,6 +239,58 @@ class SendSms(Op):
 
 
 @dataclass(frozen=True)
+class StoreSms(Op):
+    """-> StoredSms. Store and send (modems.md): the SMS is written to the modem's memory (AT+CMGW) and
+    sent later by SendStored (AT+CMSS). The memory then tells, even after a crash of the server, whether
+    it left: the modem marks it "stored sent" when it goes. A CommandError means the modem cannot store
+    it (no AT+CMGW, memory full): send it with SendSms."""
+
+    to: str
+    text: str
+    request_report: bool = False
+
+
+@dataclass(frozen=True)
+class StoredSms:
+    to: str
+    indexes: tuple[int, ...]  # one memory slot per part, in order
+    concat_ref: int | None
+
+
+@dataclass(frozen=True)
+class SendStored(Op):
+    """-> SmsSendResult. Sends the stored parts at `indexes` (AT+CMSS), in order."""
+
+    to: str
+    indexes: tuple[int, ...]
+
+
+class StoredState(str, enum.Enum):
+    UNSENT = "unsent"  # still in memory, not sent
+    SENT = "sent"  # still in memory, marked sent by the modem
+    GONE = "gone"  # no longer ours: deleted after it was sent (only sent ones are ever deleted)
+
+
+@dataclass(frozen=True)
+class CheckStored(Op):
+    """-> tuple[StoredState, ...], one per index (AT+CMGR)."""
+
+    indexes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ListStored(Op):
+    """-> tuple[int, ...]: the memory slots holding SMS to send or sent (stat 2 or 3 in AT+CMGL=4)."""
+
+
+@dataclass(frozen=True)
+class DeleteStored(Op):
+    """-> None (AT+CMGD per index; a slot already empty is fine)."""
+
+    indexes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Ussd(Op):
     """-> UssdResult. ``replies`` are sent one by one while the network shows a menu.
 

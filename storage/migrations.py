@@ -64,6 +64,14 @@ def _v6_order_review(db: pw.Database) -> None:
                    "WHERE \"status\" = 'failed' AND \"reviewed_at\" IS NULL")
 
 
+def _v7_reply_stored_at_modem(db: pw.Database) -> None:
+    """v7: where a reply waits in a sender modem's memory (store and send), so that after a crash the
+    modem can tell whether it left: "<modem>:<slot>,<slot>", empty when not stored."""
+    db.execute_sql('ALTER TABLE "outbound_message" ADD COLUMN "stored" VARCHAR(200) NOT NULL DEFAULT \'\'')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "outbound_message_stored" ON "outbound_message" ("id") '
+                   "WHERE \"stored\" != ''")
+
+
 # version -> function bringing the schema from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_inbound_norm_text,
@@ -71,6 +79,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     4: _v4_modems_and_attempts,
     5: _v5_order_sn_index,
     6: _v6_order_review,
+    7: _v7_reply_stored_at_modem,
 }
 LATEST = max(MIGRATIONS, default=1)
 

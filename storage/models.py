@@ -200,6 +200,13 @@ class OutboundMessage(BaseModel):
     attempts = pw.IntegerField(default=0)
     created_at = pw.DateTimeField(default=now)
     sent_at = pw.DateTimeField(null=True)
+    # "<modem>:<slot>,…" while in a modem's memory (store and send); a default in SQL too, for raw INSERTs
+    stored = pw.CharField(max_length=200, default="", constraints=[pw.SQL("DEFAULT ''")])
+
+
+# Replies in a modem's memory (store and send): a handful, looked for on every outbox round (schema v7).
+OutboundMessage.add_index(OutboundMessage.index(OutboundMessage.id, name="outbound_message_stored",
+                                                where=OutboundMessage.stored != ""))
 
 
 class DepositTicket(BaseModel):

@@ -95,3 +95,17 @@ def test_reseller_unlock_ends_a_pin_lock_with_options_before_or_after(tmp_path):
     assert again.returncode == 0 and "tidak sedang terkunci" in again.stdout
     log = (tmp_path / "logs" / "pulsa.log").read_text()
     assert ".9999" not in log and "SAL.1234" not in log
+
+
+def test_a_database_with_another_key_file_is_refused_with_a_clear_message(tmp_path):
+    db = str(tmp_path / "shop.db")
+    assert run("--data-dir", str(tmp_path), "--db", db, "seed-demo").returncode == 0
+    key = tmp_path / "pulsa.key"
+    key.write_text("00" * 32 + "\n")  # not the key the database was made with (a backup restored alone)
+    out = run("--data-dir", str(tmp_path), "--db", db, "emulate", "--from", "081211110001", "SAL.1234")
+    assert out.returncode == 2
+    assert "file kunci lain" in out.stderr and "pulsa.key" in out.stderr
+    assert "Traceback" not in out.stderr
+    key.write_text("zz\n")  # unreadable
+    out = run("--data-dir", str(tmp_path), "--db", db, "emulate", "--from", "081211110001", "SAL.1234")
+    assert out.returncode == 2 and "tidak bisa dibaca" in out.stderr

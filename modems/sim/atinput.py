@@ -14,12 +14,12 @@ ESC = 0x1B
 MAX_LINE = 4096
 
 _AT = re.compile(r"[Aa][Tt]")
-_CMGS = re.compile(r"^\s*[Aa][Tt]\+CMGS=", re.IGNORECASE)
+_CMGS = re.compile(r"^\s*[Aa][Tt]\+CMG[SW]=", re.IGNORECASE)  # the SMS prompt: send, or write to memory
 
 
 class Mode(Enum):
     COMMAND = 1
-    PROMPT = 2  # after AT+CMGS=<n>: collecting the PDU until Ctrl-Z (send) or ESC (cancel)
+    PROMPT = 2  # after AT+CMGS=<n> / AT+CMGW=<n>: collecting the PDU until Ctrl-Z (send) or ESC (cancel)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from .atinput import Command, Escape, InputFramer, Mode, Pdu, split_args, split_
 from .faults import FaultKind, validate
 from .operators import Chip, CusdEvent, MenuSession, UssdAnswer
 from .profiles import ModemProfile, clac_list
-from .store import REC_READ, REC_UNREAD, SmsStore, tpdu_length
+from .store import REC_READ, REC_UNREAD, STO_SENT, STO_UNSENT, SmsStore, tpdu_length
 from .ussd_shapes import UssdShape, decode_packed_request, decode_ucs2_request, format_cusd
 
 class Network(Protocol):
@@ -568,9 +568,11 @@ class VirtualModem:
         elif isinstance(event, Escape):
             if self._cmgs_len is not None:
                 self._cmgs_len = None
+                self._writing = False
                 self._respond([], "OK")
 
     _cmgs_len: int | None = None
+    _writing = False  # the prompt is for AT+CMGW (write to memory), not AT+CMGS
 
     async def _run_line(self, line: str) -> None:
         body = line[2:]
@@ -660,6 +662,34 @@ class VirtualModem:
         except ValueError:
             self._respond([], self._error_text(AtError("cms", 304)))
             return
+        if self._writing:  # AT+CMGW: into the memory as "stored unsent", sent later by AT+CMSS
+            self._writing = False
+            index = self.store.add(hexpdu, stat=STO_UNSENT)
+            if index is None:
+                self._respond([], self._error_text(AtError("cms", 322)))
+                return
+            self.net.changed()
+            self._respond([f"+CMGW: {index}"], "OK")
+            return
+        await self._send_submit(msg, hexpdu, "+CMGS")
+
+    async def send_stored(self, index: int) -> None:
+        """AT+CMSS=<index>: send a stored SMS-SUBMIT; it stays in memory as "stored sent"."""
+        msg_slot = self.store.get(index)
+        if msg_slot is None:
+            self._respond([], self._error_text(AtError("cms", 321)))
+            return
+        try:
+            msg = pdu_codec.decode_pdu(msg_slot.pdu, has_smsc=True)
+            if not isinstance(msg, pdu_codec.SmsSubmit):
+                raise ValueError("not a stored SMS-SUBMIT")
+        except ValueError:
+            self._respond([], self._error_text(AtError("cms", 302)))
+            return
+        msg_slot.stat = STO_SENT  # on disk with the network's copy (see _respond)
+        await self._send_submit(msg, msg_slot.pdu, "+CMSS")
+
+    async def _send_submit(self, msg: pdu_codec.SmsSubmit, hexpdu: str, answer: str) -> None:
         if not self.registered:
             self._respond([], self._error_text(AtError("cms", 331)))
             return
@@ -671,7 +701,7 @@ class VirtualModem:
         self.sent.append(SentSms(msg.to, msg.text, mr, (concat.seq, concat.total) if concat else None,
                                  msg.request_report))
         self.net.submit_from_modem(self, msg, mr, hexpdu)
-        self._respond([f"+CMGS: {mr}"], "OK")  # the network has it (and its state file, see _respond)
+        self._respond([f"{answer}: {mr}"], "OK")  # the network has it (and its state file, see _respond)
 
     # ------------------------------------------------------------------ SMS: receiving
 
@@ -1089,6 +1119,38 @@ async def _cmgs(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
         raise AtError("cms", 331)
     m._cmgs_len = length
     m._send(b"\r\n> ")
+    return None
+
+
+@_cmd("+CMGW")
+async def _cmgw(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
+    if op == "=?":
+        return []
+    m._need_sms()
+    if op != "=" or not args:
+        raise AtError("cms", 304)
+    length = _int_arg(args, 0)
+    if not 7 <= length <= 176:
+        raise AtError("cms", 304)
+    if len(args) > 1 and _int_arg(args, 1) not in (STO_UNSENT, STO_SENT):
+        raise AtError("cms", 302)
+    m._cmgs_len = length
+    m._writing = True
+    m._send(b"\r\n> ")
+    return None
+
+
+@_cmd("+CMSS")
+async def _cmss(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
+    if op == "=?":
+        return []
+    m._need_sms()
+    if op != "=" or not args:
+        raise AtError("cms", 304)
+    index = _int_arg(args, 0)
+    if not m.store.valid_index(index):
+        raise AtError("cms", 321)
+    await m.send_stored(index)
     return None
 
 

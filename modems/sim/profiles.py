@@ -30,7 +30,8 @@ class ModemProfile:
 _COMMON = (
     "AT", "ATZ", "ATE", "ATI", "AT+CMEE", "AT+CPIN", "AT+CFUN", "AT+CGMI", "AT+CGMM", "AT+CGMR",
     "AT+CGSN", "AT+CIMI", "AT+CRSM", "AT+CSQ", "AT+CREG", "AT+COPS", "AT+CMGF", "AT+CSCS",
-    "AT+CNMI", "AT+CPMS", "AT+CMGS", "AT+CMGR", "AT+CMGL", "AT+CMGD", "AT+CMMS", "AT+CUSD",
+    "AT+CNMI", "AT+CPMS", "AT+CMGS", "AT+CMGW", "AT+CMSS", "AT+CMGR", "AT+CMGL", "AT+CMGD", "AT+CMMS",
+    "AT+CUSD",
     "AT+CSCA", "AT+CSMS", "AT+CNMA", "AT+CLAC", "AT+GCAP", "ATH",
 )
 

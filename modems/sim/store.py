@@ -38,10 +38,10 @@ class SmsStore:
     def valid_index(self, index: int) -> bool:
         return self.first_index <= index < self.first_index + self.capacity
 
-    def add(self, pdu: str, report: bool = False) -> int | None:
+    def add(self, pdu: str, report: bool = False, stat: int = REC_UNREAD) -> int | None:
         for index in range(self.first_index, self.first_index + self.capacity):
             if index not in self.slots:
-                self.slots[index] = StoredMessage(index, REC_UNREAD, pdu, tpdu_length(pdu), report)
+                self.slots[index] = StoredMessage(index, stat, pdu, tpdu_length(pdu), report)
                 return index
         return None
 

@@ -34,6 +34,10 @@ REPLY_BAD_DEST = "Nomor tujuan {tujuan} salah atau tidak dikenal."
 REPLY_WRONG_PREFIX = "Nomor {tujuan} adalah nomor {operator_tujuan}, bukan {operator_produk}. Periksa kode produk."
 REPLY_NO_BALANCE = "Saldo tidak cukup. {kode} harga {harga}, saldo Anda {saldo}."
 REPLY_BALANCE = "Saldo {kode_reseller}: {saldo}. Dalam proses: {saldo_proses}. @{jam}"
+# the same order text again from the same account the same day: the earlier order's status, never a
+# second top-up (commands.md 3.3: "the same order ... the reply repeats its status")
+REPLY_STATUS = "{kode} ke {tujuan} jam {jam}: {status}. SN:{sn}"
+STATUS_WORDS = {"PROSES": "Proses", "SUKSES": "Sukses", "GAGAL": "Gagal"}
 
 
 class UpstreamHooks(Protocol):
@@ -142,6 +146,16 @@ class UpstreamServer:
         kode, dest_raw, pin = tokens[0].upper(), tokens[1], tokens[2]
         if not self._pin(acct, pin, sender):
             return
+        same_text = " ".join(text.split()).upper()
+        today = now_wib().strftime("%Y-%m-%d")
+        earlier = next((o for o in reversed(self.orders) if o["from"] == sender and o.get("_text") == same_text
+                        and o.get("_day") == today and o["status"] != "GAGAL"), None)  # a failure frees it
+        if earlier is not None:
+            self._reply(sender, REPLY_STATUS.format(kode=earlier["kode"], tujuan=earlier["dest"],
+                                                    jam=earlier.get("_jam", jam),
+                                                    status=STATUS_WORDS.get(earlier["status"], earlier["status"]),
+                                                    sn=earlier.get("sn") or "-"))
+            return
         letters, nominal = _PRODUCT.match(kode).groups()  # type: ignore[union-attr]
         op = PRODUCT_OPERATORS.get(letters)
         if op is None:
@@ -165,7 +179,7 @@ class UpstreamServer:
         self.trx_counter += 1
         trxid = str(self.trx_counter)
         order = {"trxid": trxid, "from": sender, "kode": kode, "dest": dest, "price": price, "status": "PROSES",
-                 "_amount": amount, "_saldo_awal": saldo_awal}
+                 "_amount": amount, "_saldo_awal": saldo_awal, "_text": same_text, "_day": today, "_jam": jam}
         self.orders.append(order)
         forced = self.forced.popleft() if self.forced else None
         if forced is None and self.settings.pending_rate and self.rng.random() < self.settings.pending_rate:

@@ -55,9 +55,16 @@ UPSTREAM_KINDS: tuple[tuple[str, Outcome, FailReason | None], ...] = (
     ("unknown_product", Outcome.FAILED, FailReason.NOMINAL_INVALID),
     ("bad_dest", Outcome.FAILED, FailReason.DEST_INVALID),
     ("wrong_prefix", Outcome.FAILED, FailReason.PREFIX_MISMATCH),
+    # the same order text sent again: the upstream answers with that order's status (how a crash
+    # suspect at an upstream is checked, SupplierConfig.status_by_resend)
+    ("status_failed", Outcome.FAILED, None),
     ("ok", Outcome.SUCCESS, None),
+    ("status_ok", Outcome.SUCCESS, None),
     ("pending", Outcome.PENDING, None),
     ("accepted", Outcome.PENDING, None),
+    ("status_sending", Outcome.PENDING, None),
+    ("status_queued", Outcome.PENDING, None),
+    ("status_checking", Outcome.PENDING, None),
 )
 
 

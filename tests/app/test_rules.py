@@ -288,6 +288,10 @@ UPSTREAM = {
     "unknown_product": (Outcome.FAILED, FailReason.NOMINAL_INVALID),
     "bad_dest": (Outcome.FAILED, FailReason.DEST_INVALID),
     "wrong_prefix": (Outcome.FAILED, FailReason.PREFIX_MISMATCH),
+    # the status of an earlier order, answered to the same order text sent again
+    "status_ok": (Outcome.SUCCESS, None), "status_failed": (Outcome.FAILED, FailReason.UNKNOWN),
+    "status_sending": (Outcome.PENDING, None), "status_queued": (Outcome.PENDING, None),
+    "status_checking": (Outcome.PENDING, None),
 }
 
 

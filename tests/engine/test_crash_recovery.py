@@ -8,6 +8,8 @@ from storage.models import AuditLog, Attempt, Order
 
 from .conftest import R001, run
 
+R001_CODE = "R001"
+
 
 def test_a_crash_suspect_is_settled_from_the_chip_history_before_new_work(env):
     async def body():
@@ -58,5 +60,78 @@ def test_orders_wait_for_chips_reconnecting_after_a_start_instead_of_the_upstrea
         env.api("POST", "/api/modems/tsel-a/replug", {})
         done = await env.wait(lambda: (o := Order.get_by_id(order.id)).status == "success" and o, 30, "success")
         assert done.supplier.name == "chip tsel-a"  # not the upstream, which costs more
+        await env.stop()
+    run(body())
+
+
+def test_a_suspect_missing_from_the_chip_history_never_reached_the_operator_and_is_refunded(env):
+    async def body():
+        from app.engine_settings import EngineSettings
+        from storage.models import Reseller
+
+        env.api("POST", "/api/modems/tsel-b/unplug")
+        await env.start(EngineSettings(pending_timeout_s=5, stock_check_interval_s=3600, absent_after_s=0),
+                        wait_online=False)
+        await env.wait(lambda: env.engine.links["tsel-a"].online, what="tsel-a online")
+        dest = "081387654321"
+        env.sms(f"S10.{dest}.1234")
+        first = await env.wait(lambda: (o := Order.select().where(Order.dest == dest).first())
+                               and o.status == "success" and o, what="the first top-up")
+        balance = Reseller.get(Reseller.code == "R001").balance
+        # the same number again; the USSD times out and the operator never did it
+        env.api("POST", "/api/chips/tsel-a/outcomes", {"outcomes": ["timeout"]})
+        env.sms(f"S10.2.{dest}.1234")  # "again", as the repeat rule asks
+        second = await env.wait(lambda: (o := Order.select().where((Order.dest == dest) & (Order.id != first.id))
+                                         .first()) and o.status == "suspect" and o, what="the second, suspect")
+        assert Reseller.get(Reseller.code == "R001").balance < balance  # its money held
+        chip = next(s for s in env.engine.suppliers.values() if s.name == "chip tsel-a")
+        # the history lists the first top-up of that number only: the old reading took it for the
+        # suspect's and called the suspect a success
+        assert await env.engine.reconcile_supplier(chip) == 1
+        assert Order.get_by_id(second.id).status == "failed" and Order.get_by_id(second.id).refunded
+        assert Reseller.get(Reseller.code == "R001").balance == balance
+        assert env.api("GET", f"/api/subscribers/{dest}")["airtime"] == 10_000  # one top-up, one charge
+        await env.wait(lambda: any(f"TrxID {second.id}" in t and "GAGAL" in t for t in env.received(R001)),
+                       what="the failure reply")
+        # a suspect the operator did take is in the list (still "PROSES" there): never called unsent,
+        # and its result SMS settles it
+        env.api("POST", "/api/chips/tsel-a/outcomes", {"outcomes": ["timeout_done"]})
+        env.sms("S10.081387654322.1234")
+        third = await env.wait(lambda: (o := Order.select().where(Order.dest == "081387654322").first())
+                               and o.status == "suspect" and o, what="the third, suspect")
+        await env.engine.reconcile_supplier(chip)
+        assert Order.get_by_id(third.id).status != "failed"
+        await env.wait(lambda: Order.get_by_id(third.id).status == "success", what="the third settled")
+        await env.stop()
+    run(body())
+
+
+def test_a_crash_suspect_at_an_upstream_is_asked_again_with_the_same_order(env):
+    async def body():
+        import datetime as dt
+
+        from app import orders
+        from app.engine_settings import EngineSettings
+        from app.service import Inbound, MessageService
+        from storage.models import Reseller, Supplier
+
+        # the server died while the order SMS to the upstream was at the modem: it never left
+        dest = "088112345678"
+        now = dt.datetime.now()
+        MessageService().handle(Inbound("sms", R001, f"SM10.{dest}.1234", sent_at=now))
+        order = Order.get(Order.dest == dest)
+        upstream = Supplier.get(Supplier.name == "upstream Upline Pulsa")
+        orders.mark_sending(order.id, upstream.id, now=now)
+        orders.start_attempt(order.id, upstream.id, now)
+        charged = Reseller.get(Reseller.code == R001_CODE).balance
+        await env.start(EngineSettings(pending_timeout_s=5, stock_check_interval_s=3600, absent_after_s=0,
+                                       resend_check_after_s=0, reconcile_interval_s=1))
+        done = await env.wait(lambda: (o := Order.get_by_id(order.id)).status == "success" and o, 30, "settled")
+        assert done.sn  # the upstream's answer to the order sent again
+        assert orders.audit_count(order.id, "status_check") == 1
+        taken = env.api("GET", "/api/upstreams/upline/orders")
+        assert [o["dest"] for o in taken].count(dest) == 1 and env.api("GET", f"/api/subscribers/{dest}")["airtime"] \
+            == 10_000
+        assert Reseller.get(Reseller.code == R001_CODE).balance == charged  # charged once, kept
         await env.stop()
     run(body())

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from app.engine_settings import EngineSettings
-from modems.types import SendSms, SmsReceived
+from modems.types import SendSms, SmsReceived, StoreSms
 
 from .conftest import R001, run
 
@@ -85,7 +85,7 @@ def test_an_order_walks_through_at_most_twelve_files_of_app(env):
             link = engine.links[sender]
 
             async def run_op(op, _run=link.run):
-                if isinstance(op, SendSms) and tracer.on:
+                if isinstance(op, (SendSms, StoreSms)) and tracer.on:  # stored first, then sent
                     tracer.on = False
                     replied.append(op)
                 return await _run(op)

@@ -34,6 +34,7 @@ from modems.types import (
     StateChanged,
     StatusReportReceived,
     StorageWarning,
+    StoredState,
     Ussd,
     UssdOutcome,
 )
@@ -156,6 +157,35 @@ def test_long_sms_arrives_intact(open_modem: OpenModem, ctl: Ctl, text: str) -> 
     # the next long message uses another concatenation reference
     second = m.send_sms(CUSTOMER, text)
     assert second.ok and second.concat_ref != result.concat_ref
+
+
+@pytest.mark.parametrize("modem_id", ["sender", "hwc"])
+def test_store_and_send_tells_after_the_fact_whether_an_sms_left(open_modem: OpenModem, ctl: Ctl,
+                                                                 modem_id: str) -> None:
+    m, _ = open_modem(modem_id)
+    stored = m.store_sms(CUSTOMER, LONG_EMOJI)  # a long one: one slot per part
+    assert len(stored.indexes) >= 3 and len(set(stored.indexes)) == len(stored.indexes)
+    assert set(m.check_stored(stored.indexes)) == {StoredState.UNSENT}
+    assert ctl.inbox(CUSTOMER) == []  # stored is not sent
+    # the first part only, as if the server died after it: the memory says which left
+    first = m.send_stored(CUSTOMER, stored.indexes[:1])
+    assert first.ok
+    assert m.check_stored(stored.indexes) == (StoredState.SENT,) + (StoredState.UNSENT,) * (len(stored.indexes) - 1)
+    rest = m.send_stored(CUSTOMER, stored.indexes[1:])
+    assert rest.ok
+    got = wait_until(lambda: ctl.inbox(CUSTOMER), what="the long SMS arrives")
+    assert len(got) == 1 and got[0]["text"] == LONG_EMOJI
+    m.delete_stored(stored.indexes)
+    assert set(m.check_stored(stored.indexes)) == {StoredState.GONE}
+    m.delete_stored(stored.indexes)  # deleting again is harmless
+
+
+def test_store_refused_when_the_memory_is_full(open_modem: OpenModem, ctl: Ctl) -> None:
+    m, _ = open_modem("sender")
+    ctl.post("/api/modems/sender/fill-store")
+    with pytest.raises(AtError) as refused:
+        m.store_sms(CUSTOMER, "Halo")
+    assert "322" in str(refused.value)
 
 
 # ---------------------------------------------------------------------------------------------

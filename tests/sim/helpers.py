@@ -109,9 +109,10 @@ class At:
             if self.raw[self._pos:self._pos + 1] == b" ":
                 self._pos += 1
 
-    def send_pdu(self, hexpdu: str, length: int, timeout: float = 10.0) -> tuple[list[str], str]:
+    def send_pdu(self, hexpdu: str, length: int, timeout: float = 10.0, verb: str = "CMGS") -> tuple[list[str], str]:
+        """AT+CMGS (send) or, with verb="CMGW", write to the memory."""
         self.lines = [line for line in self.lines if URC.match(line)]
-        self.write(f"AT+CMGS={length}\r")
+        self.write(f"AT+{verb}={length}\r")
         self.wait_prompt()
         self.write(hexpdu + "\x1a")
         out: list[str] = []

@@ -49,6 +49,32 @@ def test_multipart_sms_to_modem(net, modem, ctl):
     assert pdu.join_parts(parts) == text
 
 
+def test_store_and_send_marks_the_slot_sent_as_it_leaves(net, modem, ctl):
+    at = modem("sender")
+    part = pdu.encode_submit("+6281389092679", "TrxID 2: S10 ke 081389092679 SUKSES")[0]
+    lines, final = at.send_pdu(part.hex, part.tpdu_length, verb="CMGW")
+    assert final == "OK" and re.match(r"^\+CMGW: \d+$", lines[-1])
+    index = int(lines[-1].split(":")[1])
+    assert at.ok(f"AT+CMGR={index}")[0].startswith("+CMGR: 2,")  # stored unsent
+    assert ctl("GET", "/api/subscribers/081389092679/sms")[1] == []  # nothing left yet
+    assert re.match(r"^\+CMSS: \d+$", at.ok(f"AT+CMSS={index}")[-1])
+    inbox = wait_for(lambda: ctl("GET", "/api/subscribers/081389092679/sms")[1])
+    assert [m["text"] for m in inbox] == ["TrxID 2: S10 ke 081389092679 SUKSES"]
+    assert at.ok(f"AT+CMGR={index}")[0].startswith("+CMGR: 3,")  # stored sent
+    listed = at.ok("AT+CMGL=4")
+    assert any(line.startswith(f"+CMGL: {index},3,") for line in listed)
+    at.ok(f"AT+CMGD={index}")
+    assert at.cmd(f"AT+CMSS={index}")[1] == "+CMS ERROR: 321"  # an empty slot sends nothing
+    assert len(ctl("GET", "/api/subscribers/081389092679/sms")[1]) == 1
+
+
+def test_a_full_memory_refuses_to_store(net, modem, ctl):
+    at = modem("sender")
+    ctl("POST", "/api/modems/sender/fill-store")
+    part = pdu.encode_submit("+6281389092679", "x")[0]
+    assert at.send_pdu(part.hex, part.tpdu_length, verb="CMGW")[1] == "+CMS ERROR: 322"
+
+
 def test_unicode_sms_to_modem(net, modem, ctl):
     at = modem("center")
     ctl("POST", "/api/sms", {"from": "081389092678", "to": "081200000001", "text": "Terima kasih 😀"})

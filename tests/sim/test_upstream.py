@@ -53,3 +53,21 @@ def test_modem_orders_from_upstream_by_sms(net, modem, ctl):
     idx = at.wait_line(r"^\+CMTI:").split(",")[1]
     reply = pdu.decode_pdu(at.ok(f"AT+CMGR={idx}")[1])
     assert "SUKSES. SN:" in reply.text and reply.sender.endswith("81299990000")
+
+
+def test_the_same_order_text_again_answers_its_status_and_never_tops_up_twice(net, ctl):
+    dest = "081388887777"
+    ctl("POST", "/api/upstreams/upline", {"outcomes": ["pending"], "pending_delay": 1.0})
+    assert "masih diproses" in _order(ctl, f"S10.{dest}.5566")
+    # the same text, however it is spaced or cased: the status of that order
+    assert re.fullmatch(rf"S10 ke {dest} jam \d\d:\d\d: Proses\. SN:-", _order(ctl, f" s10.{dest}.5566 "))
+    wait_for(lambda: ctl("GET", f"/api/subscribers/{dest}")[1]["airtime"] == 10000)
+    wait_for(lambda: "SUKSES" in ctl("GET", "/api/subscribers/081377770000/sms")[1][-1]["text"])
+    assert re.fullmatch(rf"S10 ke {dest} jam \d\d:\d\d: Sukses\. SN:\d{{20}}", _order(ctl, f"S10.{dest}.5566"))
+    assert ctl("GET", f"/api/subscribers/{dest}")[1]["airtime"] == 10000  # once
+    assert ctl("GET", "/api/upstreams/upline/orders")[1][-1]["dest"] == dest
+    assert len([o for o in ctl("GET", "/api/upstreams/upline/orders")[1] if o["dest"] == dest]) == 1
+    # a failed order frees its text: the same text again is a new order
+    ctl("POST", "/api/upstreams/upline", {"outcomes": ["fail:DEST_BLOCKED", "ok"]})
+    assert "GAGAL" in _order(ctl, "S10.081388886666.5566")
+    assert "SUKSES" in _order(ctl, "S10.081388886666.5566")
