@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 FINAL_REPLIES = ("success", "failed")
 INTERIM_REPLIES = ("pending", "suspect")
 MAX_STATUS_CHECKS = 3  # resends of one suspect order to an upstream (each costs an SMS)
+HISTORY_TRIES = 3  # a chip back after a crash: reads of its history before it works without one
+HISTORY_RETRY_S = 5.0
 
 
 
@@ -626,7 +628,7 @@ class Engine:
         settled = 0
         for supplier in list(self.suppliers.values()):
             if supplier.online:
-                settled += await self.reconcile_supplier(supplier)
+                settled += await self.reconcile_supplier(supplier) or 0
         return settled
 
     def _reconcile_soon(self, link: ModemLink) -> None:
@@ -648,18 +650,28 @@ class Engine:
                 wait = self.settings.absent_after_s - (self.clock() - youngest).total_seconds()
                 if wait > 0:
                     await asyncio.sleep(min(wait, self.settings.absent_after_s))
-            settled = await self.reconcile_supplier(supplier)
-            log.info("%s: %d suspect orders settled from its history before new work", supplier.name, settled)
+            for attempt in range(HISTORY_TRIES):
+                settled = await self.reconcile_supplier(supplier)
+                if settled is not None:
+                    log.info("%s: %d suspect orders settled from its history before new work", supplier.name,
+                             settled)
+                    break
+                if not supplier.online:
+                    return  # read when it is back (_reconcile_soon), still before new work
+                await asyncio.sleep(HISTORY_RETRY_S * (attempt + 1))
+            else:
+                self.events.publish(Alert(text=f"Riwayat {supplier.name} tidak bisa dibaca setelah server berhenti "
+                                               "mendadak: transaksi 'dicek' di chip ini perlu diperiksa manual."))
         except Exception:
             log.exception("reconciliation on %s failed", supplier.name)
-        finally:
-            self._reconcile_first.discard(supplier.id)
-            self._wake.set()
+        self._reconcile_first.discard(supplier.id)
+        self._wake.set()
 
-    async def reconcile_supplier(self, supplier: Supplier) -> int:
+    async def reconcile_supplier(self, supplier: Supplier) -> int | None:
         """Settle this supplier's suspect orders that its own history shows clearly (app/reconcile.py):
         listed OK → success, listed GAGAL → failed and refunded, missing from a stretch of the list that
-        holds everything since before it → it never reached the operator: failed and refunded."""
+        holds everything since before it → it never reached the operator: failed and refunded. Returns
+        how many were settled; None when the history could not be read."""
         if isinstance(supplier, SmsSupplier):
             return await self._check_by_resend(supplier)
         if supplier.pack is None or supplier.pack.history is None:
@@ -670,7 +682,7 @@ class Engine:
         text = await supplier.history()
         entries = supplier.pack.parse_history(text) if text else None
         if entries is None:
-            return 0
+            return None
         attempts, suspects = orders.supplier_attempts(supplier.id)  # again: the history took a while
         settled = 0
         for order_id, attempt in suspects.items():

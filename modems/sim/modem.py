@@ -21,7 +21,7 @@ from .atinput import Command, Escape, InputFramer, Mode, Pdu, split_args, split_
 from .faults import FaultKind, validate
 from .operators import Chip, CusdEvent, MenuSession, UssdAnswer
 from .profiles import ModemProfile, clac_list
-from .store import REC_READ, REC_UNREAD, STO_SENT, STO_UNSENT, SmsStore, tpdu_length
+from .store import REC_READ, REC_UNREAD, STO_SENT, STO_UNSENT, SmsStore, StoredMessage, tpdu_length
 from .ussd_shapes import UssdShape, decode_packed_request, decode_ucs2_request, format_cusd
 
 class Network(Protocol):
@@ -686,10 +686,10 @@ class VirtualModem:
         except ValueError:
             self._respond([], self._error_text(AtError("cms", 302)))
             return
-        msg_slot.stat = STO_SENT  # on disk with the network's copy (see _respond)
-        await self._send_submit(msg, msg_slot.pdu, "+CMSS")
+        await self._send_submit(msg, msg_slot.pdu, "+CMSS", msg_slot)
 
-    async def _send_submit(self, msg: pdu_codec.SmsSubmit, hexpdu: str, answer: str) -> None:
+    async def _send_submit(self, msg: pdu_codec.SmsSubmit, hexpdu: str, answer: str,
+                           slot: StoredMessage | None = None) -> None:
         if not self.registered:
             self._respond([], self._error_text(AtError("cms", 331)))
             return
@@ -701,6 +701,8 @@ class VirtualModem:
         self.sent.append(SentSms(msg.to, msg.text, mr, (concat.seq, concat.total) if concat else None,
                                  msg.request_report))
         self.net.submit_from_modem(self, msg, mr, hexpdu)
+        if slot is not None:
+            slot.stat = STO_SENT  # only now: a save of the state may come at any moment before
         self._respond([f"{answer}: {mr}"], "OK")  # the network has it (and its state file, see _respond)
 
     # ------------------------------------------------------------------ SMS: receiving

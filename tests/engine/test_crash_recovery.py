@@ -135,3 +135,36 @@ def test_a_crash_suspect_at_an_upstream_is_asked_again_with_the_same_order(env):
         assert Reseller.get(Reseller.code == R001_CODE).balance == charged  # charged once, kept
         await env.stop()
     run(body())
+
+
+def test_a_history_that_cannot_be_read_is_asked_again_before_new_work(env):
+    async def body():
+        from app.engine_settings import EngineSettings
+        from app.supplier_config import SupplierConfig
+        from storage.models import Supplier
+
+        env.api("POST", "/api/operators/ISAT", {"ussd_delay": 1.0})
+        await env.start()
+        dest = "085712345670"
+        env.sms(f"I10.{dest}.1234")
+        first = await env.wait(lambda: Order.select().where(Order.dest == dest).first(), what="the order")
+        await env.wait(lambda: any(dest in e["request"] for e in env.api("GET", "/api/ussd-log")),
+                       what="the reload code at the operator")
+        await env.stop()  # dies with the answer on its way
+        env.api("POST", "/api/operators/ISAT", {"ussd_delay": 0.05})
+        env.api("POST", "/api/faults", {"modem": "isat-a", "kind": "ussd_silent"})  # the first read gets nothing
+        chip = Supplier.get(Supplier.name == "chip isat-a")
+        config = SupplierConfig.parse(chip.config)
+        config.ussd_timeout = 4.0  # the chip's answer is given up on sooner than a shop's 30 s
+        chip.config = config.dumps()
+        chip.save()
+        await env.start(EngineSettings(pending_timeout_s=5, stock_check_interval_s=3600, absent_after_s=0))
+        await env.wait(lambda: any(e["request"].startswith("*901*2*") for e in env.api("GET", "/api/ussd-log")
+                                   if e["modem"] == "isat-a"), what="the first read of the history")
+        env.api("DELETE", "/api/faults?modem=isat-a&kind=ussd_silent")
+        await env.wait(lambda: Order.get_by_id(first.id).status == "success", 30, "settled by the second read")
+        reads = [e for e in env.api("GET", "/api/ussd-log") if e["modem"] == "isat-a"
+                 and e["request"].startswith("*901*2*")]
+        assert len(reads) >= 2
+        await env.stop()
+    run(body())
