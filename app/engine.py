@@ -119,6 +119,7 @@ class Engine:
         self._unwatch: Callable[[], None] | None = None
         self._started_at = 0.0
         self._reconcile_first: set[int] = set()  # suppliers that must reconcile before new work
+        self._reconciling: set[int] = set()  # … and are reading their history now
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -325,7 +326,8 @@ class Engine:
         queue = self._queues[supplier.id]
         while True:
             job = await queue.get()
-            if not supplier.online:  # went away while the job waited: another route, nothing sent
+            if not supplier.online or supplier.id in self._reconcile_first:
+                # went away, or must read its history first, while the job waited: another route
                 self._states.setdefault(job.order_id, _OrderState()).tried.discard(supplier.id)
                 self._waiting[job.order_id] = self._states[job.order_id]
                 continue
@@ -395,11 +397,11 @@ class Engine:
                 self._replay_early(supplier)
             else:
                 self._suspect(job.order_id, f"hasil tidak pasti: {result.raw[:150]}" if result.raw
-                              else "tidak ada jawaban operator")
+                              else "tidak ada jawaban operator", supplier.id)
 
     def _succeed(self, order_id: int, sn: str, cost: int | None, supplier: Supplier | None) -> None:
         if not sn or orders.sn_used_elsewhere(sn, order_id):
-            self._suspect(order_id, "sukses tanpa SN atau SN ganda")
+            self._suspect(order_id, "sukses tanpa SN atau SN ganda", supplier.id if supplier else None)
             return
         self._forget(order_id)
         orders.settle_success(order_id, sn, cost=cost, now=self.clock())
@@ -418,7 +420,7 @@ class Engine:
             self._reply(order_id, "failed", alasan=shown)
         self._publish_order(order_id, "failed", shown)
 
-    def _suspect(self, order_id: int, why: str) -> None:
+    def _suspect(self, order_id: int, why: str, supplier_id: int | None = None) -> None:
         self._states.pop(order_id, None)
         self._pending.pop(order_id, None)
         try:
@@ -429,6 +431,19 @@ class Engine:
             self._reply(order_id, "suspect")
         self._publish_order(order_id, "suspect", why)
         self.events.publish(Alert(text=f"TrxID {order_id} suspect: {why}"))
+        if supplier_id is not None:
+            self._reconcile_before_work(supplier_id)
+
+    def _reconcile_before_work(self, supplier_id: int) -> None:
+        """A chip with a suspect reads its history before its next top-up: every new one pushes the
+        suspect's line further down a list of five."""
+        supplier = self.suppliers.get(supplier_id)
+        if (supplier is None or isinstance(supplier, SmsSupplier) or supplier.pack is None
+                or supplier.pack.history is None):
+            return
+        self._reconcile_first.add(supplier_id)
+        if supplier.online:
+            self._start_reconcile(supplier)
 
     def _set_stock(self, supplier: Supplier, stock: int) -> None:
         supplier.stock = stock
@@ -574,7 +589,7 @@ class Engine:
     def _tick(self) -> None:
         now = self._now()
         for pending in [p for p in self._pending.values() if p.deadline <= now]:
-            self._suspect(pending.order_id, "tidak ada SMS hasil dari operator")
+            self._suspect(pending.order_id, "tidak ada SMS hasil dari operator", pending.supplier_id)
         for order_id, state in list(self._waiting.items()):
             if now - state.queued_since > self.settings.queue_timeout_s:
                 self._fail(order_id, FailReason.NO_ROUTE, "Tidak ada chip yang aktif")
@@ -632,12 +647,20 @@ class Engine:
         return settled
 
     def _reconcile_soon(self, link: ModemLink) -> None:
-        """A chip with suspects from a crash that is back online: its history first, then new work."""
+        """A chip with suspects (from a crash, a lost port) that is back online: its history first, then
+        new work."""
         for supplier in self.suppliers.values():
             if supplier.link is link and supplier.id in self._reconcile_first:
-                self._tasks = [t for t in self._tasks if not t.done()]
-                self._tasks.append(asyncio.create_task(self._reconcile_then_work(supplier),
-                                                       name=f"reconcile-{supplier.name}"))
+                self._start_reconcile(supplier)
+
+    def _start_reconcile(self, supplier: Supplier) -> None:
+        if supplier.id in self._reconciling:
+            return
+        self._reconciling.add(supplier.id)
+        self._tasks = [t for t in self._tasks if not t.done()]
+        task = asyncio.create_task(self._reconcile_then_work(supplier), name=f"reconcile-{supplier.name}")
+        task.add_done_callback(lambda _t, sid=supplier.id: self._reconciling.discard(sid))
+        self._tasks.append(task)
 
     async def _reconcile_then_work(self, supplier: Supplier) -> None:
         try:
