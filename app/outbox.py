@@ -7,10 +7,11 @@ again on another sender.
 
 Store and send, so that a crash does not send a reply twice either: the reply is first written to the
 sender modem's memory (AT+CMGW) and the slot recorded with the row (`stored`), then sent from there
-(AT+CMSS); the modem marks the slot "sent" as it goes. After a crash, a row still `stored` asks its
-modem (AT+CMGR) and is sent only if the modem says it did not leave. Slots are freed once the row says
-sent. A modem that cannot store SMS sends directly (then a crash during the send may repeat that one
-reply after restart: better twice than never).
+(AT+CMSS) and the slot freed in the same modem operation. After a crash, a row still `stored` asks its
+modem (AT+CMGR): a slot still "unsent" is sent now; "sent", empty, or holding another message means it
+left. Whatever the slot holds is what goes out, so even a slot taken by a newer reply after a crash is
+sent once. A modem that cannot store SMS sends directly (then a crash during the send may repeat that
+one reply after restart: better twice than never).
 """
 from __future__ import annotations
 
@@ -184,7 +185,6 @@ class Outbox:
         return [link for link in self.links.values() if "sender" in link.roles and link.online]
 
     def _dispatch(self) -> None:
-        self._free_sent_slots()
         self._clear_strays()
         rows = sql.all_rows("SELECT id, channel, \"to\", text, attempts, order_id, stored FROM outbound_message "
                             "WHERE status = ? ORDER BY id LIMIT 500", ("queued",))
@@ -263,8 +263,6 @@ class Outbox:
         finally:
             self._busy[link.name] -= 1
         self._finish(out_id, ok, attempts, link.name, error, to, text)
-        if ok:
-            await self._free_slots(out_id, link)
 
     async def _store(self, out_id: int, link: "ModemLink", to: str, text: str) -> tuple[int, ...] | None:
         """Write the reply to the modem's memory and note where (committed before it is sent). None when
@@ -283,16 +281,19 @@ class Outbox:
 
     async def _send_stored(self, out_id: int, link: "ModemLink", to: str, send: tuple[int, ...],
                            slots: tuple[int, ...]) -> tuple[bool, str]:
-        """Send the stored parts `send` (of the reply's `slots`). A send that reports failure is checked
-        against the memory: what the modem marked sent did leave."""
+        """Send the stored parts `send` (of the reply's `slots`); the modem frees each slot as its part
+        leaves. A send that reports failure is checked against the memory: what the modem marked sent
+        (or no longer holds) did leave."""
         result = await link.run(SendStored(to, send))
         if result.ok:
+            if send != slots:
+                await link.run(DeleteStored(slots))  # parts sent before a crash, still kept
             return True, ""
         states = await link.run(CheckStored(slots))
+        await link.run(DeleteStored(slots))  # only slots still holding a stored SMS are freed
         if StoredState.UNSENT not in states:
             return True, ""
-        await link.run(DeleteStored(slots))  # sent again from scratch, on whichever sender is free
-        self._set_stored(out_id, "")
+        self._set_stored(out_id, "")  # sent again from scratch, on whichever sender is free
         return False, "modem menolak SMS"
 
     async def _resume(self, out_id: int, link: "ModemLink", to: str, text: str, attempts: int,
@@ -301,7 +302,11 @@ class Outbox:
         try:
             states = await link.run(CheckStored(slots))
             unsent = tuple(i for i, state in zip(slots, states) if state == StoredState.UNSENT)
-            ok, error = await self._send_stored(out_id, link, to, unsent, slots) if unsent else (True, "")
+            if unsent:
+                ok, error = await self._send_stored(out_id, link, to, unsent, slots)
+            else:
+                await link.run(DeleteStored(slots))  # it left: free what the modem still keeps of it
+                ok, error = True, ""
             log.info("reply %s was in %s's memory: %s", out_id, link.name,
                      "sent now" if unsent else "it had left before the restart")
         except Exception as exc:
@@ -311,33 +316,6 @@ class Outbox:
         finally:
             self._busy[link.name] -= 1
         self._finish(out_id, ok, attempts, link.name, error, to, text)
-        if ok:
-            await self._free_slots(out_id, link)
-
-    async def _free_slots(self, out_id: int, link: "ModemLink") -> None:
-        row = sql.one("SELECT stored FROM outbound_message WHERE id = ?", (out_id,))
-        if not row or not row[0]:
-            return
-        _modem, slots = _slots(row[0])
-        try:
-            await link.run(DeleteStored(slots))
-        except Exception as exc:  # tried again by _free_sent_slots
-            log.info("slots %s of reply %s on %s not freed yet: %s", slots, out_id, link.name, exc)
-            return
-        self._set_stored(out_id, "")
-
-    def _free_sent_slots(self) -> None:
-        """Slots of replies already sent that a crash kept from being freed."""
-        # the literal '' matches the partial index outbound_message_stored
-        for out_id, stored in sql.all_rows("SELECT id, stored FROM outbound_message WHERE stored != '' AND status = ? "
-                                           "LIMIT 20", ("sent",)):
-            link = self.links.get(_slots(stored)[0])
-            if out_id in self._inflight:
-                continue
-            if link is None:
-                self._set_stored(out_id, "")
-            elif link.online:
-                self._start(out_id, self._free_slots(out_id, link), None)
 
     def _clear_strays(self) -> None:
         """Once a run, each sender's memory is cleared of SMS no reply row knows: written just before a
@@ -382,13 +360,15 @@ class Outbox:
 
     def _finish(self, out_id: int, ok: bool, attempts: int, modem: str, error: str, to: str, text: str) -> None:
         if ok:
-            sql.execute("UPDATE outbound_message SET status = ?, modem = ?, sent_at = ?, attempts = ? WHERE id = ?",
-                        ("sent", modem, self.clock(), attempts + 1, out_id))
+            sql.execute("UPDATE outbound_message SET status = ?, modem = ?, sent_at = ?, attempts = ?, stored = '' "
+                        "WHERE id = ?", ("sent", modem, self.clock(), attempts + 1, out_id))
             self._avoid.pop(out_id, None)
             self.publish(MessageLogged(direction="out", peer=to, modem=modem, text=text))
             return
         attempts += 1
-        status = "failed" if attempts >= MAX_ATTEMPTS else "queued"
+        in_memory = sql.one("SELECT stored FROM outbound_message WHERE id = ?", (out_id,))
+        # still in a modem's memory with its fate unknown: that modem settles it when it answers again
+        status = "failed" if attempts >= MAX_ATTEMPTS and not (in_memory and in_memory[0]) else "queued"
         sql.execute("UPDATE outbound_message SET status = ?, modem = ?, attempts = ? WHERE id = ?",
                     (status, modem, attempts, out_id))
         if modem:

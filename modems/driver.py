@@ -1128,6 +1128,9 @@ class Modem:
                 mr_field = parse_csv(r.first("+CMSS:") or "")[0]
                 sent.append(SentPart(seq, int(mr_field) if mr_field.isdigit() else None,
                                      None if mr_field.isdigit() else "no +CMSS reference"))
+                # freed at once, in the same operation, so no other message can take the slot in between:
+                # an empty slot (or somebody else's message in it) then means "sent"
+                self._delete((self._primary_mem, idx))
             except CommandError as exc:
                 sent.append(SentPart(seq, None, exc.final))
             except AtTimeout as exc:
@@ -1172,8 +1175,9 @@ class Modem:
         return tuple(found)
 
     def delete_stored(self, indexes: tuple[int, ...]) -> None:
+        """Free these slots if they still hold a stored SMS (an incoming one that took a freed slot stays)."""
         self._require_online()
-        self._guard(lambda: self._delete_indexes(indexes))
+        self._guard(lambda: self._delete_indexes([i for i in indexes if self._stored_state(i) != StoredState.GONE]))
 
     def _delete_indexes(self, indexes: list[int] | tuple[int, ...]) -> None:
         for idx in indexes:

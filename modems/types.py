@@ -259,7 +259,8 @@ class StoredSms:
 
 @dataclass(frozen=True)
 class SendStored(Op):
-    """-> SmsSendResult. Sends the stored parts at `indexes` (AT+CMSS), in order."""
+    """-> SmsSendResult. Sends the stored parts at `indexes` (AT+CMSS), in order, and frees each slot as
+    its part leaves (in the same operation, so no other message takes it in between)."""
 
     to: str
     indexes: tuple[int, ...]
@@ -285,7 +286,8 @@ class ListStored(Op):
 
 @dataclass(frozen=True)
 class DeleteStored(Op):
-    """-> None (AT+CMGD per index; a slot already empty is fine)."""
+    """-> None. Frees the slots that still hold a stored SMS (AT+CMGR, AT+CMGD); an empty one, or one
+    an incoming SMS has taken since, is left as it is."""
 
     indexes: tuple[int, ...]
 

@@ -167,17 +167,28 @@ def test_store_and_send_tells_after_the_fact_whether_an_sms_left(open_modem: Ope
     assert len(stored.indexes) >= 3 and len(set(stored.indexes)) == len(stored.indexes)
     assert set(m.check_stored(stored.indexes)) == {StoredState.UNSENT}
     assert ctl.inbox(CUSTOMER) == []  # stored is not sent
-    # the first part only, as if the server died after it: the memory says which left
+    # the first part only, as if the server died after it: the memory says which left (a sent part's
+    # slot is freed as it goes)
     first = m.send_stored(CUSTOMER, stored.indexes[:1])
     assert first.ok
-    assert m.check_stored(stored.indexes) == (StoredState.SENT,) + (StoredState.UNSENT,) * (len(stored.indexes) - 1)
+    assert m.check_stored(stored.indexes) == (StoredState.GONE,) + (StoredState.UNSENT,) * (len(stored.indexes) - 1)
     rest = m.send_stored(CUSTOMER, stored.indexes[1:])
     assert rest.ok
     got = wait_until(lambda: ctl.inbox(CUSTOMER), what="the long SMS arrives")
     assert len(got) == 1 and got[0]["text"] == LONG_EMOJI
-    m.delete_stored(stored.indexes)
     assert set(m.check_stored(stored.indexes)) == {StoredState.GONE}
-    m.delete_stored(stored.indexes)  # deleting again is harmless
+    m.delete_stored(stored.indexes)  # deleting what is gone is harmless
+
+
+def test_freeing_slots_leaves_an_incoming_sms_that_took_one(open_modem: OpenModem, ctl: Ctl,
+                                                           net: SimNetwork) -> None:
+    m, _ = open_modem("sender")
+    stored = m.store_sms(CUSTOMER, "Halo")
+    assert m.send_stored(CUSTOMER, stored.indexes).ok  # sent and freed
+    ctl.post("/api/sms", {"from": CUSTOMER, "to": vm(net, "sender").msisdn, "text": "masuk"})
+    wait_until(lambda: ctl.get("/api/modems/sender")["store"]["used"] == 1, what="an SMS arrives in memory")
+    m.delete_stored(stored.indexes)  # a recovery freeing what it thinks is its slot
+    assert ctl.get("/api/modems/sender")["store"]["used"] == 1
 
 
 def test_store_refused_when_the_memory_is_full(open_modem: OpenModem, ctl: Ctl) -> None:
