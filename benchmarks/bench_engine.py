@@ -95,14 +95,14 @@ class TimedHandle:
         self.timing = timing
 
     def submit(self, op) -> Future:
-        from modems.types import SendSms, Ussd
+        from modems.types import SendSms, StoreSms, Ussd
 
         if isinstance(op, Ussd):
             self.timing.note(self.timing.ussd_out, op.code)
             fut = self.worker.submit(op)
             fut.add_done_callback(lambda _f, code=op.code: self.timing.note(self.timing.answer_in, code))
             return fut
-        if isinstance(op, SendSms):
+        if isinstance(op, (SendSms, StoreSms)):  # a reply is stored in the sender's memory, then sent
             self.timing.note(self.timing.reply_out, op.text)
         return self.worker.submit(op)
 
