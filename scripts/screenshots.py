@@ -146,6 +146,17 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         await _pause(0.2)
         save(dialog, "dialog-shop-reseller")
         dialog.reject()
+        # R003 guesses its PIN three times: locked, with "Buka kunci PIN" for the owner
+        for wrong in ("1111", "2222", "3333"):
+            _api(server.demo, "POST", "/api/sms", {"from": "081211110003", "to": "081200000001",
+                                                   "text": f"SAL.{wrong}"})
+        for _ in range(40):
+            await _pause(0.5)
+            resellers.select(next(r.id for r in resellers.list_model.rows if r.code == "R003"))
+            if resellers.unlock_button.isVisible():
+                break
+        await _pause(0.5)
+        save(window, "06-resellers-locked")
 
         suppliers = window.views["suppliers"]
         window.show_view("suppliers")
