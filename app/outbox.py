@@ -83,6 +83,7 @@ class Outbox:
         self._cannot_store: set[str] = set()  # senders without AT+CMGW/CMSS: direct sends
         self._checked_memory: set[str] = set()  # senders whose memory was cleared of strays this run
         self._checking_memory: set[str] = set()
+        self._side_tasks: set[asyncio.Task] = set()  # memory checks, cancelled with the sends at stop
         self.backlog = RepliesBacklog()
         self._alarm_said_at: float | None = None
 
@@ -93,9 +94,10 @@ class Outbox:
 
     async def stop(self) -> None:
         self._running = False
-        for task in list(self._inflight.values()):
+        tasks = [*self._inflight.values(), *self._side_tasks]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def wake(self) -> None:
         self._wake.set()
@@ -152,6 +154,8 @@ class Outbox:
             except TimeoutError:
                 pass
             self._wake.clear()
+            if not self._running:  # stopped while it waited: nothing new may start now
+                return
             try:
                 self._dispatch()
             except Exception:
@@ -243,6 +247,9 @@ class Outbox:
         return None
 
     def _start(self, out_id: int, coro, order_id: int | None) -> None:
+        if not self._running:
+            coro.close()
+            return
         task = asyncio.create_task(coro, name=f"outbox-{out_id}")
         self._inflight[out_id] = task
         if order_id is not None:
@@ -321,6 +328,8 @@ class Outbox:
         """Once a run, each sender's memory is cleared of SMS no reply row knows: written just before a
         crash, before the row could record the slot (that reply is sent anew). Nothing else is sent
         through the sender meanwhile, so no slot is written while its list is read."""
+        if not self._running:
+            return
         for link in self._senders():
             name = link.name
             if (name in self._checked_memory or name in self._checking_memory or name in self._cannot_store
@@ -328,7 +337,9 @@ class Outbox:
                 continue
             self._checking_memory.add(name)
             task = asyncio.create_task(self._drop_strays(link), name=f"outbox-strays-{name}")
-            task.add_done_callback(lambda _t, n=name: (self._checking_memory.discard(n), self._wake.set()))
+            self._side_tasks.add(task)
+            task.add_done_callback(lambda t, n=name: (self._side_tasks.discard(t), self._checking_memory.discard(n),
+                                                      self._wake.set()))
 
     async def _drop_strays(self, link: "ModemLink") -> None:
         try:
