@@ -83,6 +83,7 @@ class Outbox:
         self._cannot_store: set[str] = set()  # senders without AT+CMGW/CMSS: direct sends
         self._checked_memory: set[str] = set()  # senders whose memory was cleared of strays this run
         self._checking_memory: set[str] = set()
+        self._resuming: set[int] = set()  # replies from before a crash being settled by their modem
         self._side_tasks: set[asyncio.Task] = set()  # memory checks, cancelled with the sends at stop
         self.backlog = RepliesBacklog()
         self._alarm_said_at: float | None = None
@@ -199,6 +200,7 @@ class Outbox:
         # an order's replies leave one after another, in the order they were queued: a notice still on
         # its way must not arrive after the result
         held = set(self._inflight_orders.values())
+        recovering = self._recovering()
         for out_id, channel, to, text, attempts, order_id, stored in rows:
             self._first_seen.setdefault(out_id, now)
             if out_id in self._inflight or order_id in held:
@@ -214,6 +216,7 @@ class Outbox:
                     self._set_stored(out_id, "")
                 elif link.online:
                     self._busy[link.name] = self._busy.get(link.name, 0) + 1
+                    self._resuming.add(out_id)
                     self._start(out_id, self._resume(out_id, link, to, text, attempts, indexes), order_id)
                 continue
             if channel != "sms":
@@ -221,14 +224,14 @@ class Outbox:
                 if sender is not None:
                     self._start(out_id, self._send_channel(out_id, sender, to, text, attempts), order_id)
                 continue
-            link = self._pick(out_id, now)
+            link = self._pick(out_id, now, recovering)
             if link is None:
                 continue
             self._busy[link.name] = self._busy.get(link.name, 0) + 1
             self._rates.setdefault(link.name, _Rate(0)).note(now)
             self._start(out_id, self._send_sms(out_id, link, to, text, attempts), order_id)
 
-    def _pick(self, out_id: int, now: float) -> "ModemLink | None":
+    def _pick(self, out_id: int, now: float, recovering: set[str] = frozenset()) -> "ModemLink | None":
         senders = self._senders()
         if not senders:
             return None
@@ -238,7 +241,7 @@ class Outbox:
         for i in range(len(senders)):
             link = senders[(self._turn + i) % len(senders)]
             if (self._busy.get(link.name, 0) >= IN_FLIGHT_PER_SENDER or link.name in avoid
-                    or link.name in self._checking_memory):
+                    or link.name in self._checking_memory or link.name in recovering):
                 continue
             if not self._rates.setdefault(link.name, _Rate(0)).ready(now):
                 continue
@@ -297,9 +300,13 @@ class Outbox:
                 await link.run(DeleteStored(slots))  # parts sent before a crash, still kept
             return True, ""
         states = await link.run(CheckStored(slots))
-        await link.run(DeleteStored(slots))  # only slots still holding a stored SMS are freed
         if StoredState.UNSENT not in states:
+            await link.run(DeleteStored(slots))
             return True, ""
+        if send != slots or out_id in self._resuming:
+            # from before a crash: the slot may hold another row's message too; tried again later
+            raise RuntimeError("SMS di memori modem belum terkirim")
+        await link.run(DeleteStored(slots, unsent_too=True))  # written in this run: ours alone
         self._set_stored(out_id, "")  # sent again from scratch, on whichever sender is free
         return False, "modem menolak SMS"
 
@@ -322,7 +329,15 @@ class Outbox:
             return
         finally:
             self._busy[link.name] -= 1
+            self._resuming.discard(out_id)
         self._finish(out_id, ok, attempts, link.name, error, to, text)
+
+    def _recovering(self) -> set[str]:
+        """Senders holding replies from before a crash that are not settled yet: nothing new is written
+        to their memory meanwhile, so no slot of those replies can be taken by a new one."""
+        return {_slots(stored)[0] for out_id, stored in sql.all_rows(
+                    "SELECT id, stored FROM outbound_message WHERE stored != ''")
+                if out_id not in self._inflight or out_id in self._resuming}
 
     def _clear_strays(self) -> None:
         """Once a run, each sender's memory is cleared of SMS no reply row knows: written just before a
@@ -349,7 +364,7 @@ class Outbox:
                      for i in _slots(stored)[1] if _slots(stored)[0] == link.name}
             strays = tuple(i for i in slots if i not in known)
             if strays:
-                await link.run(DeleteStored(strays))
+                await link.run(DeleteStored(strays, unsent_too=True))
                 log.info("%s: %d SMS in memory that no reply knows deleted (slots %s)", link.name, len(strays),
                          list(strays))
         except CommandError as exc:

@@ -1174,10 +1174,12 @@ class Modem:
                 found.append(int(fields[0]))
         return tuple(found)
 
-    def delete_stored(self, indexes: tuple[int, ...]) -> None:
-        """Free these slots if they still hold a stored SMS (an incoming one that took a freed slot stays)."""
+    def delete_stored(self, indexes: tuple[int, ...], unsent_too: bool = False) -> None:
+        """Free these slots if they still hold a stored SMS marked sent (or, with `unsent_too`, not sent
+        yet); an incoming SMS that took a freed slot stays."""
         self._require_online()
-        self._guard(lambda: self._delete_indexes([i for i in indexes if self._stored_state(i) != StoredState.GONE]))
+        wanted = {StoredState.SENT, StoredState.UNSENT} if unsent_too else {StoredState.SENT}
+        self._guard(lambda: self._delete_indexes([i for i in indexes if self._stored_state(i) in wanted]))
 
     def _delete_indexes(self, indexes: list[int] | tuple[int, ...]) -> None:
         for idx in indexes:
@@ -1411,7 +1413,7 @@ class Modem:
         if isinstance(op, CheckStored):
             return self.check_stored(op.indexes)
         if isinstance(op, DeleteStored):
-            return self.delete_stored(op.indexes)
+            return self.delete_stored(op.indexes, op.unsent_too)
         if isinstance(op, ListStored):
             return self.list_stored()
         if isinstance(op, Ussd):

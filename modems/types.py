@@ -286,10 +286,11 @@ class ListStored(Op):
 
 @dataclass(frozen=True)
 class DeleteStored(Op):
-    """-> None. Frees the slots that still hold a stored SMS (AT+CMGR, AT+CMGD); an empty one, or one
-    an incoming SMS has taken since, is left as it is."""
+    """-> None. Frees the slots that still hold a stored SMS marked sent (AT+CMGR, AT+CMGD), and with
+    `unsent_too` one not sent yet as well; an empty slot, or one an incoming SMS has taken, stays."""
 
     indexes: tuple[int, ...]
+    unsent_too: bool = False
 
 
 @dataclass(frozen=True)
