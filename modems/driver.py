@@ -1045,12 +1045,17 @@ class Modem:
 
     def send_sms(self, to: str, text: str, *, request_report: bool = False) -> SmsSendResult:
         self._require_online()
+        parts, ref = self._encode(to, text, request_report)
+        return self._guard(lambda: self._send_parts(to, parts, ref))
+
+    def _encode(self, to: str, text: str, request_report: bool) -> tuple[list[pdu.SubmitPart], int | None]:
+        """The SUBMIT parts and, for a long SMS, the concatenation reference it takes."""
         parts = pdu.encode_submit(to, text, ref=self._concat_ref, request_report=request_report)
         ref = None
         if len(parts) > 1:
             ref = self._concat_ref
             self._concat_ref = (self._concat_ref + 1) & 0xFF
-        return self._guard(lambda: self._send_parts(to, parts, ref))
+        return parts, ref
 
     def _send_parts(self, to: str, parts: list[pdu.SubmitPart], ref: int | None) -> SmsSendResult:
         if len(parts) > 1:
@@ -1086,11 +1091,7 @@ class Modem:
 
     def store_sms(self, to: str, text: str, *, request_report: bool = False) -> StoredSms:
         self._require_online()
-        parts = pdu.encode_submit(to, text, ref=self._concat_ref, request_report=request_report)
-        ref = None
-        if len(parts) > 1:
-            ref = self._concat_ref
-            self._concat_ref = (self._concat_ref + 1) & 0xFF
+        parts, ref = self._encode(to, text, request_report)
         return self._guard(lambda: self._store_parts(to, parts, ref))
 
     def _store_parts(self, to: str, parts: list[pdu.SubmitPart], ref: int | None) -> StoredSms:

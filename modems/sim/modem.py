@@ -1107,20 +1107,31 @@ async def _cpms(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     raise AtError("cms", 302)
 
 
-@_cmd("+CMGS")
-async def _cmgs(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
-    if op == "=?":
-        return []
+def _pdu_length(m: VirtualModem, op: str, args: list[str]) -> int:
+    """The TPDU length of AT+CMGS=<n> / AT+CMGW=<n>, checked."""
     m._need_sms()
     if op != "=" or not args:
         raise AtError("cms", 304)
     length = _int_arg(args, 0)
     if not 7 <= length <= 176:
         raise AtError("cms", 304)
+    return length
+
+
+def _prompt(m: VirtualModem, length: int, writing: bool) -> None:
+    m._cmgs_len = length
+    m._writing = writing
+    m._send(b"\r\n> ")
+
+
+@_cmd("+CMGS")
+async def _cmgs(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
+    if op == "=?":
+        return []
+    length = _pdu_length(m, op, args)
     if not m.registered:
         raise AtError("cms", 331)
-    m._cmgs_len = length
-    m._send(b"\r\n> ")
+    _prompt(m, length, writing=False)
     return None
 
 
@@ -1128,17 +1139,10 @@ async def _cmgs(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
 async def _cmgw(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
     if op == "=?":
         return []
-    m._need_sms()
-    if op != "=" or not args:
-        raise AtError("cms", 304)
-    length = _int_arg(args, 0)
-    if not 7 <= length <= 176:
-        raise AtError("cms", 304)
+    length = _pdu_length(m, op, args)
     if len(args) > 1 and _int_arg(args, 1) not in (STO_UNSENT, STO_SENT):
         raise AtError("cms", 302)
-    m._cmgs_len = length
-    m._writing = True
-    m._send(b"\r\n> ")
+    _prompt(m, length, writing=True)
     return None
 
 
