@@ -7,6 +7,7 @@
     python3 main.py emulate --from 081211110001 "S10.081389092678.1234"
     python3 main.py seed-demo --db shop.db
     python3 main.py reseller unlock R001 --db shop.db   end a PIN lock now
+    python3 main.py report recap --from 2026-06-01 --to 2026-06-30 --by operator --db shop.db
     python3 main.py modem --port COM3 info
 
 The first run creates a virtual environment in .venv and installs what the project needs (and, when
@@ -178,6 +179,17 @@ def _parser():
     _add_global_options(unlock, after_subcommand=True)
     unlock.add_argument("code", help="the reseller's code, e.g. R001")
 
+    rp = sub.add_parser("report", help="the books: recap")
+    _add_global_options(rp, after_subcommand=True)
+    rp_sub = rp.add_subparsers(dest="report_command", required=True)
+    rc = rp_sub.add_parser("recap", help="orders, sales, cost and profit over a date range, grouped")
+    _add_global_options(rc, after_subcommand=True)
+    rc.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    rc.add_argument("--to", dest="date_to", required=True, help="last day (inclusive), YYYY-MM-DD")
+    rc.add_argument("--by", choices=("product", "operator", "reseller", "supplier", "hour"), default="product")
+    rc.add_argument("--format", choices=("table", "csv"), default="table")
+    rc.add_argument("--out", help="write to this file instead of the screen")
+
     mo = sub.add_parser("modem", help="talk to one modem: info, signal, sms, ussd, inbox", add_help=False)
     mo.add_argument("args", nargs="...")
 
@@ -286,6 +298,41 @@ def cmd_reseller_unlock(args, db_target: str) -> int:
               "Hitungan PIN salah mulai dari nol.")
     else:
         print(f"{done.code} tidak sedang terkunci. Hitungan PIN salah ({done.failures}x) mulai dari nol.")
+    return 0
+
+
+def _report_dates(args):
+    """The --from and --to days, or None after an error message."""
+    import datetime as dt
+
+    days = []
+    for option, text in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            days.append(dt.date.fromisoformat(text))
+        except ValueError:
+            print(f"Tanggal {option} tidak valid: {text!r}. Tulis sebagai TTTT-BB-HH, misalnya 2026-06-30.",
+                  file=sys.stderr)
+            return None
+    if days[1] < days[0]:
+        print(f"Tanggal --to ({days[1]}) sebelum tanggal --from ({days[0]}).", file=sys.stderr)
+        return None
+    return days
+
+
+def cmd_report_recap(args, db_target: str) -> int:
+    from app import reports
+
+    days = _report_dates(args)
+    if days is None:
+        return 2
+    _open_shop_database(db_target)
+    recap = reports.recap(days[0], days[1], reports.RecapBy(args.by))
+    text = reports.recap_csv(recap) if args.format == "csv" else reports.recap_table(recap)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Rekap ditulis ke {args.out}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -427,6 +474,8 @@ def _dispatch(args, data: Path, db_target: str) -> int:
         return cmd_seed_demo(db_target)
     if args.command == "reseller":
         return cmd_reseller_unlock(args, db_target)
+    if args.command == "report":
+        return cmd_report_recap(args, db_target)
     if args.demo and args.console:
         return run_demo_console(args, data)
     if args.config:

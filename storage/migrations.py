@@ -72,6 +72,16 @@ def _v7_reply_stored_at_modem(db: pw.Database) -> None:
                    "WHERE \"stored\" != ''")
 
 
+def _v8_books(db: pw.Database) -> None:
+    """v8: the books: imported bank statement lines, a chip's stock history, uplines' commissions, and
+    when a deposit ticket was paid."""
+    from storage.models import BankLine, Commission, StockEntry
+
+    timestamp = "TIMESTAMP" if isinstance(db, pw.PostgresqlDatabase) else "DATETIME"
+    db.execute_sql(f'ALTER TABLE "deposit_ticket" ADD COLUMN "paid_at" {timestamp}')
+    db.create_tables([BankLine, StockEntry, Commission], safe=True)
+
+
 # version -> function bringing the schema from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_inbound_norm_text,
@@ -80,6 +90,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     5: _v5_order_sn_index,
     6: _v6_order_review,
     7: _v7_reply_stored_at_modem,
+    8: _v8_books,
 }
 LATEST = max(MIGRATIONS, default=1)
 

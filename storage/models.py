@@ -214,9 +214,60 @@ class DepositTicket(BaseModel):
     bank = pw.CharField(max_length=20)
     amount = pw.BigIntegerField()
     unique_amount = pw.BigIntegerField(index=True)
-    status = pw.CharField(max_length=12, default="open")  # open, paid, expired
+    status = pw.CharField(max_length=12, default="open")  # open, paid, expired, cancelled
     created_at = pw.DateTimeField(default=now)
     expires_at = pw.DateTimeField()
+    paid_at = pw.DateTimeField(null=True)  # schema v8
+
+
+class BankLine(BaseModel):
+    """One credit line of an imported bank statement (schema v8). The same line imported again has the
+    same fingerprint and is not stored (nor credited) twice."""
+
+    bank = pw.CharField(max_length=40)
+    booked_on = pw.DateField()
+    description = pw.CharField(max_length=300, default="")
+    amount = pw.BigIntegerField()  # rupiah credited to the shop's account
+    fingerprint = pw.CharField(max_length=64, unique=True)
+    status = pw.CharField(max_length=12, default="unmatched")  # matched, assigned, unmatched, ignored
+    ticket = pw.ForeignKeyField(DepositTicket, null=True, backref="bank_lines", on_delete="SET NULL")
+    reseller = pw.ForeignKeyField(Reseller, null=True, backref="bank_lines", on_delete="SET NULL")
+    ledger_entry_id = pw.BigIntegerField(null=True)  # the deposit's ledger row, once credited
+    imported_at = pw.DateTimeField(default=now)
+    decided_at = pw.DateTimeField(null=True)
+    decided_by = pw.CharField(max_length=50, default="")
+
+
+class StockEntry(BaseModel):
+    """A chip's stock at the operator over time (schema v8): what the operator reported (`reading`, the
+    balance itself) and what changed it besides sales (`received` stock, the owner's `adjust`ment),
+    so a day's stock can be reconciled against the orders sold on the chip."""
+
+    supplier = pw.ForeignKeyField(Supplier, backref="stock_entries", on_delete="CASCADE", index=False)
+    at = pw.DateTimeField(default=now)
+    kind = pw.CharField(max_length=12)  # reading, received, adjust
+    amount = pw.BigIntegerField()  # reading: the balance; received/adjust: the change (rupiah)
+    note = pw.CharField(max_length=200, default="")
+    actor = pw.CharField(max_length=50, default="system")
+
+    class Meta:
+        indexes = ((("supplier", "at"), False),)
+
+
+class Commission(BaseModel):
+    """What an upline earns on one successful order of its downline (schema v8): the difference between
+    the downline's price and its own. At most one row per order and upline."""
+
+    order = pw.ForeignKeyField(Order, backref="commissions", on_delete="CASCADE", index=False)
+    upline = pw.ForeignKeyField(Reseller, backref="commissions_earned", on_delete="CASCADE")
+    downline = pw.ForeignKeyField(Reseller, on_delete="CASCADE", index=False)
+    amount = pw.BigIntegerField()
+    created_at = pw.DateTimeField(default=now)
+    credited_at = pw.DateTimeField(null=True)  # through the ledger; None while accrued (daily mode)
+    reversed = pw.BooleanField(default=False)  # the order was refunded after success
+
+    class Meta:
+        indexes = ((("order", "upline"), True),)
 
 
 class Complaint(BaseModel):
@@ -253,4 +304,5 @@ class AuditLog(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Modem, Supplier, Route,
     InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, Attempt, AuditLog,
+    BankLine, StockEntry, Commission,
 ]

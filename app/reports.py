@@ -1,0 +1,206 @@
+"""The books: recaps of orders over a date range, grouped by product, operator, reseller, supplier or
+hour of the day, with sales (omzet), cost (modal) and profit (laba). One module for the window, the
+command line and the resellers' SMS commands.
+
+Counted in SQL with GROUP BY on an index range of created_at, so a month of a million orders costs
+one pass and a few hundred groups, never a Python object per order. The SQL runs on SQLite and
+PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import enum
+import io
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from storage import sql
+
+TOTAL_KEY = "TOTAL"
+NO_SUPPLIER = "-"
+# Indonesian titles of the recap's columns, for the table and the CSV
+COLUMN_TITLES = ("Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal", "Laba")
+
+
+class RecapBy(str, enum.Enum):
+    PRODUCT = "product"
+    OPERATOR = "operator"
+    RESELLER = "reseller"
+    SUPPLIER = "supplier"
+    HOUR = "hour"
+
+
+@dataclass(frozen=True)
+class RecapLine:
+    key: str
+    orders: int = 0
+    success: int = 0
+    failed: int = 0
+    suspect: int = 0
+    open: int = 0  # still queued or being sent
+    sales: int = 0  # rupiah: prices of successful orders
+    cost: int = 0  # rupiah: costs of successful orders, the price where the cost is unknown
+
+    @property
+    def profit(self) -> int:
+        return self.sales - self.cost
+
+    def plus(self, other: RecapLine, key: str | None = None) -> RecapLine:
+        return RecapLine(key=self.key if key is None else key, orders=self.orders + other.orders,
+                         success=self.success + other.success, failed=self.failed + other.failed,
+                         suspect=self.suspect + other.suspect, open=self.open + other.open,
+                         sales=self.sales + other.sales, cost=self.cost + other.cost)
+
+
+@dataclass(frozen=True)
+class Recap:
+    start: _dt.date
+    end: _dt.date  # inclusive
+    by: RecapBy
+    lines: tuple[RecapLine, ...]  # sorted by key
+    total: RecapLine
+
+
+# --- the SQL -----------------------------------------------------------------------------------
+
+# An unknown cost counts as the price (no profit claimed), as the log's profit column does.
+_FIGURES = ("COUNT(*), "
+            "COALESCE(SUM(CASE WHEN o.status = 'success' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 'failed' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 'suspect' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status IN ('queued', 'sending') THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 'success' THEN o.price END), 0), "
+            "COALESCE(SUM(CASE WHEN o.status = 'success' THEN COALESCE(o.cost, o.price) END), 0)")
+
+
+def _names(query: str) -> dict[Any, str]:
+    return {i: name for i, name in sql.all_rows(query)}
+
+
+def _product_codes() -> Callable[[Any], str]:
+    return _names("SELECT id, code FROM product").__getitem__
+
+
+def _operators() -> Callable[[Any], str]:
+    return _names("SELECT id, operator FROM product").__getitem__
+
+
+def _reseller_codes() -> Callable[[Any], str]:
+    return _names("SELECT id, code FROM reseller").__getitem__
+
+
+def _supplier_names() -> Callable[[Any], str]:
+    names = _names("SELECT id, name FROM supplier")
+    return lambda i: NO_SUPPLIER if i is None else names.get(i, f"#{i}")
+
+
+def _hour(bucket: Any) -> str:
+    return str(bucket)[11:13]  # 'YYYY-MM-DD HH'
+
+
+# What each recap groups by in SQL, and how a group's value becomes the line's key. Grouping by the
+# id columns and naming them from the small tables afterwards saves a join per order.
+_GROUPS: dict[RecapBy, tuple[Callable[[], str], Callable[[], Callable[[Any], str]]]] = {
+    RecapBy.PRODUCT: (lambda: "o.product_id", _product_codes),
+    RecapBy.OPERATOR: (lambda: "o.product_id", _operators),
+    RecapBy.RESELLER: (lambda: "o.reseller_id", _reseller_codes),
+    RecapBy.SUPPLIER: (lambda: "o.supplier_id", _supplier_names),
+    RecapBy.HOUR: (lambda: sql.time_bucket("o.created_at", "hour"), lambda: _hour),
+}
+
+
+def _day_start(day: _dt.date) -> _dt.datetime:
+    return _dt.datetime.combine(day, _dt.time())
+
+
+def _grouped_rows(group: str, start: _dt.date, end: _dt.date, reseller_id: int | None) -> list[tuple]:
+    where = "o.created_at >= ? AND o.created_at < ?"
+    params: list[Any] = [_day_start(start), _day_start(end + _dt.timedelta(days=1))]
+    if reseller_id is not None:
+        where += " AND o.reseller_id = ?"
+        params.append(reseller_id)
+    return sql.all_rows(f'SELECT {group}, {_FIGURES} FROM "order" o WHERE {where} GROUP BY {group}', params)
+
+
+def _merge(rows: Iterable[tuple], key_of: Callable[[Any], str]) -> tuple[RecapLine, ...]:
+    """Lines by key, several groups adding up to one key (the products of an operator, an hour on
+    each day), sorted by key. PostgreSQL sums to Decimal: every figure is made an int."""
+    lines: dict[str, RecapLine] = {}
+    for value, *figures in rows:
+        line = RecapLine(key_of(value), *(int(f) for f in figures))
+        found = lines.get(line.key)
+        lines[line.key] = line if found is None else found.plus(line)
+    return tuple(lines[k] for k in sorted(lines))
+
+
+def _total(lines: Iterable[RecapLine]) -> RecapLine:
+    total = RecapLine(TOTAL_KEY)
+    for line in lines:
+        total = total.plus(line, key=TOTAL_KEY)
+    return total
+
+
+def recap(start: _dt.date, end: _dt.date, by: RecapBy = RecapBy.PRODUCT,
+          reseller_id: int | None = None) -> Recap:
+    """Orders made from `start` to `end` (both inclusive, by the day of created_at), grouped `by`;
+    only one reseller's with `reseller_id`."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    by = RecapBy(by)
+    group, key_maker = _GROUPS[by]
+    lines = _merge(_grouped_rows(group(), start, end, reseller_id), key_maker())
+    return Recap(start=start, end=end, by=by, lines=lines, total=_total(lines))
+
+
+# --- output ------------------------------------------------------------------------------------
+
+def _figures(line: RecapLine) -> tuple[int, ...]:
+    return (line.orders, line.success, line.failed, line.suspect, line.open, line.sales, line.cost, line.profit)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    """A key Excel must not read as a formula (a name starting with `=`, say) is quoted as text."""
+    if value != NO_SUPPLIER and value.startswith(_FORMULA_START):
+        return '="' + value.replace('"', '""') + '"'
+    return value
+
+
+def recap_csv(recap: Recap) -> str:
+    """The recap as comma-separated text: a header row, a row per line and a TOTAL row; ISO dates,
+    whole rupiah."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("Dari", "Sampai", *COLUMN_TITLES))
+    dates = (recap.start.isoformat(), recap.end.isoformat())
+    for line in (*recap.lines, recap.total):
+        writer.writerow((*dates, _csv_text(line.key), *_figures(line)))
+    return out.getvalue()
+
+
+def _rupiah(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")  # Indonesian digit grouping: 1.250.000
+
+
+def recap_table(recap: Recap) -> str:
+    """The recap as a plain text table for a terminal, in Indonesian."""
+    rows = [COLUMN_TITLES]
+    for line in (*recap.lines, recap.total):
+        counts = (line.orders, line.success, line.failed, line.suspect, line.open)
+        rows.append((line.key, *(str(n) for n in counts), *(_rupiah(n) for n in (line.sales, line.cost, line.profit))))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMN_TITLES))]
+
+    def render(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+
+    rule = "-" * len(render(rows[0]))
+    title = f"Rekap per {_BY_WORDS[recap.by]}, {recap.start:%d/%m/%Y} s/d {recap.end:%d/%m/%Y}"
+    body = [render(r) for r in rows[1:-1]] or ["(tidak ada transaksi)"]
+    return "\n".join([title, render(rows[0]), rule, *body, rule, render(rows[-1])]) + "\n"
+
+
+_BY_WORDS = {RecapBy.PRODUCT: "produk", RecapBy.OPERATOR: "operator", RecapBy.RESELLER: "reseller",
+             RecapBy.SUPPLIER: "supplier", RecapBy.HOUR: "jam"}
