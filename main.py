@@ -321,13 +321,15 @@ def _report_dates(args):
 
 def cmd_report_recap(args, db_target: str) -> int:
     from app import reports
+    from app.report_table import to_csv, to_text
 
     days = _report_dates(args)
     if days is None:
         return 2
     _open_shop_database(db_target)
     recap = reports.recap(days[0], days[1], reports.RecapBy(args.by))
-    text = reports.recap_csv(recap) if args.format == "csv" else reports.recap_table(recap)
+    table = reports.recap_table(recap)
+    text = to_csv(table) if args.format == "csv" else to_text(table)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"Rekap ditulis ke {args.out}")

@@ -8,13 +8,12 @@ PostgreSQL alike.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import enum
-import io
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from app.report_table import ReportTable
 from storage import sql
 
 TOTAL_KEY = "TOTAL"
@@ -155,52 +154,19 @@ def recap(start: _dt.date, end: _dt.date, by: RecapBy = RecapBy.PRODUCT,
 
 # --- output ------------------------------------------------------------------------------------
 
+_BY_WORDS = {RecapBy.PRODUCT: "produk", RecapBy.OPERATOR: "operator", RecapBy.RESELLER: "reseller",
+             RecapBy.SUPPLIER: "supplier", RecapBy.HOUR: "jam"}
+
+
 def _figures(line: RecapLine) -> tuple[int, ...]:
     return (line.orders, line.success, line.failed, line.suspect, line.open, line.sales, line.cost, line.profit)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_text(value: str) -> str:
-    """A key Excel must not read as a formula (a name starting with `=`, say) is quoted as text."""
-    if value != NO_SUPPLIER and value.startswith(_FORMULA_START):
-        return '="' + value.replace('"', '""') + '"'
-    return value
-
-
-def recap_csv(recap: Recap) -> str:
-    """The recap as comma-separated text: a header row, a row per line and a TOTAL row; ISO dates,
-    whole rupiah."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("Dari", "Sampai", *COLUMN_TITLES))
-    dates = (recap.start.isoformat(), recap.end.isoformat())
-    for line in (*recap.lines, recap.total):
-        writer.writerow((*dates, _csv_text(line.key), *_figures(line)))
-    return out.getvalue()
-
-
-def _rupiah(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")  # Indonesian digit grouping: 1.250.000
-
-
-def recap_table(recap: Recap) -> str:
-    """The recap as a plain text table for a terminal, in Indonesian."""
-    rows = [COLUMN_TITLES]
-    for line in (*recap.lines, recap.total):
-        counts = (line.orders, line.success, line.failed, line.suspect, line.open)
-        rows.append((line.key, *(str(n) for n in counts), *(_rupiah(n) for n in (line.sales, line.cost, line.profit))))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMN_TITLES))]
-
-    def render(row: tuple[str, ...]) -> str:
-        return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-
-    rule = "-" * len(render(rows[0]))
-    title = f"Rekap per {_BY_WORDS[recap.by]}, {recap.start:%d/%m/%Y} s/d {recap.end:%d/%m/%Y}"
-    body = [render(r) for r in rows[1:-1]] or ["(tidak ada transaksi)"]
-    return "\n".join([title, render(rows[0]), rule, *body, rule, render(rows[-1])]) + "\n"
-
-
-_BY_WORDS = {RecapBy.PRODUCT: "produk", RecapBy.OPERATOR: "operator", RecapBy.RESELLER: "reseller",
-             RecapBy.SUPPLIER: "supplier", RecapBy.HOUR: "jam"}
+def recap_table(recap: Recap) -> ReportTable:
+    """The recap as a table for the window and the exports: a row per key and the TOTAL row."""
+    return ReportTable(
+        title=f"Rekap per {_BY_WORDS[recap.by]}, {recap.start:%d/%m/%Y} s/d {recap.end:%d/%m/%Y}",
+        start=recap.start, end=recap.end, columns=COLUMN_TITLES,
+        rows=tuple((line.key, *_figures(line)) for line in recap.lines),
+        total=(recap.total.key, *_figures(recap.total)), money=frozenset({6, 7, 8}),
+        empty_text="(tidak ada transaksi)")

@@ -73,13 +73,13 @@ def _v7_reply_stored_at_modem(db: pw.Database) -> None:
 
 
 def _v8_books(db: pw.Database) -> None:
-    """v8: the books: imported bank statement lines, a chip's stock history, uplines' commissions, and
-    when a deposit ticket was paid."""
-    from storage.models import BankLine, Commission, StockEntry
+    """v8: the books: imported bank statement lines, a chip's stock history, uplines' markups per
+    product and commissions, and when a deposit ticket was paid."""
+    from storage.models import BankLine, Commission, ProductMarkup, StockEntry
 
     timestamp = "TIMESTAMP" if isinstance(db, pw.PostgresqlDatabase) else "DATETIME"
     db.execute_sql(f'ALTER TABLE "deposit_ticket" ADD COLUMN "paid_at" {timestamp}')
-    db.create_tables([BankLine, StockEntry, Commission], safe=True)
+    db.create_tables([BankLine, StockEntry, ProductMarkup, Commission], safe=True)
 
 
 # version -> function bringing the schema from version-1 to version

@@ -254,6 +254,18 @@ class StockEntry(BaseModel):
         indexes = ((("supplier", "at"), False),)
 
 
+class ProductMarkup(BaseModel):
+    """What an upline adds on one product for one of its downlines (schema v8), over the downline's
+    `Reseller.markup` for all products (MARKUP.S10.100.PIN)."""
+
+    reseller = pw.ForeignKeyField(Reseller, backref="product_markups", on_delete="CASCADE", index=False)
+    product = pw.ForeignKeyField(Product, on_delete="CASCADE")
+    amount = pw.IntegerField()
+
+    class Meta:
+        indexes = ((("reseller", "product"), True),)
+
+
 class Commission(BaseModel):
     """What an upline earns on one successful order of its downline (schema v8): the difference between
     the downline's price and its own. At most one row per order and upline."""
@@ -304,5 +316,5 @@ class AuditLog(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Modem, Supplier, Route,
     InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, Attempt, AuditLog,
-    BankLine, StockEntry, Commission,
+    BankLine, StockEntry, ProductMarkup, Commission,
 ]

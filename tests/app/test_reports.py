@@ -20,6 +20,7 @@ from app import reports
 from app.queries import log as q
 from app.queries.log import LogFilter
 from app.reports import RecapBy, RecapLine
+from app.report_table import to_csv, to_text
 from storage import sql
 from storage.models import Order, Supplier, database_proxy
 
@@ -181,14 +182,14 @@ def test_a_range_without_orders_is_empty(month):
     recap = reports.recap(dt.date(2026, 8, 1), dt.date(2026, 8, 31), RecapBy.OPERATOR)
     assert recap.lines == () and recap.total == RecapLine(reports.TOTAL_KEY)
     assert recap.total.profit == 0
-    assert "(tidak ada transaksi)" in reports.recap_table(recap)
+    assert "(tidak ada transaksi)" in to_text(reports.recap_table(recap))
     with pytest.raises(ValueError):
         reports.recap(JUNE_30, JUNE_1)
 
 
 def test_csv_has_a_header_a_row_per_line_and_the_total(month):
     recap = reports.recap(JUNE_1, JUNE_30, RecapBy.OPERATOR)
-    rows = list(csv.reader(io.StringIO(reports.recap_csv(recap))))
+    rows = list(csv.reader(io.StringIO(to_csv(reports.recap_table(recap)))))
     assert rows[0] == ["Dari", "Sampai", "Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal",
                        "Laba"]
     assert len(rows) == len(recap.lines) + 2
@@ -202,7 +203,7 @@ def test_csv_has_a_header_a_row_per_line_and_the_total(month):
 def test_csv_keeps_a_name_excel_would_run_as_text():
     line = RecapLine("=HYPERLINK(1)", 1, 1, 0, 0, 0, 100, 90)
     recap = reports.Recap(JUNE_1, JUNE_1, RecapBy.SUPPLIER, (line,), line)
-    assert list(csv.reader(io.StringIO(reports.recap_csv(recap))))[1][2] == '="=HYPERLINK(1)"'
+    assert list(csv.reader(io.StringIO(to_csv(reports.recap_table(recap)))))[1][2] == '="=HYPERLINK(1)"'
 
 
 # --- the command line ----------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_report_recap_command(tmp_path):
     written = run("report", "recap", "--from", "2026-06-01", "--to", "2026-06-30", "--by", "operator",
                   "--format", "csv", "--out", str(out), "--db", db, "--data-dir", str(tmp_path))
     assert written.returncode == 0, written.stderr
-    assert out.read_text(encoding="utf-8") == reports.recap_csv(expected)
+    assert out.read_text(encoding="utf-8") == to_csv(reports.recap_table(expected))
 
     bad = run("--data-dir", str(tmp_path), "--db", db, "report", "recap", "--from", "2026-06-31",
               "--to", "2026-07-01")
