@@ -7,9 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import peewee as pw
-
-from app import ledger, orders
+from app import ledger, orders, reports
 from app.commands import types as t
 from app.commands.dates import resolve as resolve_date
 from app.commands.parser import mask
@@ -516,36 +514,25 @@ def recap(ctx: Context, cmd: t.Recap) -> None:
     bounds = _day_bounds(ctx, cmd.date)
     if bounds is None:
         return None
-    start, end = bounds
-    rows = dict(Order.select(Order.status, pw.fn.COUNT(Order.id)).where(
-        (Order.reseller == ctx.reseller.id) & (Order.created_at >= start) & (Order.created_at < end))
-        .group_by(Order.status).tuples())
-    total = orders.sales_total((Order.reseller == ctx.reseller.id) & (Order.status == "success")
-                               & (Order.created_at >= start) & (Order.created_at < end))
-    ctx.reply("recap", tgl=f"{start:%d/%m/%y}", n_sukses=rows.get("success", 0), total=group(total),
-              n_gagal=rows.get("failed", 0),
-              n_proses=sum(rows.get(s, 0) for s in orders.OPEN_STATUSES))
-
-
-_KIND_SHORT = {"deposit": "DEP", "order_debit": "TRX", "refund": "REF", "transfer_out": "KRM", "transfer_in": "TRM",
-               "pull": "TRK", "correction": "KOR", "commission": "KOM"}
+    day = bounds[0].date()
+    total = reports.recap(day, day, reseller_id=ctx.reseller.id).total
+    ctx.reply("recap", tgl=f"{day:%d/%m/%y}", n_sukses=total.success, total=group(total.sales),
+              n_gagal=total.failed, n_proses=total.open + total.suspect)
 
 
 def ledger_list(ctx: Context, cmd: t.Ledger) -> None:
     bounds = _day_bounds(ctx, cmd.date)
     if bounds is None:
         return None
-    start, end = bounds
-    entries = list(LedgerEntry.select()
-                   .where((LedgerEntry.reseller == ctx.reseller.id) & (LedgerEntry.created_at >= start)
-                          & (LedgerEntry.created_at < end))
-                   .order_by(LedgerEntry.id.desc()).limit(5))
-    tgl = f"{start:%d/%m/%y}"
-    if not entries:
+    day = bounds[0].date()
+    statement = reports.mutasi(ctx.reseller.id, day, day)
+    tgl = f"{day:%d/%m/%y}"
+    if not statement.lines:
         return ctx.reply("ledger_empty", tgl=tgl, saldo=group(ctx.reseller.balance))
-    items = [f"{e.created_at:%H:%M} {_KIND_SHORT.get(e.kind, e.kind)} {'+' if e.delta > 0 else ''}{group(e.delta)}"
-             for e in reversed(entries)]
-    ctx.reply("ledger", tgl=tgl, daftar=", ".join(items), saldo=group(entries[0].balance_after))
+    last = statement.lines[-5:]
+    items = [f"{e.at:%H:%M} {reports.KIND_SHORT.get(e.kind, e.kind)} {'+' if e.delta > 0 else ''}{group(e.delta)}"
+             for e in last]
+    ctx.reply("ledger", tgl=tgl, daftar=", ".join(items), saldo=group(last[-1].balance_after))
 
 
 def status(ctx: Context, cmd: t.Status) -> None:

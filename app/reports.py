@@ -170,3 +170,86 @@ def recap_table(recap: Recap) -> ReportTable:
         rows=tuple((line.key, *_figures(line)) for line in recap.lines),
         total=(recap.total.key, *_figures(recap.total)), money=frozenset({6, 7, 8}),
         empty_text="(tidak ada transaksi)")
+
+
+# --- a reseller's ledger statement (mutasi) -----------------------------------------------------
+
+# What each ledger kind is called on the statement
+KIND_WORDS = {"deposit": "Deposit", "order_debit": "Transaksi", "refund": "Refund", "transfer_out": "Kirim saldo",
+              "transfer_in": "Terima saldo", "pull": "Tarik saldo", "correction": "Koreksi", "commission": "Komisi"}
+# … and in an SMS, where every character counts
+KIND_SHORT = {"deposit": "DEP", "order_debit": "TRX", "refund": "REF", "transfer_out": "KRM", "transfer_in": "TRM",
+              "pull": "TRK", "correction": "KOR", "commission": "KOM"}
+
+
+@dataclass(frozen=True)
+class MutasiLine:
+    entry_id: int
+    at: _dt.datetime
+    kind: str
+    delta: int
+    balance_after: int
+    note: str
+    order_id: int | None
+
+
+@dataclass(frozen=True)
+class Mutasi:
+    reseller_id: int
+    code: str
+    name: str
+    start: _dt.date
+    end: _dt.date  # inclusive
+    opening: int  # the balance at 00:00 of `start`
+    closing: int  # the balance at the end of `end` (or now)
+    credits: int  # the sum of the positive changes
+    debits: int  # the sum of the negative changes, as a negative number
+    lines: tuple[MutasiLine, ...]  # in the order they were booked
+
+
+def find_reseller(code: str) -> int | None:
+    row = sql.one("SELECT id FROM reseller WHERE code = ?", (code.strip().upper(),))
+    return int(row[0]) if row else None
+
+
+def mutasi(reseller_id: int, start: _dt.date, end: _dt.date) -> Mutasi:
+    """Every ledger change of one reseller from `start` to `end` (inclusive), with the balances around
+    them. Read through the reseller's ledger index, in booking order."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    who = sql.one("SELECT code, name FROM reseller WHERE id = ?", (reseller_id,))
+    if who is None:
+        raise LookupError(f"no reseller {reseller_id}")
+    begin, stop = _day_start(start), _day_start(end + _dt.timedelta(days=1))
+    rows = sql.all_rows("SELECT id, created_at, kind, delta, balance_after, note, order_id FROM ledger_entry "
+                        "WHERE reseller_id = ? AND created_at >= ? AND created_at < ? ORDER BY id",
+                        (reseller_id, begin, stop))
+    lines = tuple(MutasiLine(int(i), sql.to_datetime(at), kind, int(delta), int(after), note or "",
+                             None if order is None else int(order))
+                  for i, at, kind, delta, after, note, order in rows)
+    if lines:
+        opening = lines[0].balance_after - lines[0].delta
+        closing = lines[-1].balance_after
+    else:
+        before = sql.one("SELECT balance_after FROM ledger_entry WHERE reseller_id = ? AND created_at < ? "
+                         "ORDER BY id DESC LIMIT 1", (reseller_id, begin))
+        opening = closing = int(before[0]) if before else 0
+    return Mutasi(reseller_id=reseller_id, code=who[0], name=who[1], start=start, end=end, opening=opening,
+                  closing=closing, credits=sum(x.delta for x in lines if x.delta > 0),
+                  debits=sum(x.delta for x in lines if x.delta < 0), lines=lines)
+
+
+MUTASI_COLUMNS = ("Waktu", "Jenis", "Masuk", "Keluar", "Saldo", "Trx", "Keterangan")
+
+
+def mutasi_table(m: Mutasi) -> ReportTable:
+    """The statement as a table: an opening row, a row per change, and the totals with the closing
+    balance."""
+    opening: tuple = (f"{m.start:%Y-%m-%d} 00:00", "Saldo awal", 0, 0, m.opening, "", "")
+    rows = [opening] + [(f"{x.at:%Y-%m-%d %H:%M:%S}", KIND_WORDS.get(x.kind, x.kind), max(x.delta, 0),
+                         -min(x.delta, 0), x.balance_after, "" if x.order_id is None else str(x.order_id), x.note)
+                        for x in m.lines]
+    return ReportTable(
+        title=f"Mutasi {m.code} ({m.name}), {m.start:%d/%m/%Y} s/d {m.end:%d/%m/%Y}", start=m.start, end=m.end,
+        columns=MUTASI_COLUMNS, rows=tuple(rows),
+        total=("TOTAL", "Saldo akhir", m.credits, -m.debits, m.closing, "", ""), money=frozenset({2, 3, 4}))
