@@ -19,6 +19,14 @@ def loop(qapp):
     event_loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(event_loop)
     yield event_loop
+    # as asyncio.run does: what a test left running (a reply send the outbox had just started as the
+    # test ended) is cancelled and run to its end on this loop, not collected half-done in a later test
+    pending = [task for task in asyncio.all_tasks(event_loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        event_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    event_loop.run_until_complete(event_loop.shutdown_asyncgens())
     event_loop.close()
     asyncio.set_event_loop(None)
 
