@@ -83,7 +83,7 @@ class LogRow:
 class Totals:
     count: int = 0
     sales: int = 0  # sum of prices of successful orders (failed ones are refunded)
-    cost: int = 0
+    cost: int = 0  # their costs; the price where the cost is unknown
     success: int = 0
 
     @property
@@ -186,7 +186,8 @@ def totals(f: LogFilter) -> Totals:
     where, params = where_clause(f)
     count, sales, cost, success = sql.one(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN o.status = 'success' THEN o.price END), 0), "
-        "COALESCE(SUM(CASE WHEN o.status = 'success' THEN o.cost END), 0), "
+        # an unknown cost counts as the price, as in the profit column and the recap: no profit claimed
+        "COALESCE(SUM(CASE WHEN o.status = 'success' THEN COALESCE(o.cost, o.price) END), 0), "
         "COALESCE(SUM(CASE WHEN o.status = 'success' THEN 1 END), 0) "
         f'FROM "order" o WHERE {where}', params) or (0, 0, 0, 0)
     return Totals(int(count), int(sales), int(cost), int(success))
