@@ -41,7 +41,7 @@ class Env:
     net: Any
     engine: Any = None
     runtime: Any = None
-    db_path: str = ""
+    db_path: str = ""  # a file path or a database URL
     events: list = field(default_factory=list)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
@@ -98,17 +98,47 @@ def scenario():
     return copy.deepcopy(SCENARIO)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shop_db(request, tmp_path):
+    """The shop's database for an engine test: a real SQLite file, and — when PULSA_TEST_PG_URL points at
+    a reachable server (.ci/run starts one) — PostgreSQL in a schema of its own, dropped afterwards."""
+    from tests.app.query_dbs import pg_url
+
+    if request.param == "sqlite":
+        yield str(tmp_path / "engine.db")
+        return
+    url = pg_url()
+    if url is None:
+        pytest.skip("no PostgreSQL server (set PULSA_TEST_PG_URL)")
+    import uuid
+
+    import psycopg2
+
+    schema = f"e_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        from storage.db import close_database
+
+        close_database()
+        admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
 @pytest.fixture
-def env(tmp_path, scenario):
+def env(shop_db, scenario):
     from app.demo import configure_network, seed_demo
     from modems.sim import SimNetwork
     from storage.db import close_database, open_database
 
     net = SimNetwork.from_scenario(scenario)
     net.start()
-    open_database(tmp_path / "engine.db")
+    open_database(shop_db)
     seed_demo()
-    environment = Env(net, db_path=str(tmp_path / "engine.db"))
+    environment = Env(net, db_path=shop_db)
     configure_network(environment.api("GET", "/api/modems"), scenario)
     yield environment
     net.stop()
