@@ -7,7 +7,11 @@
     python3 main.py emulate --from 081211110001 "S10.081389092678.1234"
     python3 main.py seed-demo --db shop.db
     python3 main.py reseller unlock R001 --db shop.db   end a PIN lock now
+    python3 main.py deposit import mutasi.csv --bank bca   credit the transfers that match deposit tickets
     python3 main.py report recap --from 2026-06-01 --to 2026-06-30 --by operator --db shop.db
+    python3 main.py report recap --from 2026-06-30 --to 2026-06-30 --format pdf --out rekap.pdf
+    python3 main.py report stock --date 2026-06-30 --db shop.db
+    python3 main.py report mutasi R001 --from 2026-06-01 --to 2026-06-30 --format xlsx --out r001.xlsx
     python3 main.py modem --port COM3 info
 
 The first run creates a virtual environment in .venv and installs what the project needs (and, when
@@ -158,6 +162,8 @@ def _parser():
     p.add_argument("--headless", action="store_true", help="no window")
     p.add_argument("--config", help="JSON file with the modems on real ports (see docs/config.md)")
     p.add_argument("--control-port", type=int, default=0, help="--demo: the virtual network's control API port")
+    p.add_argument("--pty", metavar="DIR", default=None,
+                   help="--demo: the virtual modems as ptys DIR/ttyV0 … opened by device path (Linux/macOS)")
     p.add_argument("--traffic", type=float, default=None,
                    help="--demo: virtual resellers send N orders a minute (window: 20 unless given; 0 = none)")
     p.add_argument("--console", action="store_true", help="--demo: the SMS emulator console instead of the server")
@@ -179,16 +185,42 @@ def _parser():
     _add_global_options(unlock, after_subcommand=True)
     unlock.add_argument("code", help="the reseller's code, e.g. R001")
 
-    rp = sub.add_parser("report", help="the books: recap")
+    dp = sub.add_parser("deposit", help="deposits: import a bank statement")
+    _add_global_options(dp, after_subcommand=True)
+    dp_sub = dp.add_subparsers(dest="deposit_command", required=True)
+    di = dp_sub.add_parser("import", help="import a bank statement (CSV): credits that match open deposit tickets "
+                                          "are credited once, the others wait for the owner (docs/deposits.md)")
+    _add_global_options(di, after_subcommand=True)
+    di.add_argument("file", help="the statement as exported by the bank's internet banking (CSV)")
+    di.add_argument("--bank", required=True, help="bca, mandiri, bri, bni, or the name of a format saved in the window")
+
+    rp = sub.add_parser("report", help="the books: recap, chip stock, a reseller's statement")
     _add_global_options(rp, after_subcommand=True)
     rp_sub = rp.add_subparsers(dest="report_command", required=True)
+    report_formats = ("table", "csv", "xlsx", "pdf")
+    format_help = "table (screen, default), csv, xlsx or pdf (xlsx and pdf need --out)"
     rc = rp_sub.add_parser("recap", help="orders, sales, cost and profit over a date range, grouped")
     _add_global_options(rc, after_subcommand=True)
     rc.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
     rc.add_argument("--to", dest="date_to", required=True, help="last day (inclusive), YYYY-MM-DD")
-    rc.add_argument("--by", choices=("product", "operator", "reseller", "supplier", "hour"), default="product")
-    rc.add_argument("--format", choices=("table", "csv"), default="table")
+    rc.add_argument("--by", choices=("product", "operator", "reseller", "supplier", "hour"), default="product",
+                    help="grouping; xlsx and pdf add the recap by product, operator and hour (and, for one day, "
+                         "the chip stock) after it")
+    rc.add_argument("--format", choices=report_formats, default="table", help=format_help)
     rc.add_argument("--out", help="write to this file instead of the screen")
+    rk = rp_sub.add_parser("stock", help="chip stock of one day: opening, sold, bought, closing, differences")
+    _add_global_options(rk, after_subcommand=True)
+    rk.add_argument("--date", dest="date", required=True, help="the day, YYYY-MM-DD")
+    rk.add_argument("--chip", help="one chip only (its supplier name, e.g. 'chip tsel-1', or 'tsel-1')")
+    rk.add_argument("--format", choices=report_formats, default="table", help=format_help)
+    rk.add_argument("--out", help="write to this file instead of the screen")
+    rm = rp_sub.add_parser("mutasi", help="a reseller's statement (ledger) over a date range")
+    _add_global_options(rm, after_subcommand=True)
+    rm.add_argument("code", help="the reseller's code, e.g. R001")
+    rm.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    rm.add_argument("--to", dest="date_to", required=True, help="last day (inclusive), YYYY-MM-DD")
+    rm.add_argument("--format", choices=report_formats, default="table", help=format_help)
+    rm.add_argument("--out", help="write to this file instead of the screen")
 
     mo = sub.add_parser("modem", help="talk to one modem: info, signal, sms, ussd, inbox", add_help=False)
     mo.add_argument("args", nargs="...")
@@ -301,6 +333,20 @@ def cmd_reseller_unlock(args, db_target: str) -> int:
     return 0
 
 
+def cmd_deposit_import(args, db_target: str) -> int:
+    import datetime as dt
+
+    from app import bank_csv, deposits
+    _open_shop_database(db_target)
+    try:
+        result = deposits.import_file(args.file, args.bank, "cli", dt.datetime.now())
+    except bank_csv.BankCsvError as exc:
+        print(f"Mutasi tidak bisa diimpor: {exc}.", file=sys.stderr)
+        return 2
+    print("\n".join(deposits.report_lines(result)))
+    return 0
+
+
 def _report_dates(args):
     """The --from and --to days, or None after an error message."""
     import datetime as dt
@@ -319,23 +365,121 @@ def _report_dates(args):
     return days
 
 
+def _report_day(args):
+    """The --date day, or None after an error message."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(args.date)
+    except ValueError:
+        print(f"Tanggal --date tidak valid: {args.date!r}. Tulis sebagai TTTT-BB-HH, misalnya 2026-06-30.",
+              file=sys.stderr)
+        return None
+
+
+def _report_format_ok(args) -> bool:
+    """xlsx and pdf are files: they need --out."""
+    if args.format in ("xlsx", "pdf") and not args.out:
+        print(f"Format {args.format} ditulis ke file: tambahkan --out NAMA_FILE.{args.format}.", file=sys.stderr)
+        return False
+    return True
+
+
+def _report_pdf(tables, out: str) -> None:
+    """The printable PDF, drawn with Qt: a QGuiApplication for the fonts, offscreen (nothing is shown)."""
+    import datetime as dt
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from app.settings import Settings
+    from ui.report_pdf import write_pdf
+
+    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    write_pdf(tables, out, shop_name=Settings.load().site_name, printed_at=dt.datetime.now().replace(microsecond=0))
+    del app
+
+
+def _emit_report(args, tables, what: str) -> int:
+    """The report on the screen (a text table, or CSV) or in the --out file in the chosen format."""
+    from app import exports
+
+    try:
+        if args.format == "pdf":
+            _report_pdf(tables, args.out)
+        elif args.out:
+            exports.write_report(tables, args.format, args.out)
+        else:
+            sys.stdout.write(exports.tables_csv(tables) if args.format == "csv" else exports.tables_text(tables))
+            return 0
+    except OSError as exc:
+        print(f"Gagal menulis {args.out}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{what} ditulis ke {Path(args.out).resolve()}")
+    return 0
+
+
 def cmd_report_recap(args, db_target: str) -> int:
-    from app import reports
-    from app.report_table import to_csv, to_text
+    from app import exports, reports
 
     days = _report_dates(args)
-    if days is None:
+    if days is None or not _report_format_ok(args):
         return 2
     _open_shop_database(db_target)
-    recap = reports.recap(days[0], days[1], reports.RecapBy(args.by))
-    table = reports.recap_table(recap)
-    text = to_csv(table) if args.format == "csv" else to_text(table)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"Rekap ditulis ke {args.out}")
+    if args.format in ("xlsx", "pdf"):
+        tables = exports.recap_book(days[0], days[1], args.by)
     else:
-        sys.stdout.write(text)
-    return 0
+        tables = [reports.recap_table(reports.recap(days[0], days[1], reports.RecapBy(args.by)))]
+    return _emit_report(args, tables, "Rekap")
+
+
+def cmd_report_stock(args, db_target: str) -> int:
+    from app import exports
+
+    day = _report_day(args)
+    if day is None or not _report_format_ok(args):
+        return 2
+    if exports.stock_books() is None:
+        print("Laporan stok chip belum tersedia di versi ini.", file=sys.stderr)
+        return 1
+    _open_shop_database(db_target)
+    supplier_id = None
+    if args.chip:
+        from storage.models import Supplier
+
+        names = {s.name: s.id for s in Supplier.select(Supplier.id, Supplier.name)}
+        supplier_id = names.get(args.chip, names.get(f"chip {args.chip}"))
+        if supplier_id is None:
+            print(f"Chip {args.chip!r} tidak dikenal. Yang ada: {', '.join(sorted(names)) or '(belum ada)'}.",
+                  file=sys.stderr)
+            return 2
+    return _emit_report(args, exports.stock_tables(day, supplier_id), "Laporan stok")
+
+
+def cmd_report_mutasi(args, db_target: str) -> int:
+    from app import reports
+
+    days = _report_dates(args)
+    if days is None or not _report_format_ok(args):
+        return 2
+    if not hasattr(reports, "mutasi"):
+        print("Laporan mutasi reseller belum tersedia di versi ini.", file=sys.stderr)
+        return 1
+    _open_shop_database(db_target)
+    reseller_id = reports.find_reseller(args.code)
+    if reseller_id is None:
+        print(f"Reseller {args.code!r} tidak ditemukan.", file=sys.stderr)
+        return 2
+    return _emit_report(args, [reports.mutasi_table(reports.mutasi(reseller_id, days[0], days[1]))],
+                        f"Mutasi {args.code.upper()}")
+
+
+def cmd_report(args, db_target: str) -> int:
+    if args.report_command == "stock":
+        return cmd_report_stock(args, db_target)
+    if args.report_command == "mutasi":
+        return cmd_report_mutasi(args, db_target)
+    return cmd_report_recap(args, db_target)
 
 
 def run_demo_console(args, data: Path) -> int:
@@ -391,7 +535,7 @@ def run_headless(args, db_target: str) -> int:
 
     runtime = Runtime(RuntimeOptions(db=args.db if args.demo else db_target, demo=args.demo,
                                      config=Path(args.config) if args.config else None,
-                                     control_port=args.control_port,
+                                     control_port=args.control_port, pty_dir=args.pty if args.demo else None,
                                      traffic_per_minute=(args.traffic or 0) if args.demo else 0))
 
     async def serve() -> None:
@@ -411,7 +555,8 @@ def run_headless(args, db_target: str) -> int:
                 print(f"API kontrol jaringan GSM virtual: {demo.control_url}", flush=True)
                 print(f"Token API kontrol: {demo.control_token}", flush=True)
                 for m in demo.modems():
-                    print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {m['port_url']}", flush=True)
+                    port = m.get("pty") or m["port_url"]
+                    print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {port}", flush=True)
                 import json
 
                 order = {"from": "081211110001", "to": demo.center_msisdn(), "text": "S10.081389092678.1234"}
@@ -476,8 +621,10 @@ def _dispatch(args, data: Path, db_target: str) -> int:
         return cmd_seed_demo(db_target)
     if args.command == "reseller":
         return cmd_reseller_unlock(args, db_target)
+    if args.command == "deposit":
+        return cmd_deposit_import(args, db_target)
     if args.command == "report":
-        return cmd_report_recap(args, db_target)
+        return cmd_report(args, db_target)
     if args.demo and args.console:
         return run_demo_console(args, data)
     if args.config:

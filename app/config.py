@@ -39,6 +39,7 @@ class ModemSpec:
     upstream: dict | None = None  # {"to", "pin", "name", "format", "status_by_resend"}
     imei: str = ""
     iccid: str = ""
+    baudrate: int = 0  # 0: the driver's default (115200); an old phone on a data cable may want 9600 or 19200
 
 
 def chip_config(modem: str, operator: str, pin: str) -> SupplierConfig:
@@ -61,9 +62,11 @@ def parse(data: dict) -> list[ModemSpec]:
             spec = ModemSpec(name=str(m["name"]), port=str(m["port"]), roles=ordered_roles(roles),
                              operator=str(m.get("operator", "")).upper(), pin=str(m.get("pin", "")),
                              region=list(m.get("region") or []), sms_per_minute=float(m.get("sms_per_minute", 0)),
-                             upstream=m.get("upstream"))
+                             upstream=m.get("upstream"), baudrate=int(m.get("baudrate", 0)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"modem #{i + 1}: {exc}") from None
+        if spec.baudrate < 0:
+            raise ConfigError(f"modem {spec.name}: 'baudrate' harus angka positif, mis. 115200 atau 9600")
         bad = set(spec.roles) - ROLES
         if bad:
             raise ConfigError(f"modem {spec.name}: peran tidak dikenal {sorted(bad)}")
@@ -123,7 +126,8 @@ def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_mar
         upstreams: list[Supplier] = []
         for spec in specs:
             values = dict(port_url=spec.port, roles=format_roles(spec.roles), imei=spec.imei, iccid=spec.iccid,
-                          config=json.dumps({"sms_per_minute": spec.sms_per_minute}))
+                          config=json.dumps({"sms_per_minute": spec.sms_per_minute,
+                                             **({"baudrate": spec.baudrate} if spec.baudrate else {})}))
             if Modem.update(**values).where(Modem.name == spec.name).execute() == 0:
                 Modem.create(name=spec.name, **values)
             if "chip" in spec.roles:

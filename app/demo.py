@@ -29,6 +29,12 @@ DEMO_RESELLERS = (
     DemoReseller("R003", "Berkah Pulsa", "081211110003", "5555", 250_000, parent="R001"),
 )
 
+# An H2H buyer (another server ordering over HTTP, app/h2h): PIN and password make its OtomaX sign; its
+# JSON API secret is its password. Allowed from this machine only; no report URL until the owner sets one.
+DEMO_H2H = DemoReseller("H001", "Mitra H2H", "081211110090", "1234", 1_000_000, "AGEN")
+DEMO_H2H_PASSWORD = "rahasia"
+DEMO_H2H_IPS = ("127.0.0.1",)
+
 # (code, name, operator, nominal, margin for RETAIL, margin for AGEN, default for plain nominal)
 DEMO_PRODUCTS = (
     ("S5", "Telkomsel 5.000", "TSEL", 5_000, 700, 600, True),
@@ -73,6 +79,20 @@ def seed_demo() -> None:
                 ResellerAddress.create(reseller=r, channel="sms", address=extra)
             ledger.post(r.id, d.balance, ledger.LedgerKind.DEPOSIT, note="saldo awal demo", actor="demo")
             made[d.code] = r
+        _seed_h2h_member(groups[DEMO_H2H.group])
+
+
+def _seed_h2h_member(price_group: PriceGroup) -> None:
+    from app.h2h import members
+
+    d = DEMO_H2H
+    salt = new_salt()
+    r = Reseller.create(code=d.code, name=d.name, price_group=price_group, pin_salt=salt,
+                        pin_hash=hash_pin(d.pin, salt))
+    ResellerAddress.create(reseller=r, channel="sms", address=d.phone, is_main=True)
+    ledger.post(r.id, d.balance, ledger.LedgerKind.DEPOSIT, note="saldo awal demo", actor="demo")
+    members.save(r.id, actor="demo", password=DEMO_H2H_PASSWORD, pin=d.pin, allowed_ips=DEMO_H2H_IPS,
+                 callback_form="otomax", callback_url="")
 
 
 # --- the demo shop's modems, chips and routes ---------------------------------------------------
@@ -89,7 +109,9 @@ def configure_network(modems: list[dict], scenario: dict, *, sms_per_minute: flo
         # a scenario entry with "count" expands to ids "<id>-1", "<id>-2", …
         source = by_id.get(m["id"]) or by_id.get(m["id"].rsplit("-", 1)[0], {})
         role = m.get("role", "")
-        spec = ModemSpec(name=m["id"], port=m["port_url"], roles=[role] if role in ("center", "sender", "chip") else [],
+        # a modem the network also publishes as a pty is used by its device path, as a USB dongle is
+        spec = ModemSpec(name=m["id"], port=m.get("pty") or m["port_url"],
+                         roles=[role] if role in ("center", "sender", "chip") else [],
                          operator=m.get("operator", ""), pin=str(source.get("pin", "")),
                          region=list(source.get("region") or []), sms_per_minute=sms_per_minute,
                          imei=m.get("imei", ""), iccid=m.get("iccid", ""))

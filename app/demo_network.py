@@ -18,9 +18,11 @@ LOW_DEPOSIT = 200_000
 
 
 class DemoNetwork:
-    def __init__(self, control_port: int | None = 0, scenario: dict | None = None, token: str | None = None):
+    def __init__(self, control_port: int | None = 0, scenario: dict | None = None, token: str | None = None,
+                 pty_dir: str | None = None):
         self.scenario = scenario or json.loads(resource_path("scenarios", "demo.json").read_text(encoding="utf-8"))
-        self.net = SimNetwork.from_scenario(self.scenario, token=token)
+        # pty_dir: every modem also as a device DIR/ttyV0 … (POSIX), and the shop uses those paths
+        self.net = SimNetwork.from_scenario(self.scenario, token=token, pty_dir=pty_dir)
         self.net.start(control_port=control_port)
 
     @property

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app import orders
+from app import commission, orders
 from app.engine_settings import EngineSettings
 from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemChanged, OrderChanged,
                         StockChanged)
@@ -161,6 +161,7 @@ class Engine:
         self.supervisor.start("engine-ticker", self._ticker)
         self.supervisor.start("engine-stock", self._stock_loop)
         self.supervisor.start("engine-reconcile", self._reconcile_loop)
+        self.supervisor.start("engine-commission", self._commission_loop)
         self.outbox.start(self.supervisor)
         log.info("engine started with %d modems and %d suppliers", len(self.links), len(self.suppliers))
 
@@ -225,14 +226,18 @@ class Engine:
         if not result.duplicate:
             self.events.publish(MessageLogged(direction="in", channel=inbound.channel, peer=inbound.sender,
                                               modem=inbound.modem, text=result.stored_text))
-        for order_id in result.new_orders:
-            self._publish_order(order_id, "queued", result.headlines.get(order_id, ""))
-            self._enqueue(order_id)
+        self.take_orders(result.new_orders, result.headlines)
         for text in result.alerts:  # e.g. a reseller's PIN locked after wrong guesses
             self.events.publish(Alert(text=text))
         if result.replies:
             self.outbox.wake()
         return result
+
+    def take_orders(self, order_ids: list[int], headlines: dict[int, str]) -> None:
+        """Orders just placed (committed), from a message or an H2H request: announced and dispatched."""
+        for order_id in order_ids:
+            self._publish_order(order_id, "queued", headlines.get(order_id, ""))
+            self._enqueue(order_id)
 
     def _on_modem_event(self, name: str, event: ModemEvent) -> None:
         link = self.links.get(name)
@@ -602,6 +607,16 @@ class Engine:
             for supplier in list(self.suppliers.values()):
                 if supplier.online and not supplier.busy:
                     await self.check_stock(supplier.id)
+
+    async def _commission_loop(self) -> None:
+        """Daily-mode commissions of earlier days (and per-order leftovers) credited: at the start, then
+        every commission_interval_s. Each is credited once however often this runs."""
+        while self._running:
+            try:
+                commission.credit_due(self.clock())
+            except Exception:
+                log.exception("crediting commissions failed")
+            await asyncio.sleep(self.settings.commission_interval_s)
 
     def _check_stock_soon(self, link: ModemLink) -> None:
         """A chip that (re)connects gets its stock read, unless it was read recently."""

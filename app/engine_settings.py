@@ -14,6 +14,7 @@ class EngineSettings:
     queue_timeout_s: float = 600.0  # no usable route by then → fail and refund
     stock_check_interval_s: float = 1800.0
     reconcile_interval_s: float = 300.0
+    commission_interval_s: float = 3600.0  # accrued commissions of earlier days credited (app/commission.py)
     tick_s: float = 1.0
     # after a start, a chip that is still connecting is waited for this long before its orders fall
     # back to a route of lower priority (an upstream costs more)

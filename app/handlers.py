@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import datetime as _dt
-import random
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app import ledger, orders, reports
+from app import commission, deposits, downlines, ledger, orders, reports
 from app.commands import types as t
 from app.commands.dates import resolve as resolve_date
 from app.commands.parser import mask
+from app.h2h import members as h2h_members
 from app.ledger import LedgerKind
 from app.modem_records import ModemRecord
 from app.money import group
@@ -18,7 +18,7 @@ from app.phone import normalize_msisdn
 from app.pins import hash_pin, new_salt
 from app.rows import AddressRow, InboundRow, ResellerRow
 from app.supplier_config import SupplierConfig
-from storage.models import (Complaint, DepositTicket, InboundMessage, LedgerEntry, Modem, Order, OutboundMessage,
+from storage.models import (Complaint, InboundMessage, LedgerEntry, Modem, Order, OutboundMessage,
                             Price, Product, Reseller, ResellerAddress, Supplier)
 
 if TYPE_CHECKING:
@@ -62,12 +62,18 @@ EXAMPLES = {
     "cancel": ("batal", "BTL.08123456789.PIN"),
     "product": ("info produk", "PRODUK.TSEL"),
     "markup": ("markup", "MARKUP.S10.100.PIN"),
+    "downline": ("daftar downline", "LDL.PIN"),
+    "downline_balance": ("saldo downline", "SD.KODE.PIN"),
+    "block": ("blokir downline", "BLOK.KODE.PIN atau UNBLOK.KODE.PIN"),
+    "commission": ("komisi", "KOMISI.PIN atau TUKAR.PIN"),
 }
 EXAMPLE_NAMES_EN = {"topup": "top-up", "balance": "balance", "price": "prices", "pin": "change PIN",
                     "register": "register a downline", "transfer": "send balance", "pull": "pull balance",
                     "ticket": "deposit ticket", "recap": "recap", "ledger": "ledger", "status": "order status",
                     "last": "last 5 orders", "complaint": "complaint", "parallel": "add a number",
-                    "cancel": "cancel", "product": "products", "markup": "markup"}
+                    "cancel": "cancel", "product": "products", "markup": "markup", "downline": "downlines",
+                    "downline_balance": "a downline's balance", "block": "block a downline",
+                    "commission": "commission"}
 
 
 @dataclass
@@ -280,8 +286,8 @@ def balance(ctx: Context, cmd: t.Balance) -> None:
 
 
 def _own_downline(ctx: Context, code: str) -> Reseller | None:
-    r = ctx.reseller
-    target = Reseller.get_or_none((Reseller.code == code.upper()) & (Reseller.parent == r.id))
+    """The sender's direct downline by code or phone number; anyone else's is "not found"."""
+    target = downlines.own_downline(ctx.reseller.id, code)
     if target is None:
         ctx.reject("downline_unknown")
         ctx.reply("downline_unknown", kode=code.upper())
@@ -291,7 +297,7 @@ def _own_downline(ctx: Context, code: str) -> Reseller | None:
 def price_list(ctx: Context, cmd: t.PriceList) -> None:
     r = ctx.reseller
     assert r is not None
-    query = (Product.select(Product.code, Product.operator, Price.sell)
+    query = (Product.select(Product.code, Product.operator, Price.sell, Product.id)
              .join(Price).where((Price.price_group == r.price_group_id) & (Product.active == True))  # noqa: E712
              .order_by(Product.operator, Product.nominal, Product.code))
     conditions = []
@@ -308,7 +314,9 @@ def price_list(ctx: Context, cmd: t.PriceList) -> None:
         ctx.reject("price_none")
         return ctx.reply("price_none")
     by_operator: dict[str, list[str]] = {}
-    for code, operator, sell in rows:
+    markups = commission.markups(r.id)  # a downline sees what it pays: its group's price plus its markup
+    for code, operator, sell, product_id in rows:
+        sell += markups.of(product_id) if markups else 0
         by_operator.setdefault(operator, []).append(f"{code}={group(sell)}")
     for operator, entries in by_operator.items():
         title = ctx.service.prefixes.name(operator)
@@ -367,6 +375,7 @@ def change_pin(ctx: Context, cmd: t.ChangePin) -> None:
 def _set_pin(ctx: Context, r: ResellerRow, new: str) -> None:
     salt = new_salt()
     Reseller.update(pin_salt=salt, pin_hash=hash_pin(new, salt), pin_failures=0).where(Reseller.id == r.id).execute()
+    h2h_members.pin_changed(r.id, new)  # an H2H member's OtomaX sign is made with it
     ctx.reply("pin_changed")
 
 
@@ -396,6 +405,9 @@ def register(ctx: Context, cmd: t.Register) -> None:
         return ctx.reply("bad_dest", tujuan=cmd.phone)
     if _shop_number(ctx, phone):
         return None
+    if cmd.markup > ctx.service.settings.markup_max:
+        ctx.reject("markup_max")
+        return ctx.reply("markup_max", jumlah=group(cmd.markup), max=group(ctx.service.settings.markup_max))
     if ResellerAddress.get_or_none((ResellerAddress.channel == "sms") & (ResellerAddress.address == phone)):
         ctx.reject("phone_taken")
         return ctx.reply("phone_taken", hp=phone)
@@ -483,21 +495,16 @@ def deposit_ticket(ctx: Context, cmd: t.DepositTicket) -> None:
     if cmd.amount > s.ticket_max:
         ctx.reject("ticket_max")
         return ctx.reply("ticket_max", max=group(s.ticket_max))
-    open_amounts = {a for (a,) in DepositTicket.select(DepositTicket.unique_amount)
-                    .where(DepositTicket.status == "open").tuples()}
-    rng = random.Random()
-    for _ in range(1000):
-        unique = cmd.amount + rng.randint(1, 999)
-        if unique not in open_amounts:
-            break
-    else:
-        unique = cmd.amount + 1000 + len(open_amounts)
-    expires = ctx.now + _dt.timedelta(hours=s.ticket_valid_hours)
-    ticket = DepositTicket.create(reseller=r.id, bank=bank, amount=cmd.amount, unique_amount=unique,
-                                  created_at=ctx.now, expires_at=expires)
+    try:  # a unique amount no other open ticket has (app/deposits.py)
+        ticket = deposits.create_ticket(r.id, cmd.amount, bank, ctx.now, valid_hours=s.ticket_valid_hours)
+    except deposits.TicketsExhausted:
+        ctx.reject("ticket_full")
+        return ctx.reply("ticket_full", jumlah=cmd.amount)
     info_ = s.banks[bank]
-    ctx.reply("ticket", no=ticket.id, jumlah_unik=group(unique), bank=bank, norek=info_["account"], nama=info_["name"],
-              jam_batas=f"{expires:%H:%M}")
+    expires = ticket.expires_at
+    ctx.reply("ticket", no=ticket.id, jumlah_unik=group(ticket.unique_amount), bank=bank, norek=info_["account"],
+              nama=info_["name"],
+              jam_batas=f"{expires:%H:%M}" if expires.date() == ctx.now.date() else f"{expires:%d/%m %H:%M}")
 
 
 def _day_bounds(ctx: Context, token: str) -> tuple[_dt.datetime, _dt.datetime] | None:
@@ -657,6 +664,108 @@ def product_info(ctx: Context, cmd: t.ProductInfo) -> None:
     ctx.reply_text(f"{label}: {' '.join(codes) if codes else '-'}"[:SMS_LEN * 2], "product_info")
 
 
+# --- downlines, markup and commission (app/downlines.py, app/commission.py) --------------------
+
+DOWNLINE_LIST_SMS = 3  # LDL answers in at most this many SMS; the rest is counted ("+12 lagi")
+
+
+def _short(name: str, width: int = 12) -> str:
+    return name[:width].rstrip()
+
+
+def markup(ctx: Context, cmd: t.Markup) -> None:
+    """MARKUP.[downline.][product.]amount.PIN: what one's downlines pay over their price group."""
+    r = ctx.reseller
+    s = ctx.service.settings
+    if cmd.amount > s.markup_max:
+        ctx.reject("markup_max")
+        return ctx.reply("markup_max", jumlah=group(cmd.amount), max=group(s.markup_max))
+    product = None
+    if cmd.product:
+        product = Product.get_or_none(Product.code == cmd.product)
+        if product is None:
+            ctx.reject("unknown_product")
+            return ctx.reply("unknown_product", kode=cmd.product)
+    target = None
+    if cmd.downline:
+        target = _own_downline(ctx, cmd.downline)
+        if target is None:
+            return None
+    changed = downlines.set_markup(r.id, cmd.amount, actor=r.code, now=ctx.now,
+                                   downline_id=target.id if target else None,
+                                   product_id=product.id if product else None)
+    if not changed:
+        ctx.reject("downline_none")
+        return ctx.reply("downline_none")
+    who = target.code if target else ctx.render("markup_downlines", n=changed)
+    what = ctx.render("markup_product", kode=product.code) if product else ctx.render("markup_all_products")
+    ctx.reply("markup_set", jumlah=group(cmd.amount), downline=who, produk=what)
+
+
+def downline_list(ctx: Context, cmd: t.DownlineList) -> None:
+    rows = downlines.downlines(ctx.reseller.id)
+    if not rows:
+        return ctx.reply("downline_none")
+    entries = [ctx.render("downline_entry" if d.active else "downline_entry_blocked", kode=d.code,
+                          nama=_short(d.name), saldo=group(d.balance)) for d in rows]
+
+    def text(chunk: list[str]) -> str:
+        return ctx.render("downline_list", n=len(rows), daftar="; ".join(chunk))
+
+    chunks: list[list[str]] = [[]]
+    for entry in entries:
+        if chunks[-1] and len(text([*chunks[-1], entry])) > SMS_LEN:
+            if len(chunks) == DOWNLINE_LIST_SMS:
+                break
+            chunks.append([])
+        chunks[-1].append(entry)
+    shown = sum(map(len, chunks))
+    if shown < len(entries):
+        last = chunks[-1]
+        while len(last) > 1 and len(text([*last, ctx.render("downline_more", n=len(entries) - shown)])) > SMS_LEN:
+            last.pop()
+            shown -= 1
+        last.append(ctx.render("downline_more", n=len(entries) - shown))
+    for chunk in chunks:
+        ctx.reply_text(text(chunk), "downline_list")
+
+
+def downline_balance(ctx: Context, cmd: t.DownlineBalance) -> None:
+    return balance(ctx, t.Balance(cmd.pin, cmd.downline))
+
+
+def downline_block(ctx: Context, cmd: t.DownlineBlock) -> None:
+    target = _own_downline(ctx, cmd.downline)
+    if target is None:
+        return None
+    result = downlines.set_blocked(ctx.reseller.id, target.id, cmd.block, actor=ctx.reseller.code, now=ctx.now)
+    if result is downlines.BlockResult.BY_OWNER:
+        ctx.reject("downline_owner_blocked")
+        return ctx.reply("downline_owner_blocked", kode=target.code, kontak_admin=ctx.service.settings.admin_contact)
+    if result is downlines.BlockResult.ALREADY:
+        return ctx.reply("downline_already_blocked" if cmd.block else "downline_already_active", kode=target.code)
+    ctx.reply("downline_blocked" if cmd.block else "downline_unblocked", kode=target.code, nama=_short(target.name, 20))
+
+
+def commission_(ctx: Context, cmd: t.Commission) -> None:
+    """KOMISI: what one earned on one's downlines' sales; TUKAR: credit what accrued now (daily mode)."""
+    r = ctx.reseller
+    daily = commission.mode() == commission.DAILY
+    if cmd.redeem:
+        credit = commission.redeem(r.id, now=ctx.now)  # in per-order mode only a leftover can be there
+        if credit is not None:
+            r.balance = credit.posting.balance_after
+            return ctx.reply("commission_redeemed", jumlah=group(credit.amount), saldo=group(r.balance))
+        if daily:
+            return ctx.reply("commission_nothing")
+    summary = commission.summary(r.id, now=ctx.now)
+    if cmd.redeem:
+        return ctx.reply("commission_per_order", bulan_ini=group(summary.credited_month))
+    ctx.reply("commission_info_daily" if daily else "commission_info", kode_reseller=r.code,
+              hari_ini=group(summary.today), tertunda=group(summary.pending), bulan_ini=group(summary.credited_month),
+              jam=f"{ctx.now:%H:%M}")
+
+
 _FREE: dict[type, Any] = {t.Help: help_, t.CenterInfo: info, t.BankInfo: info, t.PriceList: price_list,
                           t.DepositTicket: deposit_ticket, t.ProductInfo: product_info}
 
@@ -676,4 +785,9 @@ HANDLERS = {
     t.RemoveParallel: remove_parallel,
     t.CancelPending: cancel_pending,
     t.ProductInfo: product_info,
+    t.Markup: markup,
+    t.DownlineList: downline_list,
+    t.DownlineBalance: downline_balance,
+    t.DownlineBlock: downline_block,
+    t.Commission: commission_,
 }

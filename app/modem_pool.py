@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from app.events import ModemChanged
 from app.modem_records import ModemRecord, active_modems, modem_record
+from modems.discovery import ModemRegistry, make_resolver, sibling_ports
 from modems.driver import ModemUnavailable
 from modems.launch import start_worker, stop_workers
-from modems.types import ModemState
+from modems.ports import is_device
+from modems.types import ModemInfo, ModemState
 
 if TYPE_CHECKING:
     from app.engine import Engine
@@ -33,10 +35,12 @@ class ModemPool:
         self.overrides = dict(overrides or {})
         self.workers: dict[str, "ModemWorker"] = {}
         self._changing: set[str] = set()
+        self.registry = ModemRegistry()  # IMEI → last port, ICCID → SIM: finds a re-plugged modem again
 
     def _launch(self, record: ModemRecord) -> "ModemWorker":
-        worker = start_worker(record.port_url, record.driver_config(self.overrides), modem_id=record.name,
-                              on_event=self.engine.modem_callback(record.name))
+        config = record.driver_config(self.overrides)
+        worker = start_worker(record.port_url, config, modem_id=record.name,
+                              on_event=self.engine.modem_callback(record.name), resolver=self._resolver(record, config))
         if record.sms_per_minute:
             self.engine.outbox.set_rate(record.name, record.sms_per_minute)
         self.workers[record.name] = worker
@@ -102,7 +106,24 @@ class ModemPool:
         return worker is not None and worker.isRunning()
 
     def ports_in_use(self) -> set[str]:
-        return {w.port_url for w in self.workers.values() if w.isRunning()}
+        """Configured and current ports of running workers (a modem found again elsewhere is on another)."""
+        return {p for w in self.workers.values() if w.isRunning() for p in (w.port_url, w.info.port_url) if p}
+
+    def _resolver(self, record: ModemRecord, config: Any) -> Callable[[ModemInfo], str | None] | None:
+        """Where a lost modem is now, for a device path (a USB dongle re-plugged comes back as
+        /dev/ttyUSB1 instead of /dev/ttyUSB0, or on another COM port): the known port, its siblings and
+        the USB serial ports, each probed for the same IMEI, never a port another worker owns. A network
+        port (socket://, rfc2217://) does not move: its worker just opens the same URL again."""
+        if not is_device(record.port_url):
+            return None
+        name = record.name
+
+        def others() -> set[str]:
+            return {p for n, w in self.workers.items() if n != name and w.isRunning()
+                    for p in (w.port_url, w.info.port_url) if p}
+
+        return make_resolver(self.registry, lambda: sibling_ports(record.port_url),
+                             config=config, timeout=config.probe_timeout, exclude=others)
 
     async def shutdown(self, timeout: float = STOP_TIMEOUT_S) -> bool:
         workers, self.workers = list(self.workers.values()), {}

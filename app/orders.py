@@ -12,7 +12,7 @@ from typing import Callable
 
 import peewee as pw
 
-from app import ledger
+from app import commission, ledger
 from app.ledger import LedgerKind
 from app.phone import PrefixTable, normalize_msisdn
 from app.products import PHONE_NUMBER_KINDS
@@ -156,9 +156,7 @@ def place_topup(reseller: ResellerRow, token: str, raw_dest: str, *, counter: in
     values["tujuan"] = dest
     if not product.active:
         return Placement(rejection=Rejection.PRODUCT_CLOSED, product=product, values=values)
-    row = sql.one("SELECT sell FROM price WHERE product_id = ? AND price_group_id = ?",
-                  (product.id, reseller.price_group_id))
-    price = int(row[0]) if row else None
+    price = commission.price(reseller.id, product.id)  # the group's price, plus the markup of a downline
     if price is None:
         return Placement(rejection=Rejection.NO_PRICE, product=product, values=values)
     if sent_at is not None:
@@ -329,21 +327,30 @@ def requeue(order_id: int, *, now: _dt.datetime) -> None:
 
 def settle_success(order_id: int, sn: str, *, now: _dt.datetime, cost: int | None = None,
                    actor: str = SYSTEM) -> None:
-    _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, cost=cost, finished_at=now)
+    """Success, and the uplines' commissions on it, in one transaction (a commission that cannot be
+    recorded never stops the success)."""
+    with db.atomic():
+        _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, cost=cost, finished_at=now)
+        commission.on_success(order_id, now=now)
 
 
 def force_success(order_id: int, sn: str, actor: str, *, now: _dt.datetime) -> None:
     """The owner settles an order as delivered. One that failed and got its money back is charged
     again first (refused, changing nothing, without the deposit for it)."""
     with db.atomic():
-        row = sql.one('SELECT status, refunded, price, reseller_id FROM "order" WHERE id = ?', (order_id,))
+        row = sql.one('SELECT status, refunded, price, reseller_id, cost, supplier_id FROM "order" WHERE id = ?',
+                      (order_id,))
         if row is None:
             raise TransitionError(_refusal(order_id, None, OrderStatus.SUCCESS.value))
-        status, refunded, price, reseller_id = row
+        status, refunded, price, reseller_id, cost, supplier_id = row
         if status == OrderStatus.FAILED.value and refunded:
             ledger.post(reseller_id, -int(price), LedgerKind.ORDER_DEBIT, order_id=order_id,
                         note="sukses setelah dikembalikan", actor=actor, now=now)
-        _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, refunded=False, finished_at=now)
+        extra = {}
+        if cost is None and supplier_id is not None:  # the route's cost, so the books claim no false profit
+            extra["cost"] = route_cost(order_id, supplier_id)
+        _transition(order_id, OrderStatus.SUCCESS, now, actor, sn=sn, refunded=False, finished_at=now, **extra)
+        commission.on_success(order_id, now=now)
 
 
 def settle_failed(order_id: int, reason: str, *, now: _dt.datetime, actor: str = SYSTEM) -> ledger.Posting:

@@ -41,6 +41,17 @@ IN_FLIGHT_PER_SENDER = 4  # the worker sends them one by one; queuing a few keep
 ChannelSender = Callable[[str, str], Awaitable[bool]]  # (to, text) -> delivered
 
 
+def queue_reply(*, channel: str, to: str, text: str, now: _dt.datetime, event: str = "",
+                order_id: int | None = None) -> int:
+    """Queue a message as an `outbound_message` row, from outside the engine (the owner's actions: a
+    deposit credited from the window or the command line). Committed with the caller's transaction; a
+    running outbox finds it on its next round (within a second), else it goes out at the next start."""
+    (out_id,) = sql.one('INSERT INTO outbound_message (channel, "to", text, status, order_id, event, modem, attempts, '
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?, '', 0, ?) RETURNING id",
+                        (channel, to, text, "queued", order_id, event, now))
+    return int(out_id)
+
+
 class _Rate:
     """At most `per_minute` sends in any 60 s (0 = unlimited)."""
 
@@ -115,9 +126,7 @@ class Outbox:
             if inserted is None:
                 return False
         else:
-            sql.execute('INSERT INTO outbound_message (channel, "to", text, status, order_id, event, modem, attempts, '
-                        "created_at) VALUES (?, ?, ?, ?, ?, ?, '', 0, ?)",
-                        (channel, to, text, "queued", order_id, event, now))
+            queue_reply(channel=channel, to=to, text=text, now=now, event=event, order_id=order_id)
         self._wake.set()
         return True
 

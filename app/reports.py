@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from app.report_table import ReportTable
@@ -19,7 +19,7 @@ from storage import sql
 TOTAL_KEY = "TOTAL"
 NO_SUPPLIER = "-"
 # Indonesian titles of the recap's columns, for the table and the CSV
-COLUMN_TITLES = ("Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal", "Laba")
+COLUMN_TITLES = ("Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal", "Komisi", "Laba")
 
 
 class RecapBy(str, enum.Enum):
@@ -40,16 +40,18 @@ class RecapLine:
     open: int = 0  # still queued or being sent
     sales: int = 0  # rupiah: prices of successful orders
     cost: int = 0  # rupiah: costs of successful orders, the price where the cost is unknown
+    commission: int = 0  # rupiah: what uplines earned on these orders (paid by the shop)
 
     @property
     def profit(self) -> int:
-        return self.sales - self.cost
+        return self.sales - self.cost - self.commission
 
     def plus(self, other: RecapLine, key: str | None = None) -> RecapLine:
         return RecapLine(key=self.key if key is None else key, orders=self.orders + other.orders,
                          success=self.success + other.success, failed=self.failed + other.failed,
                          suspect=self.suspect + other.suspect, open=self.open + other.open,
-                         sales=self.sales + other.sales, cost=self.cost + other.cost)
+                         sales=self.sales + other.sales, cost=self.cost + other.cost,
+                         commission=self.commission + other.commission)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,20 @@ def _grouped_rows(group: str, start: _dt.date, end: _dt.date, reseller_id: int |
     return sql.all_rows(f'SELECT {group}, {_FIGURES} FROM "order" o WHERE {where} GROUP BY {group}', params)
 
 
+def _commission_rows(group: str, start: _dt.date, end: _dt.date, reseller_id: int | None) -> list[tuple]:
+    """Uplines' commissions on the range's orders, by the same groups. A commission is made when its
+    order succeeds, never before the order: its own created_at bounds the read from below, so only
+    the commissions since `start` are joined to their orders (a handful next to the orders)."""
+    where = "c.reversed = ? AND c.created_at >= ? AND o.created_at >= ? AND o.created_at < ?"
+    begin = _day_start(start)
+    params: list[Any] = [False, begin, begin, _day_start(end + _dt.timedelta(days=1))]
+    if reseller_id is not None:
+        where += " AND o.reseller_id = ?"
+        params.append(reseller_id)
+    return sql.all_rows(f'SELECT {group}, COALESCE(SUM(c.amount), 0) FROM commission c '
+                        f'JOIN "order" o ON o.id = c.order_id WHERE {where} GROUP BY {group}', params)
+
+
 def _merge(rows: Iterable[tuple], key_of: Callable[[Any], str]) -> tuple[RecapLine, ...]:
     """Lines by key, several groups adding up to one key (the products of an operator, an hour on
     each day), sorted by key. PostgreSQL sums to Decimal: every figure is made an int."""
@@ -148,7 +164,13 @@ def recap(start: _dt.date, end: _dt.date, by: RecapBy = RecapBy.PRODUCT,
         raise ValueError(f"end {end} is before start {start}")
     by = RecapBy(by)
     group, key_maker = _GROUPS[by]
-    lines = _merge(_grouped_rows(group(), start, end, reseller_id), key_maker())
+    key_of = key_maker()
+    lines = _merge(_grouped_rows(group(), start, end, reseller_id), key_of)
+    paid: dict[str, int] = {}
+    for value, amount in _commission_rows(group(), start, end, reseller_id):
+        paid[key_of(value)] = paid.get(key_of(value), 0) + int(amount)
+    if paid:
+        lines = tuple(replace(line, commission=paid.get(line.key, 0)) for line in lines)
     return Recap(start=start, end=end, by=by, lines=lines, total=_total(lines))
 
 
@@ -159,7 +181,8 @@ _BY_WORDS = {RecapBy.PRODUCT: "produk", RecapBy.OPERATOR: "operator", RecapBy.RE
 
 
 def _figures(line: RecapLine) -> tuple[int, ...]:
-    return (line.orders, line.success, line.failed, line.suspect, line.open, line.sales, line.cost, line.profit)
+    return (line.orders, line.success, line.failed, line.suspect, line.open, line.sales, line.cost, line.commission,
+            line.profit)
 
 
 def recap_table(recap: Recap) -> ReportTable:
@@ -168,7 +191,7 @@ def recap_table(recap: Recap) -> ReportTable:
         title=f"Rekap per {_BY_WORDS[recap.by]}, {recap.start:%d/%m/%Y} s/d {recap.end:%d/%m/%Y}",
         start=recap.start, end=recap.end, columns=COLUMN_TITLES,
         rows=tuple((line.key, *_figures(line)) for line in recap.lines),
-        total=(recap.total.key, *_figures(recap.total)), money=frozenset({6, 7, 8}),
+        total=(recap.total.key, *_figures(recap.total)), money=frozenset({6, 7, 8, 9}),
         empty_text="(tidak ada transaksi)")
 
 

@@ -9,7 +9,7 @@ Used alike by the window, headless mode, the tests and the benchmarks:
 
 Start order: database (for `--demo` a throw-away one unless `db` is given, seeded like `seed-demo`,
 its modems pointed at a new virtual network; for `config` the modems of that file) → engine links for
-the configured modems → engine → modem worker threads → demo traffic.
+the configured modems → engine → modem worker threads → H2H reports and server → demo traffic.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from app.demo_network import DemoNetwork, demo_traffic
 from app.engine import Engine
 from app.engine_settings import EngineSettings
 from app.events import EngineEvent, EngineFailed
+from app.h2h.server import Selling
 from app.modem_pool import ModemPool
 from app.service import MessageService
 from storage.db import close_database, open_database
@@ -44,11 +45,15 @@ class RuntimeOptions:
     config: Path | None = None  # modems on real ports (docs/config.md)
     control_port: int | None = 0  # demo: the virtual network's control API (None: none)
     scenario: dict | None = None  # demo: another virtual network than resources/scenarios/demo.json
+    pty_dir: str | None = None  # demo: the modems as ptys DIR/ttyV0 …, opened by device path (POSIX)
     traffic_per_minute: float = 0.0  # demo: virtual resellers' orders a minute
     modem_overrides: dict[str, Any] = field(default_factory=dict)  # driver settings for every modem
     engine_settings: EngineSettings | None = None
     clock: Callable[[], _dt.datetime] = _dt.datetime.now
     listeners: list[Callable[[EngineEvent], None]] = field(default_factory=list)  # hear every event, from the first
+    # the H2H server (app/h2h): this port for this run (0: any free one), else as the owner's settings say
+    h2h_port: int | None = None
+    h2h_host: str | None = None
 
 
 class Runtime:
@@ -58,6 +63,7 @@ class Runtime:
         self.demo: DemoNetwork | None = None
         self.engine: Engine | None = None
         self.modems: ModemPool | None = None
+        self.h2h: Selling | None = None  # H2H reports, and the H2H server when it is on
         self.failure = ""  # why the server stopped by itself, if it did
         self._stop_requested = asyncio.Event()
         self._traffic: asyncio.Task | None = None
@@ -89,7 +95,7 @@ class Runtime:
         protect_stored_secrets()  # chip PINs sealed, PIN hashes keyed (an older version left them plain)
         self._opened = True
         if options.demo:
-            self.demo = DemoNetwork(options.control_port, options.scenario)
+            self.demo = DemoNetwork(options.control_port, options.scenario, pty_dir=options.pty_dir)
             self.demo.configure_shop()
         if options.config is not None:
             from app.config import load_config
@@ -113,6 +119,8 @@ class Runtime:
         await self.engine.start()
         self.modems.launch_all(records)
         self._started = True
+        self.h2h = Selling(self.engine, self.options.clock)
+        await self.h2h.start(port=self.options.h2h_port, host=self.options.h2h_host)
         if self.demo is not None and self.options.traffic_per_minute > 0:
             self._traffic = asyncio.create_task(demo_traffic(self.demo, self.options.traffic_per_minute),
                                                 name="demo-traffic")
@@ -146,6 +154,8 @@ class Runtime:
         if self._traffic is not None:
             self._traffic.cancel()
             await asyncio.gather(self._traffic, return_exceptions=True)
+        if self.h2h is not None:
+            await self.h2h.stop()
         if self.engine is not None and self._started:
             await self.engine.stop()
         if self.modems is not None:

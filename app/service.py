@@ -306,6 +306,10 @@ class MessageService:
         self._wrong_pins(ctx, len(tried))
         return None
 
+    def wrong_secret(self, ctx: "handlers.Context") -> None:
+        """A wrong H2H signature or password (app/h2h): one more wrong PIN, with the same lock."""
+        self._wrong_pins(ctx, 1)
+
     def _wrong_pins(self, ctx: "handlers.Context", count: int) -> None:
         """`count` more wrong PINs in a row. Every `pin_max_failures` of them lock the account, each lock
         in the row twice as long as the one before (up to pin_lock_max_minutes), with an alert."""

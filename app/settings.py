@@ -31,6 +31,10 @@ class Settings:
     ticket_min: int = 50_000
     ticket_max: int = 100_000_000
     ticket_valid_hours: int = 3
+    # uplines' commission on their downlines' sales (app/commission.py): "per_order" credits it with each
+    # successful order, "daily" accrues it and credits each day's in one ledger entry the next day (or TUKAR)
+    commission_mode: str = "per_order"
+    markup_max: int = 5_000  # the most an upline may add on a downline's price by SMS (MARKUP), per product
     center_numbers: list[str] = field(default_factory=list)
     banks: dict[str, dict[str, str]] = field(default_factory=lambda: {
         "BCA": {"account": "1234567890", "name": "Pulsa Demo"},
@@ -57,6 +61,7 @@ class Settings:
 _UI_LANGUAGE = "ui_language"
 _TEMPLATES = "templates."  # + language: the owner's edits of the reply templates
 _RULE_PACK = "rule_pack:"  # + pack name: the owner's version of a rule pack (JSON text)
+_BANK_FORMAT = "bank_format:"  # + bank name (upper case): the owner's column mapping of that bank's CSV
 
 
 def _put(key: str, value: Any) -> None:
@@ -118,3 +123,22 @@ def save_rule_pack(name: str, text: str) -> None:
 
 def forget_rule_pack(name: str) -> None:
     Setting.delete().where(Setting.key == _RULE_PACK + name).execute()
+
+
+def saved_bank_format_names() -> list[str]:
+    return [row.key[len(_BANK_FORMAT):] for row in
+            Setting.select(Setting.key).where(Setting.key.startswith(_BANK_FORMAT)).order_by(Setting.key)]
+
+
+def saved_bank_format(name: str) -> dict[str, Any] | None:
+    """The column mapping the owner saved for a bank's statement CSV (app.bank_csv.CsvMapping as a dict)."""
+    saved = _get(_BANK_FORMAT + name.strip().upper())
+    return dict(saved) if isinstance(saved, dict) else None
+
+
+def save_bank_format(name: str, mapping: dict[str, Any]) -> None:
+    _put(_BANK_FORMAT + name.strip().upper(), dict(mapping))
+
+
+def forget_bank_format(name: str) -> None:
+    Setting.delete().where(Setting.key == _BANK_FORMAT + name.strip().upper()).execute()

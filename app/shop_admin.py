@@ -16,6 +16,7 @@ import peewee as pw
 
 from app import ledger
 from app.commands.parser import KEYWORDS, TOPUP_VERBS
+from app.h2h import members as h2h_members
 from app.money import group
 from app.phone import PrefixTable, normalize_msisdn
 from app.products import ProductKind, forces_skip_prefix_check
@@ -185,6 +186,7 @@ def reset_pin(reseller_id: int, *, actor: str) -> str:
             .where(Reseller.id == reseller_id).execute()
         if n != 1:
             raise AdminError("Reseller tidak ditemukan")
+        h2h_members.pin_changed(reseller_id, pin)  # an H2H member's OtomaX sign is made with it
         _audit(actor, "reseller_reset_pin", f"reseller:{reseller_id}")  # the PIN itself is never logged
     return pin
 

@@ -351,7 +351,18 @@ def supplier_rows(active_only: bool = True) -> list:
 
 
 def record_stock(supplier_id: int, stock: int, now: _dt.datetime) -> None:
-    sql.execute("UPDATE supplier SET stock = ?, stock_checked_at = ? WHERE id = ?", (stock, now, supplier_id))
+    """The stock the operator reported (a balance check, or the balance in a top-up answer): the
+    supplier's current stock, and a `reading` in its stock history (app.stock_books reconciles it)."""
+    from contextlib import nullcontext
+
+    from storage.models import database_proxy
+
+    db = database_proxy.obj
+    # inside the engine's settlement transaction already: no savepoint on the hot path
+    with nullcontext() if db.in_transaction() else db.atomic():
+        sql.execute("UPDATE supplier SET stock = ?, stock_checked_at = ? WHERE id = ?", (stock, now, supplier_id))
+        sql.execute("INSERT INTO stock_entry (supplier_id, at, kind, amount, note, actor) "
+                    "VALUES (?, ?, 'reading', ?, '', 'system')", (supplier_id, now, stock))
 
 
 def stock_checked_at(supplier_id: int) -> _dt.datetime | None:

@@ -110,6 +110,7 @@ _CMS_TEXT = {
     "unknown error": 500,
 }
 
+_HEX_LINE = re.compile(r"^[0-9A-Fa-f]+$")
 _RE_FINAL_ERR = re.compile(r"^(\+CME ERROR|\+CMS ERROR|\+EXT ERROR|MODEM ERROR):\s*(.*)$")
 CALL_FINALS = frozenset({"NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE"})
 
@@ -287,6 +288,16 @@ URC_TABLE: tuple[UrcSpec, ...] = (
     UrcSpec("+CPIN:", "boot"),
     UrcSpec("Call Ready", "boot"),
     UrcSpec("SMS Ready", "boot"),
+    # boot banners and status noise of the families in docs/devices.md
+    UrcSpec("RDY", "boot"),  # SIMCom, Quectel: first line after power-up
+    UrcSpec("^SYSSTART", "boot"),  # Siemens/Cinterion
+    UrcSpec("SMS DONE", "boot"),  # SIMCom SIM7600: SMS usable from here
+    UrcSpec("+QIND: SMS DONE", "boot"),  # Quectel EC2x
+    UrcSpec("+QIND:", "noise"),
+    UrcSpec("+QUSIM:", "noise"),
+    UrcSpec("PB DONE", "noise"),
+    UrcSpec("+CFUN:", "noise"),
+    UrcSpec("+WIND:", "noise"),  # Wavecom indications
     UrcSpec("^BOOT:", "noise"),
     UrcSpec("^HCSQ:", "noise"),
     UrcSpec("^DSFLOWRPT:", "noise"),
@@ -428,6 +439,7 @@ class AtEngine:
         self._urc_extra: list[str] = []
         self._urc_need = 0
         self._secrets: tuple[str, ...] = ()
+        self.text_mode = False  # AT+CMGF=1: a +CDS is one line (no PDU follows); +CMT's line is its text
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -440,7 +452,10 @@ class AtEngine:
             if data:
                 chunks = [data]
                 total = len(data)
-                sock = getattr(self.port, "_socket", None)
+                # only pyserial's socket:// port: rfc2217:// has a `_socket` too, but its bytes are
+                # telnet (IAC) and belong to its own reader thread
+                raw = type(self.port).__module__ == "serial.urlhandler.protocol_socket"
+                sock = getattr(self.port, "_socket", None) if raw else None
                 if sock is not None:
                     # socket:// reports only 0/1 in in_waiting; its socket is non-blocking, so
                     # take everything already there in one call instead of byte by byte.
@@ -623,10 +638,13 @@ class AtEngine:
                 self._finish_urc()
             return
         if pending is not None and pending.want_pdu:
-            pending.want_pdu = False
-            if parse_final(text) is None:
-                pending.response.lines.append(text)
-                return
+            # the line after a +CMGR/+CMGL header is its PDU (hex), unless it is a notification that
+            # arrived in between (Huawei ^RSSI, ZTE +ZEND): that one is routed, and the PDU still awaited
+            if parse_final(text) is not None or _HEX_LINE.match(text) or match_urc(text) is None:
+                pending.want_pdu = False
+                if parse_final(text) is None:
+                    pending.response.lines.append(text)
+                    return
         log.debug("%s << %s", self.name, mask(text, self._secrets))
         if pending is not None:
             cmd = pending.cmd
@@ -645,8 +663,9 @@ class AtEngine:
                 return
         spec = match_urc(text)
         if spec is not None:
-            if spec.extra_lines:
-                self._urc_kind, self._urc_head, self._urc_need = spec, ev, spec.extra_lines
+            extra = 0 if self.text_mode and spec.kind == "cds" else spec.extra_lines
+            if extra:
+                self._urc_kind, self._urc_head, self._urc_need = spec, ev, extra
                 self._urc_extra = []
             else:
                 self._dispatch(Urc(spec.kind, text, ev.raw))

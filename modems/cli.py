@@ -26,6 +26,7 @@ from typing import Sequence, TextIO
 from modems import pdu, ussd
 from modems.at import AtError
 from modems.driver import Modem, ModemConfig, SimError
+from modems.ports import PortOpenError
 from modems.types import InboundSms, ModemEvent, SmsReceived, UssdOutcome, UssdResult
 
 EXIT_OK = 0
@@ -179,6 +180,9 @@ def _run_command(args: argparse.Namespace, port: str, io: _Out) -> int:
     except SimError as exc:
         io.warn(f"Kartu SIM bermasalah: {exc}")
         io.warn("Periksa apakah kartu terpasang dan PIN benar (--pin).")
+        return EXIT_NO_MODEM
+    except PortOpenError as exc:  # the message says what to check (busy, missing, no ser2net …)
+        io.warn(f"Modem tidak bisa dibuka: {exc}")
         return EXIT_NO_MODEM
     except (AtError, OSError) as exc:
         io.warn(f"Modem tidak bisa dibuka di {port}: {exc}")

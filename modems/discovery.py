@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -218,6 +219,37 @@ def discover(
     return bindings
 
 
+def sibling_ports(port_url: str) -> list[str]:
+    """Device paths where a modem last seen on ``port_url`` may come back after an unplug: the same
+    folder and name but another number (``/dev/ttyUSB0`` → ``/dev/ttyUSB1``, ``/tmp/pty/ttyV0`` →
+    ``/tmp/pty/ttyV3``), sorted by number. Network URLs (``socket://``, ``rfc2217://``) and names
+    without a number have none: a network port does not move, and Windows' COM ports are listed by
+    ``list_candidates`` anyway."""
+    if "://" in port_url:
+        return []
+    path = Path(port_url)
+    m = re.fullmatch(r"(.*?)(\d+)", path.name)
+    if not m:
+        return []
+    stem = m.group(1)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    found: list[tuple[int, str]] = []
+    for name in names:
+        nm = re.fullmatch(re.escape(stem) + r"(\d+)", name)
+        if nm and name != path.name:
+            found.append((int(nm.group(1)), str(path.parent / name)))
+    return [url for _n, url in sorted(found)]
+
+
+def same_modem(found: ModemInfo, known: ModemInfo) -> bool:
+    """The same device (IMEI), or the same SIM moved into another device (ICCID): a chip's stock and
+    number live on its SIM, so the SIM keeps the modem's name."""
+    return bool((known.imei and found.imei == known.imei) or (known.iccid and found.iccid == known.iccid))
+
+
 def make_resolver(
     registry: ModemRegistry,
     extra_urls: Callable[[], Iterable[str]] | Iterable[str] = (),
@@ -226,7 +258,8 @@ def make_resolver(
     timeout: float = 2.0,
     exclude: Callable[[], Iterable[str]] | None = None,
 ) -> Callable[[ModemInfo], str | None]:
-    """A ``Modem``/``ModemWorker`` resolver: find the port an IMEI is on now, probing if needed."""
+    """A ``Modem``/``ModemWorker`` resolver: find the port an IMEI (or the ICCID) is on now, probing if
+    needed."""
 
     def resolve(info: ModemInfo) -> str | None:
         urls = list(extra_urls() if callable(extra_urls) else extra_urls)
@@ -239,11 +272,11 @@ def make_resolver(
                 continue
             tried.add(url)
             res = probe(url, config, timeout)
-            if res.ok and res.info is not None and res.info.imei == info.imei:
+            if res.ok and res.info is not None and same_modem(res.info, info):
                 registry.bind(res.info)
                 return url
         for b in discover(urls, registry, config=config, timeout=timeout, exclude=skip | tried):
-            if b.info.imei == info.imei:
+            if same_modem(b.info, info):
                 return b.info.port_url
         return None
 

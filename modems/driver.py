@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import queue
 import random
 import re
@@ -20,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 import serial
 
-from modems import pdu, ussd
+from modems import charsets, pdu, ports, textmode, ussd
 from modems.at import (
     Aborted,
     AtEngine,
@@ -30,6 +29,8 @@ from modems.at import (
     CmsError,
     Command,
     CommandError,
+    NotSupportedError,
+    PlainError,
     PortError,
     Response,
     Urc,
@@ -126,6 +127,10 @@ class ModemConfig:
     reset_wait: float = 60.0
     max_backoff: float = 30.0
     hangup_calls: bool = False
+    sms_mode: str = "auto"  # auto (PDU, text when the modem refuses PDU) | pdu | text
+    charset: str | None = None  # text mode: AT+CSCS to keep; None: UCS2, else IRA, else GSM (what it offers)
+    ussd_dial: bool | None = None  # USSD by ATD<code>; instead of AT+CUSD; None: when AT+CUSD is missing
+    jitter: bool = True  # spread sweeps and health polls of many modems over their interval
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ class Profile:
     iccid_commands: tuple[str, ...] = ("AT+CCID", "AT+QCCID", "AT^ICCID?", "AT+ICCID", "AT+CICCID")
     vendor_init: tuple[str, ...] = ()
     cpms_no_ok: bool = False
+    text_mode: bool = False  # go straight to text mode (Gammu F_USE_SMSTEXTMODE phones)
 
 
 PROFILES: dict[str, Profile] = {
@@ -147,6 +153,11 @@ PROFILES: dict[str, Profile] = {
     ),
     "simcom": Profile("simcom", iccid_commands=("AT+CCID", "AT+CICCID", "AT+ICCID")),
     "quectel": Profile("quectel", iccid_commands=("AT+QCCID", "AT+CCID")),
+    # docs/devices.md: the families, their quirks and where each is documented
+    "wavecom": Profile("wavecom", iccid_commands=("AT+CCID",)),
+    "cinterion": Profile("cinterion", iccid_commands=("AT^SCID", "AT+CCID")),
+    "zte": Profile("zte", iccid_commands=("AT+ZGETICCID", "AT+CCID"), vendor_init=("AT+ZCDRUN=8", "AT+ZOPRT=5")),
+    "phone": Profile("phone", iccid_commands=()),  # handsets: no ICCID command, AT+CRSM only
 }
 
 
@@ -158,6 +169,14 @@ def choose_profile(manufacturer: str, model: str) -> Profile:
         return PROFILES["simcom"]
     if "quectel" in m:
         return PROFILES["quectel"]
+    if "wavecom" in m or "multiband" in m or "sierra" in m:
+        return PROFILES["wavecom"]
+    if "siemens" in m or "cinterion" in m:
+        return PROFILES["cinterion"]
+    if "zte" in m:
+        return PROFILES["zte"]
+    if any(w in m for w in ("nokia", "ericsson", "motorola", "samsung")):
+        return PROFILES["phone"]
     return PROFILES["generic"]
 
 
@@ -216,37 +235,12 @@ def default_ussd_secrets(code: str) -> tuple[str, ...]:
     return ()
 
 
-def _is_url(port_url: str) -> bool:
-    return "://" in port_url
-
-
 def open_port(port_url: str, config: ModemConfig) -> serial.SerialBase:
-    kwargs: dict[str, Any] = dict(
-        baudrate=config.baudrate,
-        timeout=config.read_timeout,
-        write_timeout=config.write_timeout,
-        rtscts=config.rtscts,
-        dsrdtr=config.dsrdtr,
-        xonxoff=config.xonxoff,
-    )
-    exclusive = config.exclusive
-    if exclusive is None:
-        exclusive = os.name == "posix" and not _is_url(port_url)
-    if exclusive and not _is_url(port_url):
-        kwargs["exclusive"] = True
-    return serial.serial_for_url(port_url, **kwargs)
+    """Open a port of any kind with the settings it accepts (modems/ports.py); `PortOpenError` if not."""
+    return ports.open_port(port_url, config)
 
 
-def close_port(port: serial.SerialBase) -> None:
-    """Close a port for good. pyserial's `socket://` close skips closing the socket when the peer has
-    already gone (its shutdown() raises first), which leaks one descriptor per unplug over months of
-    running; the socket is closed here in any case."""
-    sock = getattr(port, "_socket", None)
-    try:
-        port.close()
-    finally:
-        if sock is not None:
-            sock.close()
+close_port = ports.close_port
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,6 +258,15 @@ class _Partial:
     sender: str
     parts: dict[int, tuple[pdu.SmsDeliver, str, str]] = field(default_factory=dict)  # seq -> (sms, hex, key)
     locs: list[Loc] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _TextSms:
+    """One text-mode message to send (text mode has no concatenation: a long text is several SMS)."""
+
+    text: str
+    ucs2: bool
+    report: bool
 
 
 @dataclass
@@ -340,7 +343,12 @@ class Modem:
         self._session: _UssdSession | None = None
         self._session_open = False
         self._ussd_text_mode = False
-        self._direct: list[tuple[str, str]] = []  # (kind, pdu) from +CMT / +CDS
+        self._text_mode = False  # AT+CMGF=1 (the modem refused PDU mode, or was told to)
+        self._cscs = "GSM"  # the TE character set left set on the modem
+        self._csdh = False  # text-mode headers carry <dcs> (AT+CSDH=1 accepted)
+        self._csmp: tuple[int, int] | None = None  # (<fo>, <dcs>) last set by AT+CSMP
+        self._ussd_dial = False  # USSD by ATD<code>; (no AT+CUSD)
+        self._direct: list[tuple[str, str | textmode.TextEntry]] = []  # (kind, pdu or text) from +CMT / +CDS
         self._cusd_idle: list[str] = []
         self._need_init = False
         self._sweep_due = False
@@ -348,6 +356,7 @@ class Modem:
         self._next_health = 0.0
         self._recovery_step = 0
         self._next_recovery = 0.0
+        self._silent = False  # the last reopen found the port but no answer (a soft reset may help)
         self._reset_deadline: float | None = None
 
     # -- events --------------------------------------------------------------------------
@@ -406,8 +415,8 @@ class Modem:
         self._close_port()
         try:
             self._port = open_port(self.port_url, self.config)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise PortError(f"{self.port_url}: {exc}") from exc
+        except (serial.SerialException, OSError, ValueError, NotImplementedError) as exc:
+            raise ports.open_error(self.port_url, exc) from exc
         self._at = AtEngine(
             self._port, self._on_urc, clock=self.clock, abort=self.abort, name=self.modem_id,
             command_gap=self.config.command_gap,
@@ -490,8 +499,8 @@ class Modem:
             ok = self._opt(step) is not None
             if step == "AT^USSDMODE=0" and ok:
                 self._ussd_text_mode = True  # the modem now packs/unpacks USSD itself
-        self._busy_retry(Command("AT+CMGF=0"))
-        self._opt('AT+CSCS="GSM"')
+        self._setup_sms_mode()
+        self._setup_ussd()
         self._setup_storage()
         for cnmi in self.config.cnmi:
             if self._opt(f"AT+CNMI={cnmi}") is not None:
@@ -501,8 +510,56 @@ class Modem:
         self._refresh_health(emit=False)
         self._need_init = False
         self._sweep_due = True
-        self._next_health = self.clock() + self.config.health_interval
+        self._next_health = self.clock() + self.config.health_interval * self._spread(0.5, 1.0)
         return self.info
+
+    def _spread(self, low: float, high: float) -> float:
+        """A random factor for the next periodic poll, so that a pool of modems opened together does not
+        sweep and poll in step (64 AT+CMGL at the same instant every 30 s)."""
+        return random.uniform(low, high) if self.config.jitter else 1.0
+
+    def _setup_sms_mode(self) -> None:
+        """PDU mode; text mode when the modem refuses it or is configured so. Gammu's order: PDU first,
+        then text with AT+CSDH=1 (libgammu/phone/at/at-sms.c ATGEN_GetSMSMode). In text mode the modem
+        keeps AT+CSCS="UCS2" when it offers it (every body then arrives as hex: lossless, and never
+        mistaken for a result code or a notification), else "IRA", else "GSM"."""
+        mode = self.config.sms_mode
+        text = mode == "text" or (mode == "auto" and self.profile.text_mode)
+        if not text:
+            try:
+                self._busy_retry(Command("AT+CMGF=0"))
+            except CommandError as exc:
+                if mode == "pdu":
+                    raise
+                log.info("%s: PDU mode refused (%s): text mode", self.modem_id, exc.final)
+                text = True
+        csdh = False
+        if text:
+            self._busy_retry(Command("AT+CMGF=1"))
+            csdh = self._opt("AT+CSDH=1") is not None
+        self._text_mode, self._csdh, self._csmp = text, csdh, None
+        self.at.text_mode = text
+        if not text:
+            self._opt('AT+CSCS="GSM"')
+            self._cscs = "GSM"
+            return
+        r = self._opt("AT+CSCS=?", expect=("+CSCS:",))
+        offered = [c.upper() for c in re.findall(r'"([^"]+)"', r.first("+CSCS:") or "")] if r else []
+        wanted = [self.config.charset.upper()] if self.config.charset else []
+        wanted += [c for c in ("UCS2", "IRA", "GSM") if c not in wanted]
+        for cs in [c for c in wanted if not offered or c in offered] + ["GSM"]:
+            if self._opt(f'AT+CSCS="{cs}"') is not None:
+                self._cscs = cs
+                return
+        self._cscs = offered[0] if offered else "GSM"
+
+    def _setup_ussd(self) -> None:
+        """USSD by AT+CUSD, or by dialling (ATD<code>;) when the modem has no AT+CUSD (old phones; the
+        RAB Linux handler's `ussd_use_atd`)."""
+        dial = self.config.ussd_dial
+        if dial is None:
+            dial = self._opt("AT+CUSD=?", expect=("+CUSD:",)) is None
+        self._ussd_dial = dial
 
     def _settle(self) -> None:
         """Residual OK/ERROR from an earlier session may still trickle in just after the port
@@ -658,7 +715,7 @@ class Modem:
         r = self._opt("AT+COPS?", expect=("+COPS:",))
         if r is not None and r.first("+COPS:"):
             f = parse_csv(r.first("+COPS:") or "")
-            self.operator = f[2] if len(f) >= 3 else ""
+            self.operator = textmode.decode_address(f[2], self._cscs) if len(f) >= 3 else ""
         r = self._opt("AT+CREG?", expect=("+CREG:",))
         if r is not None and r.first("+CREG:"):
             f = parse_csv(r.first("+CREG:") or "")
@@ -722,7 +779,9 @@ class Modem:
 
         Rung 0: reopen the port and re-run init. Rung 1: soft reset (AT+CFUN=1,1), then reopen.
         Later rungs: NEEDS_ATTENTION, keep retrying with back-off. Every rung first tries the
-        known port, then asks ``resolver`` where this IMEI is now (it may have moved).
+        known port, then asks ``resolver`` where this IMEI is now (it may have moved). The soft
+        reset is skipped when the port itself was gone (an unplugged dongle, a stopped ser2net):
+        a device that vanished has been power-cycled already, and one that just came back is healthy.
         """
         if self._at is not None and self.state not in (ModemState.OFFLINE, ModemState.NEEDS_ATTENTION):
             return True
@@ -731,7 +790,7 @@ class Modem:
             return False
         step = self._recovery_step
         self._recovery_step += 1
-        if step == 1:
+        if step == 1 and self._silent:
             self._soft_reset()
         if self._try_open():
             return True
@@ -746,6 +805,7 @@ class Modem:
     def _try_open(self) -> bool:
         known = self.info
         urls = [self.port_url]
+        self._silent = False
         for attempt in range(2):
             for url in urls:
                 self.port_url = url
@@ -757,8 +817,10 @@ class Modem:
                     return False
                 except Exception as exc:
                     log.info("%s: reopen %s failed: %s", self.modem_id, url, exc)
+                    self._silent = self._silent or not isinstance(exc, ports.PortOpenError)
                     continue
-                if known.imei and info.imei and info.imei != known.imei:
+                same_sim = bool(known.iccid) and info.iccid == known.iccid  # the SIM moved to another device
+                if known.imei and info.imei and info.imei != known.imei and not same_sim:
                     log.warning("%s: %s now holds IMEI %s, not %s", self.modem_id, url, info.imei, known.imei)
                     self._close_port()
                     self.info = known
@@ -798,7 +860,10 @@ class Modem:
             except (IndexError, ValueError):
                 log.warning("%s: bad %s", self.modem_id, urc.line)
         elif kind in ("cmt", "cds"):
-            if urc.extra:
+            if self._text_mode:
+                self._direct.append((kind, textmode.entry_from_cmt(urc.line, urc.extra) if kind == "cmt"
+                                     else textmode.entry_from_cds(urc.line)))
+            elif urc.extra:
                 self._direct.append((kind, urc.extra[0]))
         elif kind == "cusd":
             self._on_cusd(urc.line)
@@ -873,15 +938,41 @@ class Modem:
     def _read_stored(self, mem: str, idx: int) -> None:
         self._use_mem(mem)
         try:
-            r = self._busy_retry(Command(f"AT+CMGR={idx}", expect=("+CMGR:",), pdu_after=True))
+            r = self._busy_retry(self._cmgr_command(idx))
         except CmsError as exc:
             if exc.code == 321:
                 return  # already gone
             raise
-        pairs = r.pairs("+CMGR:")
-        if not pairs:
+        found = self._cmgr_payload(r)
+        if found is None:
             return  # empty slot answered with a bare OK
-        self._accept_pdu(pairs[0][1], (mem, idx))
+        self._accept_raw(found[1], (mem, idx))
+
+    def _cmgr_command(self, idx: int) -> Command:
+        if self._text_mode:  # the body may span lines; every line up to the final code is the answer
+            return Command(f"AT+CMGR={idx}", expect=("+CMGR:",), bare=True)
+        return Command(f"AT+CMGR={idx}", expect=("+CMGR:",), pdu_after=True)
+
+    def _cmgr_payload(self, r: Response) -> tuple[str, str | textmode.TextEntry] | None:
+        """(<stat> as a digit, the hex PDU or the text-mode entry) of an AT+CMGR answer; None if empty."""
+        if self._text_mode:
+            entry = textmode.entry_from_cmgr(r.lines)
+            return None if entry is None else ("" if entry.stat is None else str(entry.stat), entry)
+        pairs = r.pairs("+CMGR:")
+        return (parse_csv(pairs[0][0])[0], pairs[0][1]) if pairs else None
+
+    def _list_all(self) -> list[tuple[int, str, str | textmode.TextEntry]]:
+        """(index, <stat> as a digit, hex PDU or text-mode entry) of everything in the store."""
+        if self._text_mode:
+            r = self._cmd('AT+CMGL="ALL"', expect=("+CMGL:",), bare=True, timeout=60.0, extend_on_activity=True)
+            return [(i, "" if e.stat is None else str(e.stat), e) for i, e in textmode.entries_from_cmgl(r.lines)]
+        r = self._cmd("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True, timeout=60.0, extend_on_activity=True)
+        out: list[tuple[int, str, str | textmode.TextEntry]] = []
+        for header, hex_pdu in r.pairs("+CMGL:"):
+            fields = parse_csv(header)
+            if fields and fields[0].isdigit():
+                out.append((int(fields[0]), fields[1] if len(fields) > 1 else "", hex_pdu))
+        return out
 
     def _delete(self, loc: Loc) -> None:
         mem, idx = loc
@@ -896,23 +987,18 @@ class Modem:
     def _sweep(self) -> int:
         """AT+CMGL=4: read everything in the store we are not already holding."""
         self._sweep_due = False
-        self._next_sweep = self.clock() + self.config.sweep_interval
+        self._next_sweep = self.clock() + self.config.sweep_interval * self._spread(0.8, 1.2)
         now = self.clock()
         for loc, until in list(self._in_hand.items()):
             if until <= now and not any(loc in p.locs for p in self._partials.values()):
                 del self._in_hand[loc]  # never confirmed: offer it again
         self._use_mem(self._primary_mem)
-        r = self._cmd("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True, timeout=60.0, extend_on_activity=True)
         count = 0
-        for header, hex_pdu in r.pairs("+CMGL:"):
-            try:
-                idx = int(parse_csv(header)[0])
-            except ValueError:
-                continue
+        for idx, _stat, payload in self._list_all():
             loc = (self._read_mem, idx)
             if loc in self._in_hand:
                 continue
-            if self._accept_pdu(hex_pdu, loc):
+            if self._accept_raw(payload, loc):
                 count += 1
         self._read_storage()
         return count
@@ -932,8 +1018,8 @@ class Modem:
 
     def _process_direct(self) -> None:
         while self._direct:
-            _kind, hex_pdu = self._direct.pop(0)
-            self._accept_pdu(hex_pdu, None)
+            _kind, payload = self._direct.pop(0)
+            self._accept_raw(payload, None)
 
     def _part_key(self, sms: pdu.SmsDeliver) -> str:
         c = sms.concat
@@ -948,11 +1034,29 @@ class Modem:
         try:
             decoded = pdu.decode_pdu(hex_pdu)
         except pdu.PduError as exc:
-            log.warning("%s: undecodable PDU at %s: %s", self.modem_id, loc, exc)
-            key = hashlib.sha1(f"{self.info.iccid}|{hex_pdu}".encode()).hexdigest()
-            sms = InboundSms(sender="", text="", scts=None, iccid=self.info.iccid, imei=self.info.imei,
-                             dedupe_key=key, part_keys=(key,), raw_pdus=(hex_pdu,), error=str(exc))
-            return self._hand_over(sms, [loc] if loc else [])
+            return self._undecodable(hex_pdu, loc, exc)
+        return self._accept_message(decoded, hex_pdu, loc)
+
+    def _undecodable(self, raw: str, loc: Loc | None, exc: Exception) -> bool:
+        log.warning("%s: undecodable message at %s: %s", self.modem_id, loc, exc)
+        key = hashlib.sha1(f"{self.info.iccid}|{raw}".encode()).hexdigest()
+        sms = InboundSms(sender="", text="", scts=None, iccid=self.info.iccid, imei=self.info.imei,
+                         dedupe_key=key, part_keys=(key,), raw_pdus=(raw,), error=str(exc))
+        return self._hand_over(sms, [loc] if loc else [])
+
+    def _accept_raw(self, payload: str | textmode.TextEntry, loc: Loc | None) -> bool:
+        """A stored or direct message as read: a hex PDU, or a text-mode entry."""
+        if isinstance(payload, textmode.TextEntry):
+            try:
+                decoded = textmode.parse_message(payload, self._cscs)
+            except pdu.PduError as exc:
+                return self._undecodable(payload.raw, loc, exc)
+            return self._accept_message(decoded, payload.raw, loc)
+        return self._accept_pdu(payload, loc)
+
+    def _accept_message(self, decoded: pdu.SmsDeliver | pdu.SmsSubmit | pdu.StatusReport, hex_pdu: str,
+                        loc: Loc | None) -> bool:
+        """Route one decoded message; `hex_pdu` is its raw record (the PDU, or the text-mode lines)."""
         if isinstance(decoded, pdu.StatusReport):
             self._emit(StatusReportReceived(self.modem_id, DeliveryReport(
                 decoded.mr, decoded.recipient, decoded.scts, decoded.discharge, decoded.status)))
@@ -1048,8 +1152,12 @@ class Modem:
         parts, ref = self._encode(to, text, request_report)
         return self._guard(lambda: self._send_parts(to, parts, ref))
 
-    def _encode(self, to: str, text: str, request_report: bool) -> tuple[list[pdu.SubmitPart], int | None]:
-        """The SUBMIT parts and, for a long SMS, the concatenation reference it takes."""
+    def _encode(self, to: str, text: str, request_report: bool) -> tuple[list[Any], int | None]:
+        """The SUBMIT parts and, for a long SMS, the concatenation reference it takes. In text mode: the
+        separate messages the text is cut into (no concatenation header exists there)."""
+        if self._text_mode:
+            parts = textmode.split_for_text_mode(text, ucs2=not charsets.can_carry(text, self._cscs))
+            return [_TextSms(p.text, p.ucs2, request_report) for p in parts], None
         parts = pdu.encode_submit(to, text, ref=self._concat_ref, request_report=request_report)
         ref = None
         if len(parts) > 1:
@@ -1057,7 +1165,31 @@ class Modem:
             self._concat_ref = (self._concat_ref + 1) & 0xFF
         return parts, ref
 
-    def _send_parts(self, to: str, parts: list[pdu.SubmitPart], ref: int | None) -> SmsSendResult:
+    def _submit_command(self, verb: str, answer: str, to: str, part: Any, timeout: float) -> Command:
+        """AT+CMGS / AT+CMGW for one part: `<length>` and the PDU, or in text mode `"<da>"` and the text.
+
+        Text mode (27.005 3.5.1, 3.1): with a GSM-7 <dcs> the text goes in the TE character set; with
+        <dcs> 8 as UCS2 hex whatever the character set. <dcs> is set by AT+CSMP (as Gammu does,
+        at-sms.c), only when it changes."""
+        if not isinstance(part, _TextSms):
+            return Command(f"{verb}={part.tpdu_length}", expect=(answer,), data=part.hex.encode("ascii"),
+                           timeout=timeout, prompt_timeout=5.0)
+        cs = self._cscs
+        if part.ucs2 or not charsets.can_carry(part.text, cs):
+            dcs, body = 8, part.text.encode("utf-16-be").hex().upper()
+        else:
+            dcs, body = 0, charsets.encode(part.text, cs)
+        fo = 0x31 if part.report else 0x11
+        if self._csmp != (fo, dcs):
+            if self._opt(f"AT+CSMP={fo},167,0,{dcs}") is not None:
+                self._csmp = (fo, dcs)
+            elif dcs == 8:  # cannot ask for UCS2: send what the character set carries
+                dcs, body = 0, charsets.encode(part.text, cs)
+        number = charsets.encode(to, cs) if cs in ("UCS2", "HEX") else to
+        return Command(f'{verb}="{number}"', expect=(answer,), data=body.encode("latin-1", "replace"),
+                       timeout=timeout, prompt_timeout=5.0)
+
+    def _send_parts(self, to: str, parts: list[Any], ref: int | None) -> SmsSendResult:
         if len(parts) > 1:
             self._opt("AT+CMMS=2")
         sent: list[SentPart] = []
@@ -1066,10 +1198,7 @@ class Modem:
                 sent.append(SentPart(seq, None, "not sent: an earlier part failed"))
                 continue
             try:
-                r = self._busy_retry(Command(
-                    f"AT+CMGS={part.tpdu_length}", expect=("+CMGS:",), data=part.hex.encode("ascii"),
-                    timeout=40.0, prompt_timeout=5.0,
-                ))
+                r = self._busy_retry(self._submit_command("AT+CMGS", "+CMGS:", to, part, 40.0))
                 mr_field = parse_csv(r.first("+CMGS:") or "")[0]
                 sent.append(SentPart(seq, int(mr_field) if mr_field.isdigit() else None,
                                      None if mr_field.isdigit() else "no +CMGS reference"))
@@ -1094,15 +1223,14 @@ class Modem:
         parts, ref = self._encode(to, text, request_report)
         return self._guard(lambda: self._store_parts(to, parts, ref))
 
-    def _store_parts(self, to: str, parts: list[pdu.SubmitPart], ref: int | None) -> StoredSms:
+    def _store_parts(self, to: str, parts: list[Any], ref: int | None) -> StoredSms:
         indexes: list[int] = []
         try:
             for part in parts:
-                r = self._busy_retry(Command(f"AT+CMGW={part.tpdu_length}", expect=("+CMGW:",),
-                                             data=part.hex.encode("ascii"), timeout=10.0, prompt_timeout=5.0))
+                r = self._busy_retry(self._submit_command("AT+CMGW", "+CMGW:", to, part, 10.0))
                 field = parse_csv(r.first("+CMGW:") or "")[0]
                 if not field.isdigit():
-                    raise CommandError(f"AT+CMGW={part.tpdu_length}", "no +CMGW index")
+                    raise CommandError("AT+CMGW", "no +CMGW index")
                 indexes.append(int(field))
         except AtError:
             try:
@@ -1151,13 +1279,13 @@ class Modem:
     def _stored_state(self, idx: int) -> StoredState:
         self._use_mem(self._primary_mem)
         try:
-            r = self._busy_retry(Command(f"AT+CMGR={idx}", expect=("+CMGR:",), pdu_after=True))
+            r = self._busy_retry(self._cmgr_command(idx))
         except CmsError as exc:
             if exc.code == 321:
                 return StoredState.GONE
             raise
-        pairs = r.pairs("+CMGR:")
-        stat = parse_csv(pairs[0][0])[0] if pairs else ""
+        found = self._cmgr_payload(r)
+        stat = found[0] if found else ""
         # an incoming message in the slot means ours was deleted, which happens only after it was sent
         return {"2": StoredState.UNSENT, "3": StoredState.SENT}.get(stat, StoredState.GONE)
 
@@ -1167,13 +1295,7 @@ class Modem:
 
     def _list_stored(self) -> tuple[int, ...]:
         self._use_mem(self._primary_mem)
-        r = self._cmd("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True, timeout=60.0, extend_on_activity=True)
-        found = []
-        for header, _pdu in r.pairs("+CMGL:"):
-            fields = parse_csv(header)
-            if len(fields) > 1 and fields[0].isdigit() and fields[1] in ("2", "3"):
-                found.append(int(fields[0]))
-        return tuple(found)
+        return tuple(idx for idx, stat, _payload in self._list_all() if stat in ("2", "3"))
 
     def delete_stored(self, indexes: tuple[int, ...], unsent_too: bool = False) -> None:
         """Free these slots if they still hold a stored SMS marked sent (or, with `unsent_too`, not sent
@@ -1224,7 +1346,8 @@ class Modem:
         if line.payload is None:
             return "", ""
         mode = self._ussd_mode()
-        text, detected = ussd.decode_ussd(line.payload, line.dcs, mode=mode, charset="GSM")
+        charset = {"UCS2": "UCS2", "GSM": "GSM", "HEX": "GSM"}.get(self._cscs, "IRA")
+        text, detected = ussd.decode_ussd(line.payload, line.dcs, mode=mode, charset=charset)
         if self.config.ussd_mode == "auto" and self.ussd_learned is None and line.payload:
             if detected == "text" and any(c not in "0123456789abcdefABCDEF" for c in line.payload):
                 self.ussd_learned = "text"
@@ -1304,8 +1427,16 @@ class Modem:
         log.info("%s: USSD %s -> %s %r", self.modem_id, result.request, result.outcome.value, result.text)
         return replace(result, session_open=False) if result.session_open else result
 
+    def _no_cusd(self, exc: CommandError) -> bool:
+        """A refused AT+CUSD=1 from a modem that has no AT+CUSD at all (not one that refused this request)."""
+        if self.config.ussd_dial is not None or not isinstance(exc, (PlainError, NotSupportedError)):
+            return False
+        return self._opt("AT+CUSD=?", expect=("+CUSD:",)) is None
+
     def _cancel_session(self) -> None:
         self._session_open = False
+        if self._ussd_dial:
+            return  # no AT+CUSD=2 on a phone: the network ends the session
         try:
             self._cmd("AT+CUSD=2", timeout=5.0)
         except CommandError:
@@ -1317,18 +1448,32 @@ class Modem:
 
     def _ussd_step(self, text: str, secrets: tuple[str, ...], timeout: float | None, request: str) -> UssdResult:
         total = timeout or self.config.ussd_timeout
-        packed = self.ussd_packed
-        payload = ussd.encode_ussd_request(text, packed) if packed else text
-        log_secrets = secrets + ((payload,) if packed and secrets else ())
+        dial = self._ussd_dial
+        packed = self.ussd_packed and not dial
+        if packed:
+            payload = ussd.encode_ussd_request(text, packed)
+        elif self._cscs == "UCS2" and not dial:  # every string in UCS2 hex (gammu/gammu issue 150)
+            payload = ussd.encode_ucs2_hex(text)
+        else:
+            payload = text
+        log_secrets = secrets + ((payload,) if payload != text and secrets else ())
+        if self._cscs == "UCS2":
+            log_secrets += tuple(ussd.encode_ucs2_hex(s) for s in secrets)
+        command = f"ATD{payload};" if dial else f'AT+CUSD=1,"{payload}",15'
         session = self._session = _UssdSession(self.clock())
         deadline = self.clock() + total
         try:
             try:
-                self.at.run(Command(f'AT+CUSD=1,"{payload}",15', timeout=total, secrets=log_secrets,
-                                    resync_on_timeout=False))
+                self.at.run(Command(command, timeout=total, secrets=log_secrets, resync_on_timeout=False,
+                                    dial=dial))
             except CommandError as exc:
                 if not session.lines:
                     # the modem refused it: the request never reached the network
+                    if not dial and self._no_cusd(exc):
+                        log.info("%s: AT+CUSD refused (%s): USSD by dialling from now on", self.modem_id, exc.final)
+                        self._ussd_dial = True
+                        self._session = None
+                        return self._ussd_step(text, secrets, timeout, request)
                     return UssdResult(UssdOutcome.FAILED, "", request, error=exc.final, sent=False)
                 session.late_error = session.late_error or exc.final
             except AtTimeout:

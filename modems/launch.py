@@ -5,20 +5,22 @@ when a modem is actually started, so importing this module costs nothing and pul
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from modems.driver import ModemConfig
-from modems.types import EventCallback
+from modems.types import EventCallback, ModemInfo
 
 if TYPE_CHECKING:
     from modems.worker import ModemWorker
 
 
-def start_worker(port_url: str, config: ModemConfig, *, modem_id: str, on_event: EventCallback) -> "ModemWorker":
-    """A running worker thread that owns `port_url` (it opens the port and keeps it open)."""
+def start_worker(port_url: str, config: ModemConfig, *, modem_id: str, on_event: EventCallback,
+                 resolver: Callable[[ModemInfo], str | None] | None = None) -> "ModemWorker":
+    """A running worker thread that owns `port_url` (it opens the port and keeps it open).
+    `resolver(info)` finds the port the modem is on after it was lost (modems.discovery.make_resolver)."""
     from modems.worker import ModemWorker
 
-    worker = ModemWorker(port_url, config, modem_id=modem_id, on_event=on_event)
+    worker = ModemWorker(port_url, config, modem_id=modem_id, on_event=on_event, resolver=resolver)
     worker.start()
     return worker
 

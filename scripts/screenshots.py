@@ -32,6 +32,64 @@ async def _pause(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+def _statement(lines: list[tuple[str, str, int]], day) -> str:
+    """A BCA statement (KlikBCA CSV) of `day` with (description, CR/DB, rupiah) lines."""
+    rows = [f"Periode : {day:%d/%m/%Y} - {day:%d/%m/%Y}", "Tanggal Transaksi,Keterangan,Cabang,Jumlah,,Saldo"]
+    rows += [f"'{day:%d/%m},'{text},'0000,\"{amount:,}.00\",{mark},\"0.00\"" for text, mark, amount in lines]
+    return "\n".join(rows) + "\n"
+
+
+async def _shoot_deposits(server, window, out: Path, save) -> None:
+    """Deposit: three resellers ask for tickets by SMS, a BCA statement with one of them and two unknown
+    transfers is imported through the view; then the column-mapping dialog for another bank's CSV."""
+    from app.queries.deposits import open_tickets
+
+    center = server.demo.center_msisdn()
+    for phone, text in (("081211110001", "TIKET.BCA.100000.1234"), ("081211110002", "TIKET.BCA.250000.4321"),
+                        ("081211110001", "TIKET.BRI.500000.1234")):
+        _api(server.demo, "POST", "/api/sms", {"from": phone, "to": center, "text": text})
+    clock = server.engine.clock
+    for _ in range(60):
+        await _pause(0.5)
+        tickets = open_tickets(clock())
+        if len(tickets) >= 3:
+            break
+    first = next(t for t in tickets if t.reseller_code == "R001")
+    folder = Path(tempfile.mkdtemp(prefix="pulsa-mutasi-"))
+    day = clock().date()
+    bca = folder / "mutasi-bca.csv"
+    bca.write_text(_statement([(f"TRSF E-BANKING CR {day:%d%m}/FTSCY/WS95051 {first.unique_amount}.00 DEMO CELL", "CR",
+                                first.unique_amount),
+                               ("SETORAN TUNAI", "CR", 150_000),
+                               (f"TRSF E-BANKING CR {day:%d%m}/FTSCY/WS95051 75321.00 BERKAH PULSA", "CR", 75_321),
+                               ("BIAYA ADM", "DB", 10_000)], day), encoding="utf-8")
+    view = window.views["deposits"]
+    window.show_view("deposits")
+    view.run_import(str(bca), "BCA")
+    for _ in range(60):
+        await _pause(0.25)
+        if not view.importing:
+            break
+    if view.summary_box is not None:
+        view.summary_box.close()
+    await _pause(0.8)
+    if view.tickets.rows:  # (a ticket chosen: the waiting lines below keep their colour)
+        view.select_ticket(view.tickets.rows[0].id)
+    await _pause(0.3)
+    save(window, "09-deposits")
+    other = folder / "mutasi-bsi.csv"
+    other.write_text(f"Mutasi Rekening BSI 7123456789 a.n. PULSA DEMO\nPeriode {day} s/d {day}\n"
+                     "Tgl;Keterangan;Debit;Kredit;Saldo\n"
+                     f"{day};TRANSFER MASUK MAJU JAYA CELL;0;250.417,00;5.250.417,00\n"
+                     f"{day};BIAYA ADMIN;6.000,00;0;5.244.417,00\n"
+                     f"{day};TRANSFER MASUK ANONIM;0;300.000,00;5.544.417,00\n", encoding="utf-8")
+    dialog = view.open_format(str(other))
+    dialog.name.setText("BSI")
+    await _pause(0.3)
+    save(dialog, "dialog-bank-import")
+    dialog.reject()
+
+
 async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path]:
     from app.runtime import RuntimeOptions
     from ui.app import WindowServer
@@ -58,9 +116,10 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
 
         from ui.main_window import VIEWS, CloseChoice
 
-        order = [spec.key for spec in VIEWS if spec.key in window.views]
+        # the reports view has its own number (10), after it has counted; the others keep theirs
+        order = [spec.key for spec in VIEWS if spec.key in window.views and spec.key not in ("reports", "deposits")]
         for index, key in enumerate(order):
-            window.show_tab(index)
+            window.show_view(key)
             await _pause(0.8)  # a tick or two, and the phones view's status poll
             save(window, f"{index + 1:02d}-{key}")
 
@@ -158,6 +217,19 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         await _pause(0.5)
         save(window, "06-resellers-locked")
 
+        if "deposits" in window.views:
+            await _shoot_deposits(server, window, out, save)
+
+        if "reports" in window.views:  # Laporan: today's recap by product, counted off the GUI thread
+            reports_view = window.views["reports"]
+            window.show_view("reports")
+            reports_view.set_quick("today")
+            for _ in range(60):
+                await _pause(0.25)
+                if reports_view.result is not None and not reports_view.computing:
+                    break
+            save(window, "10-reports")
+
         suppliers = window.views["suppliers"]
         window.show_view("suppliers")
         await _pause(0.8)
@@ -170,6 +242,14 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
             await _pause(0.3)
         save(builder, "dialog-rule-builder")
         builder.reject()
+        stock = suppliers.open_stock_received()
+        if stock is not None:
+            stock.amount.setText("500rb")
+            stock.note.setText("beli dari MD")
+            stock.accept()  # the first OK asks to confirm; nothing is recorded
+            await _pause(0.2)
+            save(stock, "dialog-stock-received")
+            stock.reject()
     finally:
         await server.stop()
     return saved

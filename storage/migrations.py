@@ -74,12 +74,24 @@ def _v7_reply_stored_at_modem(db: pw.Database) -> None:
 
 def _v8_books(db: pw.Database) -> None:
     """v8: the books: imported bank statement lines, a chip's stock history, uplines' markups per
-    product and commissions, and when a deposit ticket was paid."""
-    from storage.models import BankLine, Commission, ProductMarkup, StockEntry
+    product and commissions, and when a deposit ticket was paid; H2H members, their refused refIDs and
+    the callbacks to them."""
+    from storage.models import (BankLine, Commission, H2HCallback, H2HMember, H2HRejection, ProductMarkup,
+                                StockEntry)
 
     timestamp = "TIMESTAMP" if isinstance(db, pw.PostgresqlDatabase) else "DATETIME"
     db.execute_sql(f'ALTER TABLE "deposit_ticket" ADD COLUMN "paid_at" {timestamp}')
-    db.create_tables([BankLine, StockEntry, ProductMarkup, Commission], safe=True)
+    # one open ticket per unique amount: of two open ones sharing it (never made so far) the later expires
+    db.execute_sql('UPDATE "deposit_ticket" SET "status" = \'expired\' WHERE "status" = \'open\' AND EXISTS '
+                   '(SELECT 1 FROM "deposit_ticket" d WHERE d."status" = \'open\' '
+                   'AND d."unique_amount" = "deposit_ticket"."unique_amount" AND d."id" < "deposit_ticket"."id")')
+    db.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "deposit_ticket_open_unique_amount" ON "deposit_ticket" '
+                   '("unique_amount") WHERE "status" = \'open\'')
+    db.create_tables([BankLine, StockEntry, ProductMarkup, Commission, H2HMember, H2HRejection, H2HCallback],
+                     safe=True)
+    # a chip's attempts of one day, for its stock books (app/stock_books.py)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "attempt_supplier_id_started_at" ON "attempt" '
+                   '("supplier_id", "started_at")')
 
 
 # version -> function bringing the schema from version-1 to version

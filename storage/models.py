@@ -220,6 +220,12 @@ class DepositTicket(BaseModel):
     paid_at = pw.DateTimeField(null=True)  # schema v8
 
 
+# One open ticket per unique amount, so a transfer of that amount names one reseller (schema v8).
+DepositTicket.add_index(DepositTicket.index(DepositTicket.unique_amount, unique=True,
+                                            name="deposit_ticket_open_unique_amount",
+                                            where=DepositTicket.status == "open"))
+
+
 class BankLine(BaseModel):
     """One credit line of an imported bank statement (schema v8). The same line imported again has the
     same fingerprint and is not stored (nor credited) twice."""
@@ -274,12 +280,17 @@ class Commission(BaseModel):
     upline = pw.ForeignKeyField(Reseller, backref="commissions_earned", on_delete="CASCADE")
     downline = pw.ForeignKeyField(Reseller, on_delete="CASCADE", index=False)
     amount = pw.BigIntegerField()
-    created_at = pw.DateTimeField(default=now)
+    created_at = pw.DateTimeField(default=now, index=True)  # a month's commissions for the window
     credited_at = pw.DateTimeField(null=True)  # through the ledger; None while accrued (daily mode)
     reversed = pw.BooleanField(default=False)  # the order was refunded after success
 
     class Meta:
         indexes = ((("order", "upline"), True),)
+
+
+# Accrued commissions waiting to be credited: a handful among all ever earned (app/commission.credit_due).
+Commission.add_index(Commission.index(Commission.upline, Commission.created_at, name="commission_uncredited",
+                                      where=Commission.credited_at.is_null()))
 
 
 class Complaint(BaseModel):
@@ -305,6 +316,71 @@ class Attempt(BaseModel):
     reason = pw.CharField(max_length=200, default="")
 
 
+# A chip's attempts of one day, for its stock books (app/stock_books.py, schema v8). Both columns are set
+# once, at insert; without it a day's reconciliation reads every attempt the chip ever made.
+Attempt.add_index(Attempt.index(Attempt.supplier, Attempt.started_at, name="attempt_supplier_id_started_at"))
+
+
+class H2HMember(BaseModel):
+    """A reseller that buyer servers may order for over HTTP (schema v8): its member ID is the reseller's
+    code. The secrets are sealed with the key file (app/keyfile.py), never stored in clear."""
+
+    reseller = pw.ForeignKeyField(Reseller, backref="h2h", on_delete="CASCADE", unique=True)
+    password = pw.CharField(max_length=300, default="")  # sealed
+    api_secret = pw.CharField(max_length=300, default="")  # sealed; empty: the password signs JSON requests
+    pin = pw.CharField(max_length=300, default="")  # sealed copy of the reseller's PIN: the OtomaX sign needs it
+    allowed_ips = pw.TextField(default="")  # one address or network a line
+    callback_url = pw.CharField(max_length=500, default="")
+    callback_form = pw.CharField(max_length=10, default="otomax")  # otomax, st24, json
+    plain_pin = pw.BooleanField(default=False)  # `pin` + `password` in the query string allowed
+    trust_ref_id = pw.BooleanField(default=False)  # a new refID is a new order: no repeat rule
+    updated_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "h2h_member"
+
+
+class H2HRejection(BaseModel):
+    """A buyer's refID that was refused (schema v8): the same refID again gets the same refusal, never an
+    order (h2h.md 7). Accepted refIDs are on their order (`Order.ref_id`)."""
+
+    reseller = pw.ForeignKeyField(Reseller, on_delete="CASCADE", index=False)
+    ref_id = pw.CharField(max_length=100)
+    product = pw.CharField(max_length=40, default="")
+    dest = pw.CharField(max_length=40, default="")
+    counter = pw.IntegerField(null=True)
+    reason = pw.CharField(max_length=40)  # reason code, e.g. INSUFFICIENT_BALANCE
+    message = pw.CharField(max_length=300, default="")  # the reason as the buyer read it
+    balance = pw.BigIntegerField(null=True)  # the member's balance then (None before it was identified)
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "h2h_rejection"
+        indexes = ((("reseller", "ref_id"), True),)
+
+
+class H2HCallback(BaseModel):
+    """A report of an H2H order's result to its buyer (schema v8), queued in the same transaction as the
+    change it reports and retried on the schedule of h2h.md 9.2 until the buyer answers 2xx."""
+
+    order = pw.ForeignKeyField(Order, backref="callbacks", on_delete="CASCADE")
+    reseller = pw.ForeignKeyField(Reseller, on_delete="CASCADE", index=False)
+    state = pw.CharField(max_length=12)  # what it reports: success, failed
+    status = pw.CharField(max_length=12, default="queued")  # queued, delivered, failed
+    attempts = pw.IntegerField(default=0)
+    payload = pw.TextField(default="")  # JSON: the message and the JSON body, fixed at the first try
+    created_at = pw.DateTimeField(default=now)
+    first_at = pw.DateTimeField(null=True)  # the first try; retries stop 24 h after it
+    next_at = pw.DateTimeField(default=now)
+    last_at = pw.DateTimeField(null=True)
+    last_result = pw.CharField(max_length=200, default="")  # "HTTP 500", "timeout", …
+    delivered_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "h2h_callback"
+        indexes = ((("status", "next_at"), False),)
+
+
 class AuditLog(BaseModel):
     at = pw.DateTimeField(default=now, index=True)
     actor = pw.CharField(max_length=50)
@@ -316,5 +392,5 @@ class AuditLog(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Modem, Supplier, Route,
     InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, Attempt, AuditLog,
-    BankLine, StockEntry, ProductMarkup, Commission,
+    BankLine, StockEntry, ProductMarkup, Commission, H2HMember, H2HRejection, H2HCallback,
 ]

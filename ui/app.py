@@ -92,7 +92,7 @@ def options_from_args(args: Any) -> RuntimeOptions:
     """What `main.py`'s command line asks of the runtime, for the window."""
     traffic = getattr(args, "traffic", None)
     return RuntimeOptions(db=args.db, demo=bool(args.demo), config=Path(args.config) if args.config else None,
-                          control_port=args.control_port,
+                          control_port=args.control_port, pty_dir=getattr(args, "pty", None) if args.demo else None,
                           traffic_per_minute=((DEMO_TRAFFIC_PER_MINUTE if traffic is None else traffic)
                                               if args.demo else 0))
 

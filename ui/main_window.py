@@ -38,8 +38,10 @@ VIEWS = (
     ViewSpec("phones", "ui.views.phones", "PhonesView"),
     ViewSpec("queue", "ui.views.queue", "QueueView"),
     ViewSpec("log", "ui.views.log", "LogView"),
+    ViewSpec("reports", "ui.views.reports", "ReportsView"),
     ViewSpec("messages", "ui.views.messages", "MessagesView"),
     ViewSpec("resellers", "ui.views.resellers", "ResellersView"),
+    ViewSpec("deposits", "ui.views.deposits", "DepositsView"),
     ViewSpec("products", "ui.views.products", "ProductsView"),
     ViewSpec("suppliers", "ui.views.suppliers", "SuppliersView"),
 )

@@ -59,7 +59,8 @@ for _kind, _words in {
     "sd": "SD",
     "block": "BLOK NA",
     "unblock": "UNBLOK AKTIF",
-    "commission": "KOMISI TUKAR",
+    "commission": "KOMISI",
+    "redeem": "TUKAR",
 }.items():
     for _w in _words.split():
         KEYWORDS[_w] = _kind
@@ -140,6 +141,8 @@ _HINTS: dict[type, str] = {
     t.Transfer: "transfer", t.Pull: "pull", t.DepositTicket: "ticket", t.Recap: "recap", t.Ledger: "ledger",
     t.Status: "status", t.LastTransactions: "last", t.Complaint: "complaint", t.AddParallel: "parallel",
     t.RemoveParallel: "parallel", t.CancelPending: "cancel", t.ProductInfo: "product", t.Markup: "markup",
+    t.DownlineList: "downline", t.DownlineBalance: "downline_balance", t.DownlineBlock: "block",
+    t.Commission: "commission",
 }
 
 
@@ -511,7 +514,8 @@ def _p_markup(fields, norm, sep, is_product=None):
     downline = product = None
     for f in rest[:-1]:
         up = f.upper()
-        if RESELLER_CODE_RE.match(up) and downline is None and not (is_product and is_product(up)):
+        if downline is None and ((RESELLER_CODE_RE.match(up) and not (is_product and is_product(up)))
+                                 or normalize_msisdn(f)):  # a downline by its code or its phone number
             downline = up
         elif CODE_RE.match(up) and product is None:
             product = up
@@ -520,20 +524,20 @@ def _p_markup(fields, norm, sep, is_product=None):
     return t.Markup(amount, pin, downline, product), (pin,)
 
 
-def _pin_only(cls):
+def _pin_only(cls, hint: str = "topup"):
     def parse_pin_only(fields, norm, sep, is_product=None):
         split = _pin_last(fields)
         if not split or split[0]:
-            return t.BadFormat(), ()
+            return t.BadFormat(hint), ()
         return cls(split[1]), (split[1],)
     return parse_pin_only
 
 
-def _downline_cmd(builder):
+def _downline_cmd(builder, hint: str = "topup"):
     def parse_downline(fields, norm, sep, is_product=None):
         split = _pin_last(fields)
         if not split or len(split[0]) != 1:
-            return t.BadFormat(), ()
+            return t.BadFormat(hint), ()
         return builder(split[0][0].upper(), split[1]), (split[1],)
     return parse_downline
 
@@ -562,11 +566,12 @@ _KEYWORD_PARSERS = {
     "center": _p_simple(t.CenterInfo),
     "bank": _p_simple(t.BankInfo),
     "markup": _p_markup,
-    "ldl": _pin_only(t.DownlineList),
-    "sd": _downline_cmd(lambda d, p: t.DownlineBalance(d, p)),
-    "block": _downline_cmd(lambda d, p: t.DownlineBlock(d, p, True)),
-    "unblock": _downline_cmd(lambda d, p: t.DownlineBlock(d, p, False)),
-    "commission": _pin_only(t.Commission),
+    "ldl": _pin_only(t.DownlineList, "downline"),
+    "sd": _downline_cmd(lambda d, p: t.DownlineBalance(d, p), "downline_balance"),
+    "block": _downline_cmd(lambda d, p: t.DownlineBlock(d, p, True), "block"),
+    "unblock": _downline_cmd(lambda d, p: t.DownlineBlock(d, p, False), "block"),
+    "commission": _pin_only(t.Commission, "commission"),
+    "redeem": _pin_only(lambda pin: t.Commission(pin, redeem=True), "commission"),
 }
 
 

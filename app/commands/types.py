@@ -169,6 +169,7 @@ class DownlineBlock:
 @dataclass(frozen=True)
 class Commission:
     pin: str
+    redeem: bool = False  # TUKAR: credit the accrued commission now; KOMISI only asks
 
 
 # BadFormat.detail of a message written with digits other than 0-9 ("٠٨١٢…", "０８１２…"): it gets its own reply

@@ -85,10 +85,11 @@ class Totals:
     sales: int = 0  # sum of prices of successful orders (failed ones are refunded)
     cost: int = 0  # their costs; the price where the cost is unknown
     success: int = 0
+    commission: int = 0  # what uplines earned on the matching orders (paid by the shop)
 
     @property
     def profit(self) -> int:
-        return self.sales - self.cost
+        return self.sales - self.cost - self.commission
 
 
 # --- the filter in SQL -------------------------------------------------------------------------
@@ -190,7 +191,10 @@ def totals(f: LogFilter) -> Totals:
         "COALESCE(SUM(CASE WHEN o.status = 'success' THEN COALESCE(o.cost, o.price) END), 0), "
         "COALESCE(SUM(CASE WHEN o.status = 'success' THEN 1 END), 0) "
         f'FROM "order" o WHERE {where}', params) or (0, 0, 0, 0)
-    return Totals(int(count), int(sales), int(cost), int(success))
+    # commissions are few (downlines' successful orders): read from their side, joined to the orders
+    paid = sql.one(f'SELECT COALESCE(SUM(c.amount), 0) FROM commission c JOIN "order" o ON o.id = c.order_id '
+                   f"WHERE c.reversed = ? AND {where}", [False, *params])
+    return Totals(int(count), int(sales), int(cost), int(success), int(paid[0]) if paid else 0)
 
 
 _ROW_SQL = ('SELECT o.id, o.created_at, r.code, p.code, p.operator, o.dest, o.price, o.cost, o.status, o.sn, '

@@ -1,4 +1,4 @@
-"""``python -m modems.sim --scenario FILE [--control-port N] [--token T] [--state FILE]``: run a virtual
+"""``python -m modems.sim --scenario FILE [--control-port N] [--token T] [--state FILE] [--pty DIR]``: run a virtual
 network until Ctrl-C or SIGTERM. With ``--state`` it comes back after a restart (even after a kill)
 with what it had: airtime, top-ups, SMS, stock, pending follow-ups, modem ports (docs/simulator.md)."""
 from __future__ import annotations
@@ -22,12 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=None,
                         help="the control API token (default: a new random one, printed at start)")
     parser.add_argument("--state", default=None, help="state file: loaded at start, written on every change")
+    parser.add_argument("--pty", default=None, metavar="DIR",
+                        help="also publish every modem as a pty, DIR/ttyV0, DIR/ttyV1 … (POSIX)")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        net = SimNetwork.from_scenario(args.scenario, token=args.token, state_path=args.state)
+        net = SimNetwork.from_scenario(args.scenario, token=args.token, state_path=args.state, pty_dir=args.pty)
     except (ScenarioError, StateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         restarted = f", restart {net.generation} from {args.state}" if net.generation else ""
         print(f"scenario {net.scenario.name!r}, seed {net.seed}{restarted}")
         for m in net.modems:
-            print(f"  {m.id:<16} {m.role:<7} {m.operator:<6} {m.msisdn:<14} {m.profile.name:<12} {m.port_url}")
+            tty = f"  {m.pty}" if m.pty else ""
+            print(f"  {m.id:<16} {m.role:<7} {m.operator:<6} {m.msisdn:<14} {m.profile.name:<12} {m.port_url}{tty}")
         for u in net.upstreams.values():
             print(f"  upstream {u.id} at {u.msisdn}")
         print(f"control API: {net.control_url}/api/modems")

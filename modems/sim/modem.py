@@ -21,6 +21,7 @@ from .atinput import Command, Escape, InputFramer, Mode, Pdu, split_args, split_
 from .faults import FaultKind, validate
 from .operators import Chip, CusdEvent, MenuSession, UssdAnswer
 from .profiles import ModemProfile, clac_list
+from . import textmode
 from .store import REC_READ, REC_UNREAD, STO_SENT, STO_UNSENT, SmsStore, StoredMessage, tpdu_length
 from .ussd_shapes import UssdShape, decode_packed_request, decode_ucs2_request, format_cusd
 
@@ -53,6 +54,7 @@ CME_TEXT = {
 }
 CMS_TEXT = {
     302: "operation not allowed", 303: "operation not supported", 304: "invalid PDU mode parameter",
+    305: "invalid text mode parameter",
     321: "invalid memory index", 322: "memory full", 331: "no network service", 500: "unknown error",
 }
 REGISTRATION_DELAY = 0.5  # seconds from power-up until the network delivers held SMS
@@ -173,6 +175,8 @@ class VirtualModem:
         self._ussd_session: MenuSession | None = None
         self._ussd_timer: asyncio.TimerHandle | None = None
         self._cme_busy_left = 0
+        self.pty: str | None = None  # the device path while published as a pty (modems/sim/pty.py)
+        self.on_listen: list[Callable[[], None]] = []  # called each time the port listens (plug, boot)
         self._power_on()
 
     # ------------------------------------------------------------------ identity
@@ -198,7 +202,7 @@ class VirtualModem:
         return {"id": self.id, "msisdn": self.msisdn, "port_url": self.port_url, "port": self.port,
                 "operator": self.operator, "imei": self.imei, "iccid": self.iccid, "imsi": self.imsi,
                 "role": self.role, "profile": self.profile.name, "online": self.online,
-                "connected": self.connected}
+                "connected": self.connected, "pty": self.pty}
 
     def details(self) -> dict:
         d = self.info()
@@ -207,6 +211,7 @@ class VirtualModem:
             "faults": {k.value: v for k, v in self.faults.items()},
             "store": {"used": self.store.used, "total": self.store.capacity, "backlog": len(self.backlog)},
             "echo": self.echo, "cmee": self.cmee, "cnmi": list(self.cnmi), "cscs": self.cscs,
+            "cmgf": self.cmgf, "csdh": self.csdh,
             "curc": self.curc, "ussdmode": self.ussdmode, "cfun": self.cfun,
             "ussd_session_open": self._ussd_session is not None, "sms_sent": len(self.sent),
             "connections": self.connections,
@@ -221,8 +226,10 @@ class VirtualModem:
         self.echo = True
         self.cmee = 0
         self.cnmi = tuple(self.profile.default_cnmi)
-        self.cmgf = 0
-        self.cscs = "GSM"
+        self.cmgf = self.profile.sms_modes[0]
+        self.cscs = self.profile.charsets[0]
+        self.csdh = 0
+        self.csmp = (17, 167, 0, 0)  # text mode: <fo>,<vp>,<pid>,<dcs> of what AT+CMGS sends
         self.curc = 1
         self.ussdmode = 1
         self.cusd_n = 0
@@ -274,6 +281,8 @@ class VirtualModem:
             self.port = listener.getsockname()[1]
             self.net.changed()
         asyncio.get_running_loop().add_reader(listener.fileno(), self._accept, listener)
+        for hook in list(self.on_listen):
+            hook()
 
     def _accept(self, listener: socket.socket) -> None:
         # accepting and taking ownership in one callback: no accepted socket can be lost in between
@@ -375,7 +384,7 @@ class VirtualModem:
         if hang and hang.get("clear_on_reconnect"):
             self.faults.pop(FaultKind.HANG)
         # pyserial's socket:// open() flushes what arrives during the connect, so wait a moment
-        if self.faults.pop(FaultKind.STALE_BYTES, None) is not None:
+        if self.faults.pop(FaultKind.STALE_BYTES, None) is not None or self.profile.stale_on_connect:
             self._schedule(0.1, lambda: self._send(b"\r\nOK\r\n\r\nERROR\r\n\xff\xfeAT\r\n"))
         if self._banner_pending:
             self._banner_pending = False
@@ -466,6 +475,8 @@ class VirtualModem:
         return f"{prefix}: {err.code}"
 
     def _noise_line(self) -> str:
+        if self.profile.noise_lines:
+            return self.rng.choice(self.profile.noise_lines).format(csq=self.settings.csq)
         return self.rng.choice((
             f"^RSSI: {self.settings.csq}", "^BOOT: 20291257,0,0,0,75", "^MODE: 5,4",
             "^DSFLOWRPT: 00000014,00000000,00000000,0000000000000000,0000000000000000,0000BB80,0001F400",
@@ -475,7 +486,7 @@ class VirtualModem:
         if self._noise_timer is not None:
             self._noise_timer.cancel()
             self._noise_timer = None
-        if self.profile.urc_noise:
+        if self.profile.urc_noise or self.profile.noise_lines:
             self._noise_timer = asyncio.get_running_loop().call_later(
                 self._noise_interval() * (0.5 + self.rng.random()), self._noise_tick)
 
@@ -568,11 +579,13 @@ class VirtualModem:
         elif isinstance(event, Escape):
             if self._cmgs_len is not None:
                 self._cmgs_len = None
+                self._text_da = None
                 self._writing = False
                 self._respond([], "OK")
 
     _cmgs_len: int | None = None
     _writing = False  # the prompt is for AT+CMGW (write to memory), not AT+CMGS
+    _text_da: str | None = None  # text mode: the "<da>" of AT+CMGS/AT+CMGW, as typed (TE charset)
 
     async def _run_line(self, line: str) -> None:
         body = line[2:]
@@ -618,12 +631,15 @@ class VirtualModem:
                     return [fmt.format(iccid=self.iccid, iccid_swapped=self.iccid_swapped)]
                 raise AtError("unsupported")
             return await handler(self, op, split_args(rest) if op == "=" else [])
+        if cmd[0] in "Dd":
+            return await self._dial(cmd[1:].strip())
         return self._basic(cmd)
 
     def _basic(self, cmd: str) -> list[str]:
         letter, arg = cmd[0].upper(), cmd[1:]
         if cmd[:2] == "&F" or cmd[:2] == "&f" or (letter == "Z" and arg in ("", "0")):
-            self.echo, self.cmee, self.cnmi, self.cmgf, self.cscs = True, 0, tuple(self.profile.default_cnmi), 0, "GSM"
+            self.echo, self.cmee, self.cnmi = True, 0, tuple(self.profile.default_cnmi)
+            self.cmgf, self.cscs, self.csdh = self.profile.sms_modes[0], self.profile.charsets[0], 0
             return []
         if letter == "E" and arg in ("", "0", "1"):
             self.echo = arg == "1"
@@ -634,6 +650,9 @@ class VirtualModem:
             return []
         if letter == "I" and arg in ("", "0"):
             p = self.profile
+            if p.ati_lines:
+                return [line.format(manufacturer=p.manufacturer, model=p.model, revision=p.revision,
+                                    imei=self.imei) for line in p.ati_lines]
             return [f"Manufacturer: {p.manufacturer}", f"Model: {p.model}", f"Revision: {p.revision}",
                     f"IMEI: {self.imei}", "+GCAP: +CGSM,+DS,+ES"]
         if letter == "&" and cmd[1:2].upper() in ("C", "D", "K", "W") or letter == "S":
@@ -654,6 +673,9 @@ class VirtualModem:
         length, self._cmgs_len = self._cmgs_len, None
         if length is None:
             return
+        if self._text_da is not None:
+            await self._submit_text(self._text_da, text)
+            return
         hexpdu = re.sub(r"\s", "", text)
         try:
             msg = pdu_codec.decode_pdu(hexpdu, has_smsc=True)
@@ -663,6 +685,33 @@ class VirtualModem:
             self._respond([], self._error_text(AtError("cms", 304)))
             return
         if self._writing:  # AT+CMGW: into the memory as "stored unsent", sent later by AT+CMSS
+            self._writing = False
+            index = self.store.add(hexpdu, stat=STO_UNSENT)
+            if index is None:
+                self._respond([], self._error_text(AtError("cms", 322)))
+                return
+            self.net.changed()
+            self._respond([f"+CMGW: {index}"], "OK")
+            return
+        await self._send_submit(msg, hexpdu, "+CMGS")
+
+    async def _submit_text(self, da_arg: str, typed: str) -> None:
+        """Text mode: what was typed at the prompt becomes one SMS-SUBMIT (sent, or stored by AT+CMGW)."""
+        self._text_da = None
+        fo, _vp, _pid, dcs = self.csmp
+        try:
+            to, text, _ucs2 = textmode.read_submission(da_arg, typed, cscs=self.cscs, csmp_dcs=dcs)
+            part = pdu_codec.encode_submit(to, text, request_report=bool(fo & 0x20))
+            if len(part) != 1:
+                raise ValueError("text longer than one SMS")
+            hexpdu = part[0].hex
+            msg = pdu_codec.decode_pdu(hexpdu, has_smsc=True)
+            assert isinstance(msg, pdu_codec.SmsSubmit)
+        except (ValueError, pdu_codec.PduError):
+            self._writing = False
+            self._respond([], self._error_text(AtError("cms", 305)))  # invalid text mode parameter
+            return
+        if self._writing:
             self._writing = False
             index = self.store.add(hexpdu, stat=STO_UNSENT)
             if index is None:
@@ -740,12 +789,18 @@ class VirtualModem:
         quiet = FaultKind.HANG in self.faults or mode == 0
         if report:
             if ds == 1:
-                if not quiet:
+                if not quiet and self.cmgf == 1:
+                    self.urc(textmode.render_cds(pdu, cscs=self.cscs))
+                elif not quiet:
                     self._send(self._line(f"+CDS: {tpdu_length(pdu)}") + pdu.encode() + self._eol())
                 return
             if ds == 0:
                 return
         elif mt in (2, 3) and not quiet:
+            if self.cmgf == 1:
+                head, text = textmode.render_cmt(pdu, csdh=bool(self.csdh), cscs=self.cscs, smsc=self.net.smsc)
+                self._send(self._line(head) + text.encode("latin-1", "replace") + self._eol())
+                return
             self._send(self._line(f"+CMT: ,{tpdu_length(pdu)}") + pdu.encode() + self._eol())
             return
         index = self.store.add(pdu, report)
@@ -811,7 +866,19 @@ class VirtualModem:
             return decode_packed_request(raw)
         return raw
 
-    async def _ussd(self, n: int, raw: str) -> None:
+    async def _dial(self, dial: str) -> list[str]:
+        """ATD<string>: a USSD request on a phone that sends `*…#` codes by dialling (the answer comes
+        as a +CUSD URC after OK); with a menu open, the dialled digits are the answer to it, as typed
+        on the keypad. Anything else is a voice call, which no virtual modem makes."""
+        code = dial[:-1] if dial.endswith(";") else dial
+        is_code = bool(re.fullmatch(r"[*#][0-9*#]*#", code))
+        is_reply = self._ussd_session is not None and bool(re.fullmatch(r"[0-9*#]{1,20}", code))
+        if not self.profile.atd_ussd or not dial.endswith(";") or not (is_code or is_reply):
+            raise AtError("unsupported")
+        await self._ussd(1, code, dial=True)
+        return []
+
+    async def _ussd(self, n: int, raw: str, dial: bool = False) -> None:
         """AT+CUSD=1,"<code>": ask the network, print the answer before or after OK."""
         if FaultKind.USSD_MODE_REQUIRED in self.faults and self.ussdmode != 0:
             raise AtError("plain")
@@ -819,7 +886,7 @@ class VirtualModem:
             raise AtError("cme", 30)
         if self._ussd_pending is not None and not self._ussd_pending.done():
             raise AtError("cme", 3)
-        text = self._decode_request(raw)
+        text = raw if dial else self._decode_request(raw)
         if text is None and self.cscs != "UCS2":
             raise AtError("cme", 100)
         status_fault = self.faults.get(FaultKind.USSD_STATUS)
@@ -875,6 +942,8 @@ class VirtualModem:
 
     def _show(self, events: list[CusdEvent], session: MenuSession | None, show: bool) -> None:
         shape = self._shape()
+        if shape is UssdShape.TEXT and not self.profile.cusd_dcs:
+            shape = UssdShape.TEXT_NO_DCS
         if show and events and FaultKind.HANG not in self.faults:
             self.urc(*(format_cusd(e.status, e.text, e.dcs, shape) for e in events))
         self._close_session()
@@ -936,8 +1005,12 @@ async def _cmee(m: VirtualModem, op: str, args: list[str]) -> list[str]:
 
 
 @_cmd("+CPIN")
-async def _cpin(m: VirtualModem, op: str, args: list[str]) -> list[str]:
+async def _cpin(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
     if op == "?":
+        if m.profile.cpin_no_ok:  # Wavecom: the answer line, and no final result code after it
+            m.net.flush_state()
+            m._send(m._line("+CPIN: READY" if m.pin_ok else "+CPIN: SIM PIN"))
+            return None
         return ["+CPIN: READY" if m.pin_ok else "+CPIN: SIM PIN"]
     if op == "=?":
         return []
@@ -972,19 +1045,20 @@ async def _cfun(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     return []
 
 
-def _ident(value: Callable[[VirtualModem], str]) -> Handler:
+def _ident(value: Callable[[VirtualModem], str], name: str = "") -> Handler:
     async def handler(m: VirtualModem, op: str, args: list[str]) -> list[str]:
         if op == "=?":
             return []
         if op:
             raise AtError("cme", 4)
-        return [value(m)]
+        fmt = m.profile.ident_format.get(name)
+        return [fmt.format(value=value(m)) if fmt else value(m)]
     return handler
 
 
-_EXTENDED["+CGMI"] = _EXTENDED["+GMI"] = _ident(lambda m: m.profile.manufacturer)
-_EXTENDED["+CGMM"] = _EXTENDED["+GMM"] = _ident(lambda m: m.profile.model)
-_EXTENDED["+CGMR"] = _EXTENDED["+GMR"] = _ident(lambda m: m.profile.revision)
+_EXTENDED["+CGMI"] = _EXTENDED["+GMI"] = _ident(lambda m: m.profile.manufacturer, "+CGMI")
+_EXTENDED["+CGMM"] = _EXTENDED["+GMM"] = _ident(lambda m: m.profile.model, "+CGMM")
+_EXTENDED["+CGMR"] = _EXTENDED["+GMR"] = _ident(lambda m: m.profile.revision, "+CGMR")
 _EXTENDED["+CGSN"] = _EXTENDED["+GSN"] = _ident(lambda m: m.imei)
 _EXTENDED["+GCAP"] = _ident(lambda m: "+GCAP: +CGSM,+DS,+ES")
 
@@ -1055,10 +1129,37 @@ async def _cmgf(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     if op == "?":
         return [f"+CMGF: {m.cmgf}"]
     if op == "=?":
-        return ["+CMGF: (0)"]
-    if _int_arg(args, 0, 0) != 0:
-        raise AtError("cms", 303)  # PDU mode only
-    m.cmgf = 0
+        return ["+CMGF: (" + ",".join(str(v) for v in m.profile.sms_modes) + ")"]
+    mode = _int_arg(args, 0, 0)
+    if mode not in m.profile.sms_modes:
+        raise AtError(*m.profile.cmgf_error)  # generic: PDU mode only; a phone: text mode only
+    m.cmgf = mode
+    return []
+
+
+@_cmd("+CSDH")
+async def _csdh(m: VirtualModem, op: str, args: list[str]) -> list[str]:
+    if not m.profile.csdh:
+        raise AtError("unsupported")
+    return _int_setting(m, op, args, "+CSDH", "csdh", 1, ("cms", 303))
+
+
+@_cmd("+CSMP")
+async def _csmp(m: VirtualModem, op: str, args: list[str]) -> list[str]:
+    """Text-mode parameters <fo>,<vp>,<pid>,<dcs>: <dcs> decides how a typed text is read."""
+    if op == "?":
+        return ["+CSMP: " + ",".join(str(v) for v in m.csmp)]
+    if op == "=?":
+        return []
+    values = list(m.csmp)
+    for i, arg in enumerate(args[:4]):
+        if arg.strip() == "":
+            continue
+        v = _int_arg(args, i)
+        if not 0 <= v <= 255:
+            raise AtError("cms", 305)
+        values[i] = v
+    m.csmp = tuple(values)
     return []
 
 
@@ -1067,9 +1168,9 @@ async def _cscs(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     if op == "?":
         return [f'+CSCS: "{m.cscs}"']
     if op == "=?":
-        return ['+CSCS: ("GSM","IRA","UCS2")']
+        return ["+CSCS: (" + ",".join(f'"{c}"' for c in m.profile.charsets) + ")"]
     cs = unquote(args[0]).upper() if args else ""
-    if cs not in ("GSM", "IRA", "UCS2"):
+    if cs not in m.profile.charsets:
         raise AtError("cme", 4)
     m.cscs = cs
     return []
@@ -1087,7 +1188,7 @@ async def _cnmi(m: VirtualModem, op: str, args: list[str]) -> list[str]:
         if arg == "":
             continue
         v = _int_arg(args, i)
-        if not 0 <= v <= limits[i]:
+        if not 0 <= v <= limits[i] or (i == 1 and v not in m.profile.cnmi_mt):
             raise AtError("cms", 303)
         values[i] = v
     m.cnmi = tuple(values)
@@ -1128,6 +1229,8 @@ def _prompt(m: VirtualModem, length: int, writing: bool) -> None:
 async def _cmgs(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
     if op == "=?":
         return []
+    if m.cmgf == 1:
+        return _text_prompt(m, op, args, writing=False)
     length = _pdu_length(m, op, args)
     if not m.registered:
         raise AtError("cms", 331)
@@ -1135,10 +1238,24 @@ async def _cmgs(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
     return None
 
 
+def _text_prompt(m: VirtualModem, op: str, args: list[str], writing: bool) -> None:
+    """Text mode: AT+CMGS="<da>"[,<toda>] / AT+CMGW="<da>"[,<toda>[,<stat>]]: the prompt for the text."""
+    m._need_sms()
+    if op != "=" or not args or not args[0].startswith('"'):
+        raise AtError("cms", 305)
+    if not writing and not m.registered:
+        raise AtError("cms", 331)
+    m._text_da = unquote(args[0])
+    _prompt(m, 0, writing)
+    return None
+
+
 @_cmd("+CMGW")
 async def _cmgw(m: VirtualModem, op: str, args: list[str]) -> list[str] | None:
     if op == "=?":
         return []
+    if m.cmgf == 1:
+        return _text_prompt(m, op, args, writing=True)
     length = _pdu_length(m, op, args)
     if len(args) > 1 and _int_arg(args, 1) not in (STO_UNSENT, STO_SENT):
         raise AtError("cms", 302)
@@ -1173,20 +1290,33 @@ async def _cmgr(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     if msg.stat == REC_UNREAD:
         msg.stat = REC_READ
         m.net.changed()
+    if m.cmgf == 1:
+        shown = StoredMessage(msg.index, stat, msg.pdu, msg.length, msg.report)
+        return textmode.render_stored(shown, csdh=bool(m.csdh), cscs=m.cscs, smsc=m.net.smsc)
     return [f"+CMGR: {stat},,{msg.length}", msg.pdu]
 
 
 @_cmd("+CMGL")
 async def _cmgl(m: VirtualModem, op: str, args: list[str]) -> list[str]:
+    text = m.cmgf == 1
     if op == "=?":
-        return ["+CMGL: (0-4)"]
+        return ['+CMGL: ("REC UNREAD","REC READ","STO UNSENT","STO SENT","ALL")'] if text else ["+CMGL: (0-4)"]
     m._need_sms()
-    stat = _int_arg(args, 0, 0) if op == "=" else 0
+    if text:
+        wanted = unquote(args[0]).upper() if op == "=" and args else "REC UNREAD"
+        if wanted not in textmode.TEXT_STAT:
+            raise AtError("cms", 305)
+        stat = textmode.TEXT_STAT[wanted]
+    else:
+        stat = _int_arg(args, 0, 0) if op == "=" else 0
     if not 0 <= stat <= 4:
         raise AtError("cms", 302)
     out: list[str] = []
     for msg in m.store.listing(stat):
-        out += [f"+CMGL: {msg.index},{msg.stat},,{msg.length}", msg.pdu]
+        if text:
+            out += textmode.render_stored(msg, csdh=bool(m.csdh), cscs=m.cscs, smsc=m.net.smsc, index=msg.index)
+        else:
+            out += [f"+CMGL: {msg.index},{msg.stat},,{msg.length}", msg.pdu]
         if msg.stat == REC_UNREAD:
             msg.stat = REC_READ
             m.net.changed()
@@ -1199,6 +1329,8 @@ async def _cmgd(m: VirtualModem, op: str, args: list[str]) -> list[str]:
         return [f"+CMGD: ({m.store.first_index}-{m.store.first_index + m.store.capacity - 1}),(0-4)"]
     m._need_sms()
     index = _int_arg(args, 0)
+    if len(args) > 1 and m.profile.cmgd_single:
+        raise AtError("plain")  # Siemens MC35/TC35: one index, no <delflag>
     flag = _int_arg(args, 1, 0) if len(args) > 1 else 0
     if not 0 <= flag <= 4:
         raise AtError("cms", 302)
@@ -1234,7 +1366,7 @@ async def _csms(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     return ["+CSMS: 1,1,1"]
 
 
-@_cmd("+CNMA", "+CSMP")
+@_cmd("+CNMA")
 async def _ok(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     return []
 
@@ -1246,6 +1378,8 @@ async def _clac(m: VirtualModem, op: str, args: list[str]) -> list[str]:
 
 @_cmd("+CUSD")
 async def _cusd(m: VirtualModem, op: str, args: list[str]) -> list[str]:
+    if not m.profile.cusd:
+        raise AtError("unsupported")  # a phone without +CUSD: USSD by ATD*…#;
     if op == "?":
         return [f"+CUSD: {m.cusd_n}"]
     if op == "=?":
@@ -1283,3 +1417,16 @@ async def _sysinfo(m: VirtualModem, op: str, args: list[str]) -> list[str]:
     if not m.profile.urc_noise:
         raise AtError("unsupported")
     return [f"^SYSINFO: {2 if m.registered else 0},3,0,5,1,,4"]
+
+
+def _vendor_setting(name: str) -> Handler:
+    """ZTE AT+ZOPRT/AT+ZCDRUN (Gammu F_ZTE_INIT) and Wavecom AT+WIND: accepted by their families only."""
+    async def handler(m: VirtualModem, op: str, args: list[str]) -> list[str]:
+        if "AT" + name not in m.profile.extra_commands:
+            raise AtError("unsupported")
+        return []
+    return handler
+
+
+for _name in ("+ZOPRT", "+ZCDRUN", "+WIND"):
+    _EXTENDED[_name] = _vendor_setting(_name)

@@ -27,6 +27,7 @@ from modems import pdu as pdu_codec
 from . import numbers, state
 from .control import ApiError, ControlServer
 from .faults import FaultKind
+from . import pty
 from .modem import VirtualModem
 from .operators import (
     FORCED_OUTCOMES,
@@ -38,6 +39,7 @@ from .operators import (
     UssdAnswer,
 )
 from .profiles import get_profile
+from .pty import PtyPort
 from .scenario import ModemConfig, Scenario, load
 from .subscribers import Subscriber
 from .templates import now_wib
@@ -88,8 +90,10 @@ class Deferred:
 
 class SimNetwork:
     def __init__(self, scenario: Scenario, *, token: str | None = None,
-                 state_path: str | Path | None = None) -> None:
+                 state_path: str | Path | None = None, pty_dir: str | Path | None = None) -> None:
         self.scenario = scenario
+        self.pty_dir = pty_dir if pty_dir is not None else scenario.pty_dir  # every modem as DIR/ttyV<n>
+        self.ptys: dict[str, PtyPort] = {}  # modem id → its pty, for modems published as one
         self.seed = scenario.seed
         self.control_token = token or secrets.token_urlsafe(24)
         self.state_path = Path(state_path) if state_path is not None else None
@@ -157,8 +161,8 @@ class SimNetwork:
 
     @classmethod
     def from_scenario(cls, source: str | Path | dict, *, token: str | None = None,
-                      state_path: str | Path | None = None) -> "SimNetwork":
-        return cls(load(source), token=token, state_path=state_path)
+                      state_path: str | Path | None = None, pty_dir: str | Path | None = None) -> "SimNetwork":
+        return cls(load(source), token=token, state_path=state_path, pty_dir=pty_dir)
 
     def _reseed(self) -> None:
         """After a restart: new random streams (same seed, next generation), so serial numbers and
@@ -238,8 +242,14 @@ class SimNetwork:
         self._loop.run_forever()
 
     async def _start_modems(self) -> None:
+        for index, cfg in enumerate(self.scenario.modems):
+            spec = cfg.pty if cfg.pty is not None else (True if self.pty_dir else None)
+            if spec:
+                self._add_pty(cfg.id, pty.link_path(spec, index, self.pty_dir))
         for modem in self._modems.values():
             await modem.start()
+        for port in self.ptys.values():
+            await port.plug()
         for d in sorted(self.deferred.values(), key=lambda d: d.due):
             self._arm(d)
 
@@ -254,6 +264,8 @@ class SimNetwork:
         assert loop is not None and self._thread is not None
 
         async def shutdown() -> None:
+            for port in self.ptys.values():
+                port.close()
             for modem in self._modems.values():
                 await modem.stop()
             if self.state_path is not None:
@@ -287,6 +299,30 @@ class SimNetwork:
     @property
     def control_port(self) -> int:
         return self._control.port if self._control else self.saved_control_port
+
+    def _add_pty(self, modem_id: str, link: Path) -> "PtyPort":
+        def taken(path: Path) -> bool:
+            return any(p.link == path for p in self.ptys.values())
+
+        old = self.ptys.pop(modem_id, None)
+        if old is not None:
+            old.close()
+        port = self.ptys[modem_id] = PtyPort(self.modem(modem_id), link, taken)
+        return port
+
+    def publish_pty(self, modem_id: str, link: str | Path | None = None) -> str | None:
+        """Publish a modem as a pty (any thread, network started): at ``link``, or DIR/ttyV<n> by its place
+        in the scenario. Returns the device path, or None while the modem is unplugged (the pty appears
+        when it is plugged in again)."""
+        index = [m.id for m in self.scenario.modems].index(modem_id) if link is None else 0
+        path = Path(link) if link is not None else pty.link_path(True, index, self.pty_dir)
+
+        async def run() -> str | None:
+            port = self._add_pty(modem_id, path)
+            await port.plug()
+            return self.modem(modem_id).pty
+
+        return self.call(run)
 
     @property
     def modems(self) -> list[VirtualModem]:
@@ -693,6 +729,8 @@ class SimNetwork:
         if not isinstance(new_port, bool):
             raise ApiError("'new_port' must be true or false")
         await m.replug(new_port)
+        if modem_id in self.ptys:
+            await self.ptys[modem_id].plug()  # the answer names the (maybe new) device path
         return m.info()
 
     def api_inject(self, modem_id: str, body: dict) -> dict:

@@ -33,6 +33,7 @@ class ModemConfig:
     port: int = 0
     store_capacity: int | None = None
     settings: dict = field(default_factory=dict)
+    pty: str | bool | None = None  # publish as a pty: true (DIR/ttyV<n>), a name in DIR, an absolute path
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Scenario:
     modems: list[ModemConfig] = field(default_factory=list)
     subscribers: list[dict] = field(default_factory=list)
     upstreams: list[UpstreamConfig] = field(default_factory=list)
+    pty_dir: str | None = None  # publish every modem as DIR/ttyV<n> (modems/sim/pty.py)
 
 
 def load(source: str | Path | dict) -> Scenario:
@@ -94,6 +96,10 @@ def _parse(data: dict) -> Scenario:
     sc.delivery_delay = _number(sms.get("delivery_delay", sc.delivery_delay), "sms.delivery_delay")
     sc.report_delay = _number(sms.get("report_delay", sc.report_delay), "sms.report_delay")
     sc.reset_delay = _number(data.get("reset_delay", sc.reset_delay), "reset_delay")
+    if data.get("pty_dir") is not None:
+        if not isinstance(data["pty_dir"], str) or not data["pty_dir"]:
+            raise ScenarioError("pty_dir must be a folder path")
+        sc.pty_dir = data["pty_dir"]
 
     defaults = data.get("operator_defaults", {})
     for op_name, values in data.get("operators", {}).items():
@@ -146,6 +152,9 @@ def _expand(entry: dict) -> list[ModemConfig]:
     count = int(entry.get("count", 1))
     if not 1 <= count <= 1000:
         raise ScenarioError(f"modem {entry['id']}: count must be 1..1000")
+    pty = entry.get("pty")
+    if pty is not None and not isinstance(pty, bool) and not (isinstance(pty, str) and pty):
+        raise ScenarioError(f"modem {entry['id']}: pty must be true, false or a path")
     base = numbers.normalize(str(entry["msisdn"])) if entry.get("msisdn") else None
     if base is not None and (not numbers.is_mobile(base)):
         raise ScenarioError(f"modem {entry['id']}: msisdn {entry['msisdn']!r} is not a mobile number")
@@ -167,5 +176,6 @@ def _expand(entry: dict) -> list[ModemConfig]:
             port=int(entry.get("port", 0)) + (i if entry.get("port") else 0),
             store_capacity=int(entry["store_capacity"]) if entry.get("store_capacity") else None,
             settings=settings,
+            pty=f"{pty}{i + 1}" if isinstance(pty, str) and count > 1 else pty,
         ))
     return out

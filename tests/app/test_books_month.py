@@ -164,11 +164,34 @@ def test_month_recap_matches_the_order_rows(month, by):
     recap = reports.recap(JUNE_1, JUNE_30, by)
     assert {line.key: _figures(line) for line in recap.lines} == _expected(rows, KEYS[by])
     assert _figures(recap.total) == _expected(rows, lambda r: "all")["all"]
-    assert recap.total.profit == recap.total.sales - recap.total.cost > 0
+    assert recap.total.profit == recap.total.sales - recap.total.cost - recap.total.commission > 0
+
+
+def test_uplines_commissions_come_off_the_profit_in_the_recap_and_the_log(month):
+    """R003 buys through its upline R001 at the retail price; R001's own (agen) price is lower, so each
+    of R003's successful orders earns R001 the difference, which the shop pays out of its profit."""
+    from app.queries import log as q
+    from app.queries.log import LogFilter
+    from storage.models import Commission
+
+    rows = {r["id"]: r for r in _rows()}
+    paid = defaultdict(int)
+    for c in Commission.select().where(Commission.reversed == False):  # noqa: E712
+        assert rows[c.order_id]["status"] == "success" and rows[c.order_id]["reseller"] == "R003"
+        paid[rows[c.order_id]["reseller"]] += c.amount
+    assert paid["R003"] > 0
+    recap = reports.recap(JUNE_1, JUNE_30, RecapBy.RESELLER)
+    assert {line.key: line.commission for line in recap.lines} == {"R001": 0, "R002": 0, "R003": paid["R003"]}
+    assert recap.total.profit == recap.total.sales - recap.total.cost - paid["R003"]
+    logged = q.totals(LogFilter(date_from=dt.datetime(2026, 6, 1), date_to=dt.datetime(2026, 7, 1)))
+    assert (logged.sales, logged.cost, logged.commission, logged.profit) == (
+        recap.total.sales, recap.total.cost, recap.total.commission, recap.total.profit)
 
 
 def test_the_fixes_are_in_the_books(month):
-    """Forced and retried orders count once, as successes, at the price charged again."""
+    """Forced and retried orders count once, as successes, at the price charged again, and at the cost
+    of the chip's route (a forced success has no operator answer with a cost)."""
+    assert all(r["cost"] is not None for r in _rows() if r["status"] == "success")
     debits = defaultdict(int)
     for e in LedgerEntry.select().where(LedgerEntry.order.is_null(False)):
         debits[e.order_id] += e.delta if e.kind in ("order_debit", "refund") else 0

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app import ledger, orders
 from app.ledger import LedgerKind
-from storage.models import LedgerEntry, Order, Product, Reseller, database_proxy
+from storage.models import Commission, LedgerEntry, Order, Product, Reseller, database_proxy
 
 NOW = dt.datetime(2026, 6, 15, 10, 0)  # a fixed moment: no test depends on the date
 
@@ -81,7 +81,12 @@ def test_random_money_operations_keep_books_consistent(ops):
         for e in entries:
             assert e.balance_after >= -r.credit_limit
     sold = Order.select(pw.fn.COALESCE(pw.fn.SUM(Order.price), 0)).where(Order.refunded == False).scalar()  # noqa: E712
-    assert total == deposits + corrections - sold
+    # what the shop paid uplines on their downlines' successful orders (R003 buys under R001)
+    paid = LedgerEntry.select(pw.fn.COALESCE(pw.fn.SUM(LedgerEntry.delta), 0)).where(
+        LedgerEntry.kind == "commission").scalar()
+    success = {o.id for o in Order.select().where(Order.status == "success")}
+    assert paid == sum(c.amount for c in Commission.select() if c.credited_at is not None and c.order_id in success)
+    assert total == deposits + corrections - sold + paid
     # refunds exactly once
     for o in Order.select():
         refunds = LedgerEntry.select().where((LedgerEntry.order == o.id) & (LedgerEntry.kind == "refund")).count()

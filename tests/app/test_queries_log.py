@@ -149,7 +149,12 @@ def test_totals_count_only_successful_sales(shop):
     assert everything.count == 6 and everything.success == 3
     assert everything.sales == sum(r.price for r in success)
     assert everything.cost == 9_700 + 5_100 + 10_400
-    assert everything.profit == sum(r.profit for r in success)
+    # the R003 order earned its upline R001 the difference between their prices: off the footer's profit
+    from storage.models import Commission
+
+    paid = sum(c.amount for c in Commission.select())
+    assert everything.commission == paid == 150
+    assert everything.profit == sum(r.profit for r in success) - paid
     assert all(isinstance(v, int) for v in (everything.count, everything.sales, everything.cost))
     today_r001 = q.totals(LogFilter(date_from=TODAY, reseller_id=shop.reseller("R001")))
     assert (today_r001.count, today_r001.success, today_r001.cost) == (3, 1, 5_100)

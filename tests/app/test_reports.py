@@ -193,12 +193,12 @@ def test_csv_has_a_header_a_row_per_line_and_the_total(month):
     recap = reports.recap(JUNE_1, JUNE_30, RecapBy.OPERATOR)
     rows = list(csv.reader(io.StringIO(to_csv(reports.recap_table(recap)))))
     assert rows[0] == ["Dari", "Sampai", "Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal",
-                       "Laba"]
+                       "Komisi", "Laba"]
     assert len(rows) == len(recap.lines) + 2
     for row, line in zip(rows[1:], (*recap.lines, recap.total)):
         assert row[:3] == ["2026-06-01", "2026-06-30", line.key]
         assert [int(v) for v in row[3:]] == [line.orders, line.success, line.failed, line.suspect, line.open,
-                                             line.sales, line.cost, line.profit]
+                                             line.sales, line.cost, line.commission, line.profit]
     assert rows[-1][2] == "TOTAL"
 
 
@@ -232,7 +232,7 @@ def test_report_recap_command(tmp_path):
                 "--to", "2026-06-30", "--by", "operator")
     assert table.returncode == 0, table.stderr
     header = table.stdout.splitlines()[1].split()
-    assert header == ["Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal", "Laba"]
+    assert header == ["Kunci", "Trx", "Sukses", "Gagal", "Suspect", "Proses", "Omzet", "Modal", "Komisi", "Laba"]
     total_row = table.stdout.splitlines()[-1].split()
     assert total_row[:2] == ["TOTAL", str(expected.total.orders)]
     assert total_row[-1] == f"{expected.total.profit:,}".replace(",", ".")

@@ -966,10 +966,15 @@ class LogView(QWidget):
     # --- feedback -------------------------------------------------------------------------------
     @Slot(object)
     def _show_totals(self, t: Totals) -> None:
-        self.totals.setText(tr(C, "{count} transaksi · {success} sukses · penjualan {sales} · modal {cost} · "
-                                  "laba {profit}").format(count=group(t.count), success=group(t.success),
-                                                          sales=rupiah(t.sales), cost=rupiah(t.cost),
-                                                          profit=rupiah(t.profit)))
+        values = dict(count=group(t.count), success=group(t.success), sales=rupiah(t.sales), cost=rupiah(t.cost),
+                      commission=rupiah(t.commission), profit=rupiah(t.profit))
+        if t.commission:  # uplines' commissions come off the profit
+            text = tr(C, "{count} transaksi · {success} sukses · penjualan {sales} · modal {cost} · "
+                         "komisi {commission} · laba {profit}").format(**values)
+        else:
+            text = tr(C, "{count} transaksi · {success} sukses · penjualan {sales} · modal {cost} · "
+                         "laba {profit}").format(**values)
+        self.totals.setText(text)
 
     @Slot(bool)
     def _show_busy(self, busy: bool) -> None:
@@ -1137,6 +1142,9 @@ add_english(C, {
     "Pilih transaksi untuk melihat riwayatnya.": "Select an order to see its history.",
     "{count} transaksi · {success} sukses · penjualan {sales} · modal {cost} · laba {profit}":
         "{count} orders · {success} successful · sales {sales} · cost {cost} · profit {profit}",
+    "{count} transaksi · {success} sukses · penjualan {sales} · modal {cost} · komisi {commission} · laba {profit}":
+        "{count} orders · {success} successful · sales {sales} · cost {cost} · commission {commission} · "
+        "profit {profit}",
     "Memuat…": "Loading…", "Gagal: {error}": "Failed: {error}", "Transaksi tidak ditemukan": "Order not found",
     "Tidak tampil di daftar dengan saringan ini.": "Not in the list with this filter.",
     "Dikirim": "Sent", "Selesai": "Finished", "Dana": "Money", "sudah dikembalikan ke reseller":

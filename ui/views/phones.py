@@ -66,8 +66,14 @@ class PhonesModel(QAbstractTableModel):
             return
         changed = [i for i, (old, new) in enumerate(zip(self.rows, rows)) if old != new]
         self.rows = rows
-        if changed:
-            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
+        # one signal per run of changed rows: with 64 modems, rows 2 and 60 changing repaint two rows, not 59
+        start = None
+        for pos, i in enumerate(changed):
+            if start is None:
+                start = i
+            if pos + 1 == len(changed) or changed[pos + 1] != i + 1:
+                self.dataChanged.emit(self.index(start, 0), self.index(i, len(COLUMNS) - 1))
+                start = None
 
     def set_changing(self, changing: dict[str, str]) -> None:
         self.changing = dict(changing)
@@ -257,7 +263,7 @@ class PhonesView(QWidget):
         header = self.table.horizontalHeader()
         # every column as wide as its content (stock and states are never cut); the last error takes
         # the room that is left, and its tooltip has the whole text
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -273,8 +279,9 @@ class PhonesView(QWidget):
         self.message.setStyleSheet("color: #5f6368;")
         layout.addWidget(self.message)
 
+        # at most 4 reads a second: 64 status answers arriving together make one refresh, not 64
         self.refresher: Refresher[list[PhoneRow]] = Refresher(self, ctx.bridge, self._load, self._show,
-                                                              background=False)
+                                                              background=False, min_interval_s=0.25)
         # Not a refresh: a modem operation (AT+CSQ, AT+COPS?) whose answer then asks for one.
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(STATUS_POLL_MS)
@@ -309,8 +316,10 @@ class PhonesView(QWidget):
         selected = self.selected()
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
+        now = self.selected()
         if selected is not None and self.model.row_named(selected.name) is not None:
-            self.select(selected.name)
+            if now is None or now.name != selected.name:  # selecting again repaints and re-runs the buttons
+                self.select(selected.name)
         elif rows and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
         self._update_buttons()

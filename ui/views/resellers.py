@@ -1,5 +1,6 @@
-"""Reseller: the list with balances; add, edit, block, reset PIN, end a PIN lock; deposits and corrections
-through the ledger; and the chosen reseller's mutasi (ledger) with the running balance after each row."""
+"""Reseller: the list with balances, uplines and the commission each earned this month; add, edit, block,
+reset PIN, end a PIN lock; deposits and corrections through the ledger; the chosen reseller's mutasi (ledger)
+with the running balance after each row; and how uplines' commissions are credited (app/commission.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,10 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from app import shop_admin
+from app import commission, shop_admin
 from app.money import group, rupiah
 from app.queries import products as product_queries
 from app.queries import resellers as queries
@@ -24,7 +25,8 @@ from ui.labels import label
 from ui.refresh import Refresher
 
 C = "Reseller"
-LIST_COLUMNS = ("Kode", "Nama", "Kota", "Grup", "Upline", "Saldo", "Limit", "Status", "Nomor utama")
+LIST_COLUMNS = ("Kode", "Nama", "Kota", "Grup", "Upline", "Saldo", "Limit", "Status", "Komisi", "Nomor utama")
+COMMISSION_MODES = (("per_order", "Langsung per transaksi"), ("daily", "Harian (besoknya, atau TUKAR)"))
 LEDGER_COLUMNS = ("Waktu", "Jenis", "Mutasi", "Saldo", "TrxID", "Oleh", "Catatan")
 STATE_TEXT = {ResellerState.ACTIVE: "Aktif", ResellerState.BLOCKED: "Diblokir",
               ResellerState.PIN_LOCKED: "PIN terkunci"}
@@ -38,6 +40,9 @@ class ResellersSnapshot:
     rows: tuple[ResellerListRow, ...]
     price_groups: int
     ledger: LedgerPage | None  # of the selected reseller
+    commissions: dict[int, int] | None = None  # reseller id -> commission earned this month as an upline
+    commission_mode: str = "per_order"
+    commission_pending: int = 0  # accrued, not credited yet (daily mode)
 
 
 class ResellerListModel(QAbstractTableModel):
@@ -47,12 +52,14 @@ class ResellerListModel(QAbstractTableModel):
         super().__init__(parent)
         self.clock = clock
         self.rows: tuple[ResellerListRow, ...] = ()
+        self.commissions: dict[int, int] = {}
 
-    def set_rows(self, rows: tuple[ResellerListRow, ...]) -> bool:
-        if rows == self.rows:
+    def set_rows(self, rows: tuple[ResellerListRow, ...], commissions: dict[int, int] | None = None) -> bool:
+        commissions = commissions or {}
+        if rows == self.rows and commissions == self.commissions:
             return False
         self.beginResetModel()
-        self.rows = rows
+        self.rows, self.commissions = rows, commissions
         self.endResetModel()
         return True
 
@@ -65,6 +72,8 @@ class ResellerListModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return tr(C, LIST_COLUMNS[section])
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 8:
+            return tr(C, "Komisi yang diperoleh sebagai upline bulan ini, dari transaksi sukses downline-nya")
         return None
 
     def state(self, r: ResellerListRow) -> ResellerState:
@@ -75,9 +84,10 @@ class ResellerListModel(QAbstractTableModel):
             return None
         r, col = self.rows[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            earned = self.commissions.get(r.id, 0)
             return (r.code, r.name, r.city, r.group_code, r.upline_code, rupiah(r.balance), rupiah(r.credit_limit),
-                    state_text(self.state(r)), r.main_address)[col]
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6):
+                    state_text(self.state(r)), rupiah(earned) if earned else "", r.main_address)[col]
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (5, 6, 8):
             return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 5 and r.balance < 0:
@@ -207,6 +217,7 @@ class ResellersView(QWidget):
         lv.addWidget(self.empty)
         self.table = _table(self.list_model)
         lv.addWidget(self.table, 1)
+        lv.addLayout(self._commission_bar())
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -249,7 +260,7 @@ class ResellersView(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([560, 720])
+        split.setSizes([620, 660])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 
@@ -267,6 +278,27 @@ class ResellersView(QWidget):
         self._size_ledger()
         self._show_selected()
 
+    def _commission_bar(self) -> QHBoxLayout:
+        """How uplines' commissions on their downlines' sales are credited, and crediting them now."""
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(tr(C, "Komisi upline:")))
+        self.commission_mode = QComboBox()
+        for code, text in COMMISSION_MODES:
+            self.commission_mode.addItem(tr(C, text), code)
+        self.commission_mode.setToolTip(tr(C, "Langsung: komisi masuk saldo upline bersama tiap transaksi sukses "
+                                              "downline-nya. Harian: dikumpulkan, masuk saldo besoknya dalam satu "
+                                              "mutasi (atau saat upline mengirim TUKAR.PIN)."))
+        self.commission_pending = QLabel()
+        self.commission_pending.setStyleSheet("color: #5f6368;")
+        self.pay_button = QPushButton(tr(C, "Bagikan komisi sekarang"))
+        self.pay_button.setToolTip(tr(C, "Masukkan semua komisi yang masih tertunda ke saldo upline sekarang"))
+        bar.addWidget(self.commission_mode)
+        bar.addWidget(self.commission_pending, 1)
+        bar.addWidget(self.pay_button)
+        self.commission_mode.activated.connect(self._mode_chosen)
+        self.pay_button.clicked.connect(self.ask_pay_commission)
+        return bar
+
     def _reseller_buttons(self) -> tuple[QPushButton, ...]:
         return (self.edit_button, self.deposit_button, self.correction_button, self.block_button, self.pin_button)
 
@@ -280,16 +312,18 @@ class ResellersView(QWidget):
         rows = tuple(queries.reseller_list(self._search))
         groups = len(product_queries.price_groups()) if not rows else 0
         ledger = queries.reseller_ledger(selected, limit) if selected is not None else None
-        return ResellersSnapshot(rows, groups, ledger)
+        earned = commission.earned_since(commission.month_start(self.list_model.clock()))
+        return ResellersSnapshot(rows, groups, ledger, earned, commission.mode(), commission.pending_total())
 
     def _load_failed(self, exc: Exception) -> None:
         self.empty.setText(tr(C, "Gagal membaca reseller: {error}").format(error=exc))
         self.empty.show()
 
     def _show(self, snap: ResellersSnapshot) -> None:
-        if self.list_model.set_rows(snap.rows):
+        if self.list_model.set_rows(snap.rows, snap.commissions):
             self._size_list()
         self._show_empty(snap)
+        self._show_commission(snap)
         row = self.list_model.row_of(self._selected)
         if row < 0 and self.list_model.rows and (self._selected is None or not self.refresher.dirty):
             row = 0  # (a reseller just added comes with the load already asked for)
@@ -315,6 +349,13 @@ class ResellersView(QWidget):
             text = tr(C, "Belum ada reseller. Klik Tambah reseller; PIN-nya dibuat acak dan ditampilkan sekali.")
         self.empty.setText(text)
         self.empty.show()
+
+    def _show_commission(self, snap: ResellersSnapshot) -> None:
+        self.commission_mode.setCurrentIndex(max(0, self.commission_mode.findData(snap.commission_mode)))
+        self.commission_pending.setText(tr(C, "Tertunda: {amount}").format(amount=rupiah(snap.commission_pending))
+                                        if snap.commission_pending else "")
+        self.pay_button.setVisible(snap.commission_mode == commission.DAILY or snap.commission_pending > 0)
+        self.pay_button.setEnabled(snap.commission_pending > 0)
 
     def _size_list(self) -> None:
         self.table.resizeColumnsToContents()
@@ -365,7 +406,11 @@ class ResellersView(QWidget):
             return
         state = self.list_model.state(r)
         self.unlock_button.setVisible(state is ResellerState.PIN_LOCKED)
+        earned = self.list_model.commissions.get(r.id, 0)
         self.heading.setText(f"{r.code} — {r.name} · " + tr(C, "saldo {balance}").format(balance=rupiah(r.balance))
+                             + (" · " + tr(C, "upline {code}").format(code=r.upline_code) if r.upline_code else "")
+                             + (" · " + tr(C, "komisi bulan ini {amount}").format(amount=rupiah(earned))
+                                if earned else "")
                              + f" · {state_text(state)}")
         self.block_button.setText(tr(C, "Buka blokir") if state is ResellerState.BLOCKED else tr(C, "Blokir"))
         page = self.ledger_model.page
@@ -435,6 +480,27 @@ class ResellersView(QWidget):
         self.dialog.open()
         return self.dialog
 
+    @Slot(int)
+    def _mode_chosen(self, index: int) -> None:
+        mode = self.commission_mode.itemData(index)
+        if mode != commission.mode():
+            commission.set_mode(mode, actor=self.actor)
+        self.refresher.request()
+
+    def ask_pay_commission(self) -> ConfirmDialog:
+        """Credit every accrued commission now, today's too (each exactly once, one mutasi per upline and day)."""
+
+        def act(_dialog: ConfirmDialog) -> None:
+            commission.credit_due(self.ctx.engine.clock(), include_today=True)
+            self._after_change()
+
+        self.dialog = ConfirmDialog(tr(C, "Bagikan komisi sekarang"),
+                                    tr(C, "Masukkan semua komisi tertunda ke saldo upline masing-masing sekarang? "
+                                          "Setiap komisi masuk sekali saja."), act, self,
+                                    ok_text=tr(C, "Bagikan"))
+        self.dialog.open()
+        return self.dialog
+
     def ask_reset_pin(self) -> ConfirmDialog | None:
         r = self.list_model.find(self.selected_id())
         if r is None:
@@ -482,6 +548,21 @@ class ResellersView(QWidget):
 
 
 add_english(C, {
+    "Komisi": "Commission", "Komisi upline:": "Upline commission:", "upline {code}": "upline {code}",
+    "Komisi yang diperoleh sebagai upline bulan ini, dari transaksi sukses downline-nya":
+        "Commission earned as an upline this month, on its downlines' successful orders",
+    "komisi bulan ini {amount}": "commission this month {amount}",
+    "Langsung per transaksi": "With each order", "Harian (besoknya, atau TUKAR)": "Daily (next day, or TUKAR)",
+    "Langsung: komisi masuk saldo upline bersama tiap transaksi sukses downline-nya. Harian: dikumpulkan, masuk "
+    "saldo besoknya dalam satu mutasi (atau saat upline mengirim TUKAR.PIN).":
+        "With each order: the upline's commission is credited with each successful order of its downlines. "
+        "Daily: accrued, and credited the next day in one entry (or when the upline sends TUKAR.PIN).",
+    "Bagikan komisi sekarang": "Credit commissions now", "Bagikan": "Credit",
+    "Masukkan semua komisi yang masih tertunda ke saldo upline sekarang":
+        "Credit every commission still waiting to the uplines' balances now",
+    "Masukkan semua komisi tertunda ke saldo upline masing-masing sekarang? Setiap komisi masuk sekali saja.":
+        "Credit every waiting commission to its upline's balance now? Each commission is credited once.",
+    "Tertunda: {amount}": "Waiting: {amount}",
     "Reseller": "Resellers", "Kode": "Code", "Nama": "Name", "Kota": "City", "Grup": "Group", "Upline": "Upline",
     "Saldo": "Balance", "Limit": "Limit", "Status": "Status", "Nomor utama": "Main number", "Diblokir": "Blocked",
     "PIN terkunci": "PIN locked", "Aktif": "Active", "Waktu": "Time", "Jenis": "Kind", "Mutasi": "Change",

@@ -343,6 +343,13 @@ class SuppliersView(QWidget):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.table, 2)
+        stock_row = QHBoxLayout()
+        self.stock_button = QPushButton(tr(C, "Catat stok masuk…"))
+        self.stock_button.setToolTip(tr(C, "Stok yang dibeli atau ditransfer ke chip ini, untuk rekonsiliasi stok"))
+        self.stock_button.clicked.connect(lambda: self.open_stock_received())
+        stock_row.addStretch(1)
+        stock_row.addWidget(self.stock_button)
+        lv.addLayout(stock_row)
         lv.addWidget(self.form_box, 3)
         engine = getattr(ctx, "engine", None)
         self._apply = engine.refresh_suppliers if engine is not None else None
@@ -486,6 +493,22 @@ class SuppliersView(QWidget):
         self.message.setStyleSheet(GOOD_STYLE if ok else ERROR_STYLE)
         self.message.setText(text)
 
+    def open_stock_received(self) -> QWidget | None:
+        """"Catat stok masuk…" for the selected chip (app.stock_books, audited)."""
+        from ui.dialogs.stock_received import StockReceivedDialog
+
+        row = self.selected()
+        if row is None:
+            return None
+        engine = getattr(self.ctx, "engine", None)
+        dialog = StockReceivedDialog(row.supplier_id, row.name, row.stock, self.actor, parent=self,
+                                     clock=getattr(engine, "clock", None))
+        dialog.recorded.connect(lambda _entry: self._say(tr(C, "Stok masuk {name} dicatat.").format(name=row.name),
+                                                         ok=True))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
     # --- rules from examples ---------------------------------------------------------------------
 
     def open_builder(self, pack: str = "", text: str = "") -> QWidget:
@@ -552,4 +575,8 @@ add_english(C, {
     "Batas waktu harus angka detik": "Timeout must be a number of seconds",
     "Tersimpan dan langsung berlaku.": "Saved; in effect now.",
     "Supplier dan aturan": "Suppliers and rules",
+    "Catat stok masuk…": "Record stock received…",
+    "Stok yang dibeli atau ditransfer ke chip ini, untuk rekonsiliasi stok":
+        "Stock bought for or moved to this chip, for the stock reconciliation",
+    "Stok masuk {name} dicatat.": "Stock received on {name} recorded.",
 })

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Benchmark: H2H orders accepted per second, JSON API and OtomaX `/trx`, 50 concurrent buyers.
+
+    .venv/bin/python benchmarks/bench_h2h.py                 # 4,000 orders per door, 50 buyers, 8 chips
+    .venv/bin/python benchmarks/bench_h2h.py --orders 10000 --chips 0   # acceptance alone, no chips
+
+Three processes, as in a shop: the virtual GSM network (chips answering with zero operator delay) in
+one, the server (runtime: engine, modem worker threads, H2H server on its loop, a real SQLite file) in
+another, and the buyers in a third: `--buyers` H2H members, each one aiohttp client sending its orders
+one after another as fast as the answers come (a new refID and destination each time), first all of them
+through the JSON API (HMAC-signed), then through `/trx` (OtomaX sign). While they order, the engine
+dispatches the accepted orders to the chips and settles them.
+
+Figures: orders accepted per second per door (answers "processing"), request latency p50/p99 seen by
+the buyers; afterwards, once every order is settled, the ledger is checked: each member's balance
+equals the sum of its ledger rows and its deposit minus the orders not refunded, and no refID made two
+orders. Targets: ≥ 500 orders/s accepted, p99 < 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import multiprocessing as mp
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-secret"
+PIN = "2468"
+DEPOSIT = 10**10
+
+
+def scenario(chips: int) -> dict:
+    return {
+        "name": "bench-h2h", "seed": 1,
+        "sms": {"send_delay": 0.002, "delivery_delay": 0.002, "report_delay": 0.01},
+        "operator_defaults": {"ussd_delay": 0.0, "ussd_jitter": 0.0, "failure_rate": 0.0, "too_soon_window": 0},
+        "modems": ([{"id": "chip", "count": chips, "role": "chip", "operator": "TSEL", "msisdn": "081299000001",
+                     "profile": "generic", "pin": "1111", "stock": 10**12}] if chips else []),
+    }
+
+
+def _simulator(conn, sc: dict) -> None:
+    from modems.sim import SimNetwork
+
+    net = SimNetwork.from_scenario(sc)
+    net.start()
+    conn.send((net.control_url, net.control_token, net.api_modems()))
+    conn.recv()
+    net.stop()
+
+
+# --- the buyers (their own process) ---------------------------------------------------------------
+
+def _otomax_sign(member: str, product: str, dest: str, ref: str) -> str:
+    import base64
+
+    raw = hashlib.sha1(f"OtomaX|{member}|{product}|{dest}|{ref}|{PIN}|{PASSWORD}".encode()).digest()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def _buyers(url: str, door: str, members: list[str], orders: int, start_no: int,
+                  clock_offset: float) -> dict:
+    import aiohttp
+
+    latencies: list[float] = []
+    accepted = refused = errors = 0
+    per_buyer = [orders // len(members) + (1 if i < orders % len(members) else 0) for i in range(len(members))]
+    connector = aiohttp.TCPConnector(limit=len(members) + 10)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def buyer(index: int, member: str) -> None:
+            nonlocal accepted, refused, errors
+            for k in range(per_buyer[index]):
+                n = start_no + index * 100_000 + k
+                ref = f"{door[0].upper()}{n}"
+                dest = f"0812{n:08d}"
+                t0 = time.perf_counter()
+                try:
+                    if door == "json":
+                        body = json.dumps({"ref_id": ref, "product": "S10", "dest": dest}).encode()
+                        stamp = str(int(time.time() + clock_offset))
+                        canonical = "\n".join(("POST", "/api/v1/orders", stamp, hashlib.sha256(body).hexdigest()))
+                        signature = hmac.new(PASSWORD.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+                        async with session.post(url + "/api/v1/orders", data=body, headers={
+                                "X-Pulsa-Key": member, "X-Pulsa-Timestamp": stamp,
+                                "X-Pulsa-Signature": signature, "Content-Type": "application/json"}) as resp:
+                            data = await resp.json()
+                            ok = resp.status == 200 and data.get("status") == "processing"
+                    else:
+                        params = {"product": "S10", "qty": "1", "dest": dest, "refID": ref, "memberID": member,
+                                  "sign": _otomax_sign(member, "S10", dest, ref)}
+                        async with session.get(url + "/trx", params=params) as resp:
+                            text = await resp.text()
+                            ok = resp.status == 200 and "sedang diproses" in text
+                except Exception:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - t0)
+                if ok:
+                    accepted += 1
+                else:
+                    refused += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(buyer(i, m) for i, m in enumerate(members)))
+        elapsed = time.perf_counter() - t0
+    return {"door": door, "accepted": accepted, "refused": refused, "errors": errors, "elapsed": elapsed,
+            "latencies": latencies}
+
+
+def _buyer_process(conn, url: str, members: list[str], orders: int, doors: list[str], clock_offset: float) -> None:
+    results = []
+    for no, door in enumerate(doors):
+        results.append(asyncio.run(_buyers(url, door, members, orders, (no + 1) * 10_000_000, clock_offset)))
+    conn.send(results)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+# --- the server (this process) --------------------------------------------------------------------
+
+async def run(args) -> None:
+    import datetime as dt
+
+    from app import keyfile, ledger
+    from app.demo import configure_network, seed_demo
+    from app.engine_settings import EngineSettings
+    from app.h2h import members
+    from app.runtime import Runtime, RuntimeOptions
+    from storage.db import open_database
+    from storage.models import Order, Reseller, Supplier
+
+    sc = scenario(args.chips)
+    parent, child = mp.Pipe()
+    sim = mp.get_context("spawn").Process(target=_simulator, args=(child, sc), daemon=True)
+    sim.start()
+    _control_url, _token, modems = parent.recv()
+
+    work = Path(tempfile.mkdtemp())
+    keyfile.use_key_file(work / keyfile.KEY_FILE_NAME)
+    open_database(work / "bench.db")
+    seed_demo()
+    configure_network(modems, sc)
+    Supplier.update(stock=10**12, stock_checked_at=dt.datetime.now()).execute()
+    codes = [f"B{i:03d}" for i in range(1, args.buyers + 1)]
+    from app.pins import hash_pin, new_salt
+    from storage.models import PriceGroup, ResellerAddress
+
+    group = PriceGroup.get(PriceGroup.code == "AGEN")
+    for i, code in enumerate(codes):
+        salt = new_salt()
+        r = Reseller.create(code=code, name=f"Buyer {code}", price_group=group, pin_salt=salt,
+                            pin_hash=hash_pin(PIN, salt))
+        ResellerAddress.create(reseller=r, channel="sms", address=f"08121999{i:04d}", is_main=True)
+        ledger.deposit(r.id, DEPOSIT, note="bench")
+        members.save(r.id, actor="bench", password=PASSWORD, pin=PIN, allowed_ips=["127.0.0.1"])
+
+    runtime = Runtime(RuntimeOptions(
+        engine_settings=EngineSettings(stock_check_interval_s=10**6, pending_timeout_s=120),
+        modem_overrides={"sweep_interval": 3600, "health_interval": 3600, "liveness_idle": 3600, "ussd_timeout": 30},
+        h2h_port=0))
+    await runtime.start()
+    engine = runtime.engine
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not all(link.online for link in engine.links.values()):
+        if loop.time() > deadline:
+            raise SystemExit("modems did not come online")
+        await asyncio.sleep(0.1)
+    url = runtime.h2h.url
+
+    doors = ["json", "trx"] if args.door == "both" else [args.door]
+    bparent, bchild = mp.Pipe()
+    buyers = mp.get_context("spawn").Process(target=_buyer_process,
+                                             args=(bchild, url, codes, args.orders, doors, 0.0), daemon=True)
+    cpu0 = time.process_time()
+    buyers.start()
+    while not bparent.poll():
+        await asyncio.sleep(0.05)
+    results = bparent.recv()
+    accept_cpu = time.process_time() - cpu0
+    buyers.join(5)
+
+    # every accepted order settled (chips answer at once), then the books
+    t_settle = time.perf_counter()
+    open_statuses = ("queued", "sending")
+    while Order.select().where(Order.status.in_(open_statuses)).count():
+        if time.perf_counter() - t_settle > args.settle_timeout:
+            print("timed out waiting for the orders to settle")
+            break
+        await asyncio.sleep(0.5)
+    settle_s = time.perf_counter() - t_settle
+    await runtime.stop()
+    parent.send("stop")
+    sim.join(5)
+
+    statuses = {s: Order.select().where(Order.status == s).count()
+                for s in ("success", "failed", "suspect", "queued", "sending")}
+    bad = []
+    refs = 0
+    for code in codes:
+        r = Reseller.get(Reseller.code == code)
+        rows = list(Order.select(Order.price, Order.refunded, Order.ref_id).where(Order.reseller == r.id).tuples())
+        refs += len(rows)
+        spent = sum(price for price, refunded, _ref in rows if not refunded)
+        if r.balance != ledger.ledger_sum(r.id) or r.balance != DEPOSIT - spent:
+            bad.append(code)
+        if len({ref for _p, _r, ref in rows}) != len(rows):
+            bad.append(f"{code} refID twice")
+    accepted_total = sum(r["accepted"] for r in results)
+
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
+          f"{args.buyers} buyers, {args.orders} orders per door, {args.chips} chips with zero operator delay; "
+          f"SQLite file")
+    for r in results:
+        lat = r["latencies"]
+        print(f"{r['door']:>4}: {r['accepted']} accepted, {r['refused']} refused, {r['errors']} errors in "
+              f"{r['elapsed']:.2f} s = {r['accepted'] / r['elapsed']:,.0f} orders/s accepted; latency p50 "
+              f"{pct(lat, .5) * 1000:.1f} ms, p99 {pct(lat, .99) * 1000:.1f} ms")
+    print(f"server CPU while accepting: {accept_cpu:.1f} s ({accept_cpu / max(1, accepted_total) * 1000:.2f} "
+          f"ms/order, incl. dispatching to chips meanwhile)")
+    print(f"orders: {statuses}; settled {settle_s:.1f} s after the last request")
+    print(f"ledger: {'exact' if not bad and refs == accepted_total else 'WRONG ' + ', '.join(bad[:5])} "
+          f"({refs} orders for {accepted_total} accepted answers)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--orders", type=int, default=4000, help="orders per door")
+    ap.add_argument("--buyers", type=int, default=50)
+    ap.add_argument("--chips", type=int, default=8)
+    ap.add_argument("--door", choices=("both", "json", "trx"), default="both")
+    ap.add_argument("--settle-timeout", type=float, default=600)
+    ap.add_argument("--profile", help="write a cProfile of the server process to this file")
+    args = ap.parse_args()
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    if args.profile:
+        import cProfile
+
+        cProfile.runctx("asyncio.run(run(args))", globals(), {"args": args, "asyncio": asyncio, "run": run},
+                        args.profile)
+    else:
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
