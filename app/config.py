@@ -118,9 +118,11 @@ def load_config(path: Path) -> list[ModemSpec]:
     return specs
 
 
-def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 150, upstream_markup: int = 250) -> None:
+def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 0, upstream_markup: int = 250) -> None:
     """Create or update modems, chip/upstream suppliers and the routes of every product they serve:
-    own chips first (priority 0), upstream servers as fallback (priority 10)."""
+    own chips first (priority 0), upstream servers as fallback (priority 10). A chip's route costs what
+    the operator takes from its stock — the face value, as on the virtual network — so the chip's stock
+    books (app/stock_books.py) add up; the owner sets his own costs in the products view."""
     with db.atomic():
         chips: dict[str, list[Supplier]] = {}
         upstreams: list[Supplier] = []
