@@ -134,8 +134,9 @@ def _commission_rows(group: str, start: _dt.date, end: _dt.date, reseller_id: in
     if reseller_id is not None:
         where += " AND o.reseller_id = ?"
         params.append(reseller_id)
+    # CROSS JOIN: SQLite walks the commissions and looks their orders up, never the month's orders
     return sql.all_rows(f'SELECT {group}, COALESCE(SUM(c.amount), 0) FROM commission c '
-                        f'JOIN "order" o ON o.id = c.order_id WHERE {where} GROUP BY {group}', params)
+                        f'CROSS JOIN "order" o WHERE o.id = c.order_id AND {where} GROUP BY {group}', params)
 
 
 def _merge(rows: Iterable[tuple], key_of: Callable[[Any], str]) -> tuple[RecapLine, ...]:
