@@ -25,7 +25,7 @@ def test_sms_order_becomes_airtime_and_reply_with_sn_and_balance(env):
         replies = await env.wait(lambda: [t for t in env.received(R001) if "SUKSES" in t], what="reply")
         assert replies == [f"TrxID {order.id}: S10 ke 081389092678 SUKSES. SN:{order.sn}. Harga 10.550. "
                            f"Saldo 989.450 @{order.finished_at:%H:%M}"]
-        assert len(order.sn) == 20 and order.cost == 10_000 - 150
+        assert len(order.sn) == 20 and order.cost == 10_000  # the face value the operator takes from the chip
         assert env.statuses(order.id) == ["queued", "sending", "sending", "success"]
         attempt = Attempt.get(Attempt.order == order.id)
         assert attempt.outcome == "success" and "****" in attempt.request and "1234" not in attempt.request
