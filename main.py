@@ -7,6 +7,9 @@
     python3 main.py emulate --from 081211110001 "S10.081389092678.1234"
     python3 main.py seed-demo --db shop.db
     python3 main.py reseller unlock R001 --db shop.db   end a PIN lock now
+    python3 main.py reseller set H001 --h2h-password - --allow-ip 203.0.113.7 --callback-url https://…
+    python3 main.py reseller show H001                  H2H settings, secrets masked
+    python3 main.py --headless --h2h-port 6969          the server with its H2H door open (docs/h2h.md)
     python3 main.py deposit import mutasi.csv --bank bca   credit the transfers that match deposit tickets
     python3 main.py report recap --from 2026-06-01 --to 2026-06-30 --by operator --db shop.db
     python3 main.py report recap --from 2026-06-30 --to 2026-06-30 --format pdf --out rekap.pdf
@@ -167,6 +170,9 @@ def _parser():
     p.add_argument("--traffic", type=float, default=None,
                    help="--demo: virtual resellers send N orders a minute (window: 20 unless given; 0 = none)")
     p.add_argument("--console", action="store_true", help="--demo: the SMS emulator console instead of the server")
+    p.add_argument("--h2h-port", type=int, default=None,
+                   help="run the H2H server (buyer servers order over HTTP, docs/h2h.md) on this port for this run")
+    p.add_argument("--h2h-host", default=None, help="the H2H server's address (default 127.0.0.1: this PC only)")
     sub = p.add_subparsers(dest="command")
 
     em = sub.add_parser("emulate", help="print the reply the server would send to an SMS")
@@ -178,12 +184,28 @@ def _parser():
     seed = sub.add_parser("seed-demo", help="fill an empty database with the demo shop")
     _add_global_options(seed, after_subcommand=True)
 
-    rs = sub.add_parser("reseller", help="a reseller account: unlock")
+    rs = sub.add_parser("reseller", help="a reseller account: unlock, H2H settings (set, show)")
     _add_global_options(rs, after_subcommand=True)
     rs_sub = rs.add_subparsers(dest="reseller_command", required=True)
     unlock = rs_sub.add_parser("unlock", help="end a PIN lock now (once you know it is really the reseller)")
     _add_global_options(unlock, after_subcommand=True)
     unlock.add_argument("code", help="the reseller's code, e.g. R001")
+    rset = rs_sub.add_parser("set", help="H2H settings of a reseller (makes it an H2H member; docs/h2h.md)")
+    _add_global_options(rset, after_subcommand=True)
+    rset.add_argument("code", help="the reseller's code = the buyer's memberID, e.g. H001")
+    rset.add_argument("--h2h-password", help="the H2H password ('-': read it from the keyboard or stdin)")
+    rset.add_argument("--api-secret", help="a separate secret for the JSON API ('-': read it; '': use the password)")
+    rset.add_argument("--pin", help="the reseller's PIN (SMS too), which the OtomaX sign is made with ('-': read it)")
+    rset.add_argument("--allow-ip", nargs="*", metavar="IP", help="addresses or networks it may order from "
+                                                                   "(replaces the list; none: nobody)")
+    rset.add_argument("--callback-url", help="where its reports go ('': none)")
+    rset.add_argument("--callback-form", choices=("otomax", "st24", "json"), help="the form of its reports")
+    rset.add_argument("--plain-pin", choices=("on", "off"), help="allow pin + password in the URL instead of a sign")
+    rset.add_argument("--trust-ref-id", choices=("on", "off"),
+                      help="every new refID is a new order (no repeat rule for the same number)")
+    rshow = rs_sub.add_parser("show", help="a reseller's balance and H2H settings (secrets masked)")
+    _add_global_options(rshow, after_subcommand=True)
+    rshow.add_argument("code", help="the reseller's code, e.g. H001")
 
     dp = sub.add_parser("deposit", help="deposits: import a bank statement")
     _add_global_options(dp, after_subcommand=True)
@@ -331,6 +353,73 @@ def cmd_reseller_unlock(args, db_target: str) -> int:
     else:
         print(f"{done.code} tidak sedang terkunci. Hitungan PIN salah ({done.failures}x) mulai dari nol.")
     return 0
+
+
+def _secret_arg(value: str | None, what: str) -> str | None:
+    """A secret from the command line; "-" reads it from the keyboard (hidden) or from stdin, so it stays
+    out of the shell's history."""
+    if value != "-":
+        return value
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{what}: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_reseller_set(args, db_target: str) -> int:
+    from app.h2h import members
+    _open_shop_database(db_target)
+    try:
+        info = members.save(
+            args.code, actor="cli", password=_secret_arg(args.h2h_password, "Password H2H"),
+            api_secret=_secret_arg(args.api_secret, "Secret API"), pin=_secret_arg(args.pin, "PIN"),
+            allowed_ips=args.allow_ip, callback_url=args.callback_url, callback_form=args.callback_form,
+            plain_pin=None if args.plain_pin is None else args.plain_pin == "on",
+            trust_ref_id=None if args.trust_ref_id is None else args.trust_ref_id == "on")
+    except members.MemberError as exc:
+        print(f"Gagal: {exc}", file=sys.stderr)
+        return 2
+    print(f"Pengaturan H2H {info.code} disimpan.")
+    _print_member(info)
+    return 0
+
+
+def cmd_reseller_show(args, db_target: str) -> int:
+    from app.h2h import members
+    _open_shop_database(db_target)
+    info = members.info(args.code)
+    if info is None:
+        print(f"Reseller {args.code!r} tidak ditemukan.", file=sys.stderr)
+        return 2
+    _print_member(info)
+    return 0
+
+
+def _print_member(info) -> None:
+    """A reseller's H2H settings: whether each secret is set, never the secret."""
+    import datetime as dt
+
+    from app.h2h import members
+    from app.money import rupiah
+
+    state = "aktif" if info.active else "diblokir"
+    if info.locked_until is not None and info.locked_until > dt.datetime.now():
+        state += f", PIN terkunci sampai {info.locked_until:%d/%m %H:%M}"
+    print(f"{info.code} — {info.name}: saldo {rupiah(info.balance)}, {state}")
+    if not info.member:
+        print("H2H: bukan anggota (atur dengan: reseller set KODE --h2h-password … --allow-ip …)")
+        return
+    said = "****** (diatur)"
+    print(f"H2H member ID: {info.code}")
+    print(f"  password H2H:     {said if info.password_set else '(belum diatur)'}")
+    print(f"  secret API JSON:  {said if info.api_secret_set else '(sama dengan password H2H)'}")
+    print(f"  PIN untuk sign:   {said if info.pin_set else '(belum diatur: sign OtomaX belum bisa dipakai)'}")
+    print(f"  IP diizinkan:     {', '.join(info.allowed_ips) or '(belum ada: semua permintaan ditolak)'}")
+    print(f"  URL callback:     {members.mask_url(info.callback_url) or '(tidak ada)'}")
+    print(f"  bentuk callback:  {info.callback_form}")
+    print(f"  tanpa sign (pin + password di URL): {'diizinkan' if info.plain_pin else 'tidak'}")
+    print(f"  refID baru selalu transaksi baru:   {'ya' if info.trust_ref_id else 'tidak'}")
 
 
 def cmd_deposit_import(args, db_target: str) -> int:
@@ -536,7 +625,8 @@ def run_headless(args, db_target: str) -> int:
     runtime = Runtime(RuntimeOptions(db=args.db if args.demo else db_target, demo=args.demo,
                                      config=Path(args.config) if args.config else None,
                                      control_port=args.control_port, pty_dir=args.pty if args.demo else None,
-                                     traffic_per_minute=(args.traffic or 0) if args.demo else 0))
+                                     traffic_per_minute=(args.traffic or 0) if args.demo else 0,
+                                     h2h_port=args.h2h_port, h2h_host=args.h2h_host))
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
@@ -563,6 +653,9 @@ def run_headless(args, db_target: str) -> int:
                 print(f"Kirim pesanan sebagai reseller: curl -H 'X-Pulsa-Token: {demo.control_token}' "
                       f"-H 'Content-Type: application/json' -d '{json.dumps(order)}' {demo.control_url}/api/sms",
                       flush=True)
+            if runtime.h2h is not None and runtime.h2h.url:
+                print(f"Server H2H: {runtime.h2h.url}/trx, {runtime.h2h.url}/api, {runtime.h2h.url}/api/v1/… "
+                      "(docs/h2h.md)", flush=True)
             print(f"Server berjalan dengan {len(runtime.engine.links)} modem. Ctrl-C untuk berhenti.", flush=True)
             await runtime.wait()
         finally:
@@ -620,6 +713,10 @@ def _dispatch(args, data: Path, db_target: str) -> int:
     if args.command == "seed-demo":
         return cmd_seed_demo(db_target)
     if args.command == "reseller":
+        if args.reseller_command == "set":
+            return cmd_reseller_set(args, db_target)
+        if args.reseller_command == "show":
+            return cmd_reseller_show(args, db_target)
         return cmd_reseller_unlock(args, db_target)
     if args.command == "deposit":
         return cmd_deposit_import(args, db_target)

@@ -122,7 +122,7 @@ class ModemPool:
             return {p for n, w in self.workers.items() if n != name and w.isRunning()
                     for p in (w.port_url, w.info.port_url) if p}
 
-        return make_resolver(self.registry, lambda: sibling_ports(record.port_url),
+        return make_resolver(self.registry, lambda: [record.port_url, *sibling_ports(record.port_url)],
                              config=config, timeout=config.probe_timeout, exclude=others)
 
     async def shutdown(self, timeout: float = STOP_TIMEOUT_S) -> bool:

@@ -68,59 +68,77 @@ def _otomax_sign(member: str, product: str, dest: str, ref: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-async def _buyers(url: str, door: str, members: list[str], orders: int, start_no: int,
-                  clock_offset: float) -> dict:
+async def _buyers(url: str, door: str, members: list[str], orders: int, start_no: int, rate: float) -> dict:
+    """`rate` 0: each buyer sends its next order when the answer to the last one is in (the most the
+    server takes). Else the buyers together offer `rate` orders a second, each on its own clock whether
+    or not earlier answers are in (as a buyer server passing on its own customers' orders)."""
     import aiohttp
 
     latencies: list[float] = []
     accepted = refused = errors = 0
     per_buyer = [orders // len(members) + (1 if i < orders % len(members) else 0) for i in range(len(members))]
-    connector = aiohttp.TCPConnector(limit=len(members) + 10)
+    connector = aiohttp.TCPConnector(limit=0 if rate else len(members) + 10)
     async with aiohttp.ClientSession(connector=connector) as session:
-        async def buyer(index: int, member: str) -> None:
+        async def one(member: str, n: int) -> None:
             nonlocal accepted, refused, errors
-            for k in range(per_buyer[index]):
-                n = start_no + index * 100_000 + k
-                ref = f"{door[0].upper()}{n}"
-                dest = f"0812{n:08d}"
-                t0 = time.perf_counter()
-                try:
-                    if door == "json":
-                        body = json.dumps({"ref_id": ref, "product": "S10", "dest": dest}).encode()
-                        stamp = str(int(time.time() + clock_offset))
-                        canonical = "\n".join(("POST", "/api/v1/orders", stamp, hashlib.sha256(body).hexdigest()))
-                        signature = hmac.new(PASSWORD.encode(), canonical.encode(), hashlib.sha256).hexdigest()
-                        async with session.post(url + "/api/v1/orders", data=body, headers={
-                                "X-Pulsa-Key": member, "X-Pulsa-Timestamp": stamp,
-                                "X-Pulsa-Signature": signature, "Content-Type": "application/json"}) as resp:
-                            data = await resp.json()
-                            ok = resp.status == 200 and data.get("status") == "processing"
-                    else:
-                        params = {"product": "S10", "qty": "1", "dest": dest, "refID": ref, "memberID": member,
-                                  "sign": _otomax_sign(member, "S10", dest, ref)}
-                        async with session.get(url + "/trx", params=params) as resp:
-                            text = await resp.text()
-                            ok = resp.status == 200 and "sedang diproses" in text
-                except Exception:
-                    errors += 1
-                    continue
-                latencies.append(time.perf_counter() - t0)
-                if ok:
-                    accepted += 1
+            ref = f"{door[0].upper()}{n}"
+            dest = f"0812{n:08d}"
+            t0 = time.perf_counter()
+            try:
+                if door == "json":
+                    body = json.dumps({"ref_id": ref, "product": "S10", "dest": dest}).encode()
+                    stamp = str(int(time.time()))
+                    canonical = "\n".join(("POST", "/api/v1/orders", stamp, hashlib.sha256(body).hexdigest()))
+                    signature = hmac.new(PASSWORD.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+                    async with session.post(url + "/api/v1/orders", data=body, headers={
+                            "X-Pulsa-Key": member, "X-Pulsa-Timestamp": stamp,
+                            "X-Pulsa-Signature": signature, "Content-Type": "application/json"}) as resp:
+                        data = await resp.json()
+                        ok = resp.status == 200 and data.get("status") == "processing"
                 else:
-                    refused += 1
+                    params = {"product": "S10", "qty": "1", "dest": dest, "refID": ref, "memberID": member,
+                              "sign": _otomax_sign(member, "S10", dest, ref)}
+                    async with session.get(url + "/trx", params=params) as resp:
+                        text = await resp.text()
+                        ok = resp.status == 200 and "sedang diproses" in text
+            except Exception:
+                errors += 1
+                return
+            latencies.append(time.perf_counter() - t0)
+            if ok:
+                accepted += 1
+            else:
+                refused += 1
 
-        t0 = time.perf_counter()
+        async def buyer(index: int, member: str) -> None:
+            numbers = [start_no + index * 100_000 + k for k in range(per_buyer[index])]
+            if not rate:
+                for n in numbers:
+                    await one(member, n)
+                return
+            interval = len(members) / rate
+            begin = time.perf_counter() + index * interval / len(members)  # the buyers' clocks spread out
+            tasks = []
+            for k, n in enumerate(numbers):
+                pause = begin + k * interval - time.perf_counter()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                tasks.append(asyncio.create_task(one(member, n)))
+            await asyncio.gather(*tasks)
+
+        start = time.perf_counter()
         await asyncio.gather(*(buyer(i, m) for i, m in enumerate(members)))
-        elapsed = time.perf_counter() - t0
+        elapsed = time.perf_counter() - start
     return {"door": door, "accepted": accepted, "refused": refused, "errors": errors, "elapsed": elapsed,
             "latencies": latencies}
 
 
-def _buyer_process(conn, url: str, members: list[str], orders: int, doors: list[str], clock_offset: float) -> None:
+def _buyer_process(conn, url: str, members: list[str], orders: int, runs: list[tuple[str, float]]) -> None:
     results = []
-    for no, door in enumerate(doors):
-        results.append(asyncio.run(_buyers(url, door, members, orders, (no + 1) * 10_000_000, clock_offset)))
+    for no, (door, rate) in enumerate(runs):
+        result = asyncio.run(_buyers(url, door, members, orders, (no + 1) * 10_000_000, rate))
+        result["rate"] = rate
+        results.append(result)
     conn.send(results)
 
 
@@ -182,17 +200,39 @@ async def run(args) -> None:
             raise SystemExit("modems did not come online")
         await asyncio.sleep(0.1)
     url = runtime.h2h.url
+    stalls: list[float] = []
+
+    async def watch_loop() -> None:  # how late the loop runs a 5 ms timer: what every request waits for too
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.005)
+            stalls.append(loop.time() - t - 0.005)
+
+    watcher = asyncio.create_task(watch_loop())
+    desk_times: list[float] = []
+    original_submit = runtime.h2h.desk._submit
+
+    async def timed_submit(*a, **k):
+        t = time.perf_counter()
+        try:
+            return await original_submit(*a, **k)
+        finally:
+            desk_times.append(time.perf_counter() - t)
+
+    runtime.h2h.desk._submit = timed_submit
 
     doors = ["json", "trx"] if args.door == "both" else [args.door]
+    runs = [(door, 0.0) for door in doors] + ([(door, args.rate) for door in doors] if args.rate else [])
     bparent, bchild = mp.Pipe()
     buyers = mp.get_context("spawn").Process(target=_buyer_process,
-                                             args=(bchild, url, codes, args.orders, doors, 0.0), daemon=True)
+                                             args=(bchild, url, codes, args.orders, runs), daemon=True)
     cpu0 = time.process_time()
     buyers.start()
     while not bparent.poll():
         await asyncio.sleep(0.05)
     results = bparent.recv()
     accept_cpu = time.process_time() - cpu0
+    watcher.cancel()
     buyers.join(5)
 
     # every accepted order settled (chips answer at once), then the books
@@ -224,13 +264,18 @@ async def run(args) -> None:
     accepted_total = sum(r["accepted"] for r in results)
 
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
-          f"{args.buyers} buyers, {args.orders} orders per door, {args.chips} chips with zero operator delay; "
+          f"{args.buyers} buyers, {args.orders} orders per run, {args.chips} chips with zero operator delay; "
           f"SQLite file")
     for r in results:
         lat = r["latencies"]
-        print(f"{r['door']:>4}: {r['accepted']} accepted, {r['refused']} refused, {r['errors']} errors in "
+        how = f"offered {r['rate']:g}/s" if r["rate"] else "as fast as answered"
+        print(f"{r['door']:>4}, {how}: {r['accepted']} accepted, {r['refused']} refused, {r['errors']} errors in "
               f"{r['elapsed']:.2f} s = {r['accepted'] / r['elapsed']:,.0f} orders/s accepted; latency p50 "
-              f"{pct(lat, .5) * 1000:.1f} ms, p99 {pct(lat, .99) * 1000:.1f} ms")
+              f"{pct(lat, .5) * 1000:.1f} ms, p99 {pct(lat, .99) * 1000:.1f} ms, max {max(lat or [0]) * 1000:.0f} ms")
+    print(f"server: request in the desk (waiting for its batch, decided, committed): p50 "
+          f"{pct(desk_times, .5) * 1000:.1f} ms, p99 {pct(desk_times, .99) * 1000:.1f} ms")
+    print(f"event loop lateness while accepting: p50 {pct(stalls, .5) * 1000:.1f} ms, "
+          f"p99 {pct(stalls, .99) * 1000:.1f} ms, max {max(stalls or [0]) * 1000:.0f} ms")
     print(f"server CPU while accepting: {accept_cpu:.1f} s ({accept_cpu / max(1, accepted_total) * 1000:.2f} "
           f"ms/order, incl. dispatching to chips meanwhile)")
     print(f"orders: {statuses}; settled {settle_s:.1f} s after the last request")
@@ -244,6 +289,8 @@ def main() -> None:
     ap.add_argument("--buyers", type=int, default=50)
     ap.add_argument("--chips", type=int, default=8)
     ap.add_argument("--door", choices=("both", "json", "trx"), default="both")
+    ap.add_argument("--rate", type=float, default=500,
+                    help="after the as-fast-as-answered runs, the same again at this offered rate (0: skip)")
     ap.add_argument("--settle-timeout", type=float, default=600)
     ap.add_argument("--profile", help="write a cProfile of the server process to this file")
     args = ap.parse_args()

@@ -225,8 +225,8 @@ def sibling_ports(port_url: str) -> list[str]:
     ``/tmp/pty/ttyV3``), sorted by number. Network URLs (``socket://``, ``rfc2217://``) and names
     without a number have none: a network port does not move, and Windows' COM ports are listed by
     ``list_candidates`` anyway."""
-    if "://" in port_url:
-        return []
+    if "://" in port_url or not os.path.dirname(port_url):
+        return []  # a network URL, or a bare name such as COM5
     path = Path(port_url)
     m = re.fullmatch(r"(.*?)(\d+)", path.name)
     if not m:

@@ -964,7 +964,14 @@ class Modem:
     def _list_all(self) -> list[tuple[int, str, str | textmode.TextEntry]]:
         """(index, <stat> as a digit, hex PDU or text-mode entry) of everything in the store."""
         if self._text_mode:
-            r = self._cmd('AT+CMGL="ALL"', expect=("+CMGL:",), bare=True, timeout=60.0, extend_on_activity=True)
+            kw: dict[str, Any] = dict(expect=("+CMGL:",), bare=True, timeout=60.0, extend_on_activity=True)
+            try:
+                r = self._cmd('AT+CMGL="ALL"', **kw)
+            except CommandError:
+                if self._cscs not in ("UCS2", "HEX"):
+                    raise
+                # some firmware wants even <stat> in the TE character set (SIM800 under "UCS2")
+                r = self._cmd(f'AT+CMGL="{charsets.encode("ALL", self._cscs)}"', **kw)
             return [(i, "" if e.stat is None else str(e.stat), e) for i, e in textmode.entries_from_cmgl(r.lines)]
         r = self._cmd("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True, timeout=60.0, extend_on_activity=True)
         out: list[tuple[int, str, str | textmode.TextEntry]] = []

@@ -27,18 +27,29 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import serial
+from serial import rfc2217
 
 from modems.at import PortError
 
-if TYPE_CHECKING:
-    from modems.driver import ModemConfig
-
 EXAMPLES = "COM3, /dev/ttyUSB0, socket://host:port, rfc2217://host:port"
+
+
+class PortSettings(Protocol):
+    """What is read from a `modems.driver.ModemConfig` to open a port."""
+
+    baudrate: int
+    rtscts: bool
+    dsrdtr: bool
+    xonxoff: bool
+    read_timeout: float
+    write_timeout: float
+    exclusive: bool | None
 
 
 class PortOpenError(PortError):
@@ -76,7 +87,7 @@ def url_for_open(port_url: str) -> str:
     return port_url
 
 
-def open_kwargs(port_url: str, config: "ModemConfig") -> dict[str, Any]:
+def open_kwargs(port_url: str, config: PortSettings) -> dict[str, Any]:
     """The pyserial settings this kind of port accepts."""
     kind = port_kind(port_url)
     kwargs: dict[str, Any] = {"timeout": config.read_timeout}
@@ -93,12 +104,41 @@ def open_kwargs(port_url: str, config: "ModemConfig") -> dict[str, Any]:
     return kwargs
 
 
-def open_port(port_url: str, config: "ModemConfig") -> serial.SerialBase:
+class Rfc2217Port(rfc2217.Serial):
+    """pyserial's RFC 2217 client with one fix: when the far side closes the connection at once (ser2net
+    refusing a second client, or a host that is not in its `remaddr`), the telnet answer its reader
+    thread writes fails; that ended the thread with an unhandled BrokenPipeError traceback on stderr.
+    In the reader thread the error is now dropped (the thread then sees the closed socket and ends);
+    the open fails with a clear message. And its close (also run when an open fails) skips closing the
+    socket when the peer has already gone (`shutdown()` raises first): the socket is closed here."""
+
+    def close(self) -> None:
+        sock = self._socket
+        try:
+            super().close()
+        finally:
+            if sock is not None:
+                sock.close()
+
+    def _internal_raw_write(self, data: bytes) -> None:
+        try:
+            super()._internal_raw_write(data)
+        except OSError:
+            if threading.current_thread() is not self._thread:
+                raise
+
+
+def open_port(port_url: str, config: PortSettings) -> serial.SerialBase:
     """Open ``port_url`` with the settings its kind accepts; `PortOpenError` (Indonesian) if it cannot."""
     try:
         with warnings.catch_warnings():
             # pyserial 3.5's rfc2217 client calls Thread.setDaemon()/setName(), deprecated since 3.10
             warnings.filterwarnings("ignore", category=DeprecationWarning, module="serial")
+            if port_kind(port_url) == "rfc2217":
+                port = Rfc2217Port(None, **open_kwargs(port_url, config))
+                port.port = url_for_open(port_url)
+                port.open()
+                return port
             return serial.serial_for_url(url_for_open(port_url), **open_kwargs(port_url, config))
     except (serial.SerialException, OSError, ValueError, NotImplementedError) as exc:
         raise open_error(port_url, exc) from exc
@@ -164,10 +204,15 @@ def open_error(port_url: str, exc: BaseException) -> PortOpenError:
                 f"Perangkat di {port_url} tidak menjawab atau sudah dicabut. Periksa kabel/USB.{detail}"))
     elif kind in ("socket", "rfc2217"):
         where = _host(port_url)
+        if code in (errno.EPIPE, errno.ECONNRESET):
+            return PortOpenError(port_url, "refused", (
+                f"{where} menutup sambungan: port itu sedang dipakai klien lain (Pulsa lain?), atau PC server "
+                f"ini tidak ada di 'remaddr' ser2net (lihat docs/deploy.md).{detail}"))
         if isinstance(exc, NotImplementedError) or "does not seem to support rfc2217" in low \
                 or "waiting for option" in low or "parameter change" in low:
             return PortOpenError(port_url, "not_rfc2217", (
-                f"{where} tidak menjawab sebagai server RFC 2217. Di ser2net pakai "
+                f"{where} tidak menjawab sebagai server RFC 2217, atau menolak sambungan ini (port sedang "
+                f"dipakai klien lain, atau PC server tidak ada di 'remaddr'). Di ser2net pakai "
                 f"'accepter: telnet(rfc2217),tcp,…' (lihat docs/deploy.md).{detail}"))
         if code == errno.ECONNREFUSED or "refused" in low:
             return PortOpenError(port_url, "refused", (

@@ -135,7 +135,8 @@ def parse_message(entry: TextEntry, cscs: str, *, smsc: str | None = None
                   ) -> pdu.SmsDeliver | pdu.SmsSubmit | pdu.StatusReport:
     """A text-mode message as the PDU codec's objects. Raises pdu.PduError when it makes no sense."""
     f = entry.fields
-    if f and _is_int(f[0]) and len(f) >= 7:  # status report: <fo>,<mr>,<ra>,<tora>,<scts>,<dt>,<st>
+    # status report: <fo>,<mr>,<ra>,<tora>,<scts>,<dt>,<st> (an all-digit national <oa> is no <fo>)
+    if len(f) >= 7 and _is_int(f[0]) and int(f[0]) < 256 and _is_int(f[1]) and parse_scts(f[4]) is not None:
         try:
             scts = parse_scts(f[4]) or datetime.now(WIB)
             discharge = parse_scts(f[5]) or scts

@@ -124,13 +124,18 @@ class Socat(_Process):
 
 SER2NET_YAML = """%YAML 1.1
 ---
-# A modem on a serial device served as RFC 2217 on one TCP port (ser2net 4.x).
+# The configuration of docs/deploy.md, on loopback: one modem served as RFC 2217, to one client at a
+# time (no kickolduser), from the server's address only (remaddr), an idle session closed after
+# {timeout} s (Pulsa's idle check talks to the modem every 10 s, a stale session cannot block a reconnect).
+define: &lan 127.0.0.1
+define: &server {server}
+
 connection: &{name}
-    accepter: telnet(rfc2217),tcp,127.0.0.1,{port}
-    enable: on
-    options:
-      kickolduser: true
+    accepter: telnet(rfc2217),tcp,*(lan),{port}
+    timeout: {timeout}
     connector: serialdev,{device},115200n81,local
+    options:
+      remaddr: *server
 """
 
 
@@ -138,12 +143,14 @@ class Ser2net(_Process):
     """Debian's ser2net 4.x serving ``device`` as RFC 2217 on 127.0.0.1:port, started from a YAML file
     in ``work_dir`` (`-n -d`: foreground, log to stdout; `-u`: no UUCP lock files in /var/lock)."""
 
-    def __init__(self, device: Path, work_dir: Path, port: int | None = None, name: str = "modem0") -> None:
+    def __init__(self, device: Path, work_dir: Path, port: int | None = None, name: str = "modem0",
+                 server: str = "127.0.0.1,0", timeout: int = 60) -> None:
         binary = need("ser2net")
         self.port = port or free_port()
         self.device = Path(device)
         self.config = work_dir / f"ser2net-{name}.yaml"
-        self.config.write_text(SER2NET_YAML.format(name=name, port=self.port, device=self.device))
+        self.config.write_text(SER2NET_YAML.format(name=name, port=self.port, device=self.device, server=server,
+                                                   timeout=timeout))
         self.pidfile = work_dir / f"ser2net-{name}.pid"
         super().__init__([binary, "-n", "-d", "-u", "-c", str(self.config), "-P", str(self.pidfile)],
                          work_dir / f"ser2net-{name}.log")

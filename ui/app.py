@@ -59,7 +59,8 @@ class WindowServer:
         set_language(self.lang or app_settings.ui_language())
         self.bridge = EngineBridge(self.runtime.engine)
         self.bridge.set_running(True)
-        self.ctx = UiContext(self.runtime.engine, self.bridge, demo=self.runtime.demo, modems=self.runtime.modems)
+        self.ctx = UiContext(self.runtime.engine, self.bridge, demo=self.runtime.demo, modems=self.runtime.modems,
+                             extras={"h2h": self.runtime.h2h})
         self.window = MainWindow(self.ctx)
         self.window.stopRequested.connect(self.runtime.request_stop)
         if self.show:
@@ -94,7 +95,8 @@ def options_from_args(args: Any) -> RuntimeOptions:
     return RuntimeOptions(db=args.db, demo=bool(args.demo), config=Path(args.config) if args.config else None,
                           control_port=args.control_port, pty_dir=getattr(args, "pty", None) if args.demo else None,
                           traffic_per_minute=((DEMO_TRAFFIC_PER_MINUTE if traffic is None else traffic)
-                                              if args.demo else 0))
+                                              if args.demo else 0),
+                          h2h_port=getattr(args, "h2h_port", None), h2h_host=getattr(args, "h2h_host", None))
 
 
 _open_boxes: set[QMessageBox] = set()  # a parentless box lives only while Python holds it

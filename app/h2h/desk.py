@@ -667,7 +667,7 @@ class Desk:
                          headers={"Retry-After": str(max(1, int((until - now).total_seconds())))})
 
 
-MAX_BATCH = 64
+MAX_BATCH = 16
 
 
 @dataclass

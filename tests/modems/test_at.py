@@ -258,3 +258,30 @@ def test_late_final_with_nothing_pending_goes_to_urc(port: ScriptedPort) -> None
     port.feed(b"\r\n+CME ERROR: 258\r\n")
     at.poll(0.1)
     assert urcs[0].kind == "final" and urcs[0].line == "+CME ERROR: 258"
+
+
+def test_notification_between_header_and_pdu_is_routed(port: ScriptedPort) -> None:
+    # Huawei ^RSSI and ZTE +ZEND can fall between a +CMGR/+CMGL header and its PDU (docs/devices.md)
+    port.script[b"AT+CMGL=4"] = (b"\r\n+CMGL: 1,0,,5\r\n\r\n+ZEND\r\n0011AA\r\n+CMGL: 2,0,,5\r\n^RSSI: 9\r\n"
+                                 b"0022BB\r\n\r\nOK\r\n")
+    at, urcs = make(port)
+    r = at.run(Command("AT+CMGL=4", expect=("+CMGL:",), pdu_after=True))
+    assert r.pairs("+CMGL:") == [("1,0,,5", "0011AA"), ("2,0,,5", "0022BB")]
+    assert [u.kind for u in urcs] == ["noise", "rssi"]
+
+
+def test_family_boot_and_noise_lines() -> None:
+    for line, kind in (("RDY", "boot"), ("^SYSSTART", "boot"), ("SMS DONE", "boot"), ("+QIND: SMS DONE", "boot"),
+                       ("+QIND: PB DONE", "noise"), ("PB DONE", "noise"), ("+WIND: 4", "noise"),
+                       ("+QUSIM: 1", "noise"), ("+ZUSIMR:2", "noise"), ("+ZEND", "noise")):
+        spec = match_urc(line)
+        assert spec is not None and spec.kind == kind, line
+
+
+def test_text_mode_cds_is_one_line(port: ScriptedPort) -> None:
+    port.script[b"AT+CSQ"] = (b'\r\n+CDS: 6,17,"+6281234567890",145,"24/05/01,10:00:00+28","24/05/01,10:00:05+28",0\r\n'
+                              b"+CSQ: 5,99\r\nOK\r\n")
+    at, urcs = make(port)
+    at.text_mode = True
+    assert at.run(Command("AT+CSQ", expect=("+CSQ:",))).lines == ["+CSQ: 5,99"]
+    assert urcs[0].kind == "cds" and urcs[0].extra == ()

@@ -13,6 +13,7 @@ or a deadline; every port is on 127.0.0.1.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import signal
@@ -144,6 +145,7 @@ def test_siblings_of_a_device_path_are_where_a_replugged_modem_may_be(tmp_path: 
     assert sibling_ports(str(tmp_path / "ttyV0")) == [str(tmp_path / "ttyV1"), str(tmp_path / "ttyV10")]
     assert sibling_ports(str(tmp_path / "ttyV5")) == [str(tmp_path / n) for n in ("ttyV0", "ttyV1", "ttyV10")]
     assert sibling_ports("socket://127.0.0.1:7001") == [] and sibling_ports("rfc2217://h:1") == []
+    assert sibling_ports("COM5") == []  # Windows: the USB serial ports are listed by list_candidates
     assert sibling_ports(str(tmp_path / "missing" / "ttyV0")) == []
 
 
@@ -330,7 +332,7 @@ def test_simulator_publishes_its_modems_as_ptys_that_behave_like_usb(tmp_path: P
 @POSIX_ONLY
 def test_simulator_command_line_publishes_ptys(tmp_path: Path) -> None:
     scenario = tmp_path / "scenario.json"
-    scenario.write_text(__import__("json").dumps(_scenario()))
+    scenario.write_text(json.dumps(_scenario()))
     dev = tmp_path / "dev"
     proc = subprocess.Popen([sys.executable, "-m", "modems.sim", "--scenario", str(scenario), "--pty", str(dev)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -455,5 +457,59 @@ def test_a_silent_link_is_found_dead_by_the_liveness_check_and_comes_back(pty_ne
     finally:
         if server.proc is not None:
             server.proc.send_signal(signal.SIGCONT)
+        assert w.stop(3.0)
+        server.stop()
+
+
+@POSIX_ONLY
+def test_ser2net_serves_one_client_and_only_the_server_pc(pty_net: SimNetwork, tmp_path: Path) -> None:
+    """The deploy.md configuration: a second Pulsa pointed at the same modem is refused (it must not
+    dial on a chip that another server drives), and so is a PC that is not in `remaddr`; both say so."""
+    need("ser2net")
+    center, chip = vm(pty_net, "center"), vm(pty_net, "chip")
+    server = Ser2net(Path(center.pty), tmp_path, name="center").start()
+    stranger = Ser2net(Path(chip.pty), tmp_path, name="chip", server="127.0.0.2,0").start()
+    first = Modem(server.url, fast_config(), modem_id="first")
+    try:
+        first.open()
+        with pytest.raises(PortOpenError) as err:
+            Modem(server.url, fast_config(), modem_id="second").open()
+        assert "klien lain" in str(err.value), err.value
+        assert first.get_signal().rssi == 20  # the first client keeps its modem
+        with pytest.raises(PortOpenError) as err:
+            Modem(stranger.url, fast_config(), modem_id="third").open()
+        assert "remaddr" in str(err.value), err.value
+    finally:
+        first.close()
+        server.stop()
+        stranger.stop()
+
+
+@POSIX_ONLY
+def test_modem_pulled_out_on_the_modem_pc_comes_back_through_ser2net(pty_net: SimNetwork, tmp_path: Path) -> None:
+    """The dongle behind ser2net is pulled out: its device vanishes, ser2net drops the client; plugged in
+    again at the same by-id path, ser2net opens it again on Pulsa's next try."""
+    need("ser2net")
+    ctl = Ctl(pty_net.control_url, pty_net.control_token)
+    chip = vm(pty_net, "chip")
+    device = chip.pty
+    server = Ser2net(Path(device), tmp_path).start()
+    events = Events()
+    w = _worker(server.url, events)
+    try:
+        mark = events.mark()
+        pulled = time.monotonic()
+        ctl.post("/api/modems/chip/unplug")
+        state_events(events, ModemState.OFFLINE, mark)
+        lost_after = time.monotonic() - pulled
+        mark = events.mark()
+        plugged = time.monotonic()
+        assert ctl.post("/api/modems/chip/replug")["pty"] == device
+        state_events(events, ModemState.ONLINE, mark)
+        back_after = time.monotonic() - plugged
+        assert w.submit(GetInfo()).result(timeout=10).imei == chip.imei
+        assert server.running  # ser2net itself never stopped
+        print(f"\nmodem pulled out behind ser2net: seen after {lost_after:.2f} s; back {back_after:.2f} s after replug")
+    finally:
         assert w.stop(3.0)
         server.stop()

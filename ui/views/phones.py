@@ -58,12 +58,13 @@ class PhonesModel(QAbstractTableModel):
             return tr(C, COLUMNS[section])
         return None
 
-    def set_rows(self, rows: list[PhoneRow]) -> None:
+    def set_rows(self, rows: list[PhoneRow]) -> list[int] | None:
+        """The new rows; returns the indexes that changed, or None when the row set itself changed."""
         if [r.name for r in rows] != [r.name for r in self.rows]:
             self.beginResetModel()
             self.rows = rows
             self.endResetModel()
-            return
+            return None
         changed = [i for i, (old, new) in enumerate(zip(self.rows, rows)) if old != new]
         self.rows = rows
         # one signal per run of changed rows: with 64 modems, rows 2 and 60 changing repaint two rows, not 59
@@ -74,6 +75,7 @@ class PhonesModel(QAbstractTableModel):
             if pos + 1 == len(changed) or changed[pos + 1] != i + 1:
                 self.dataChanged.emit(self.index(start, 0), self.index(i, len(COLUMNS) - 1))
                 start = None
+        return changed
 
     def set_changing(self, changing: dict[str, str]) -> None:
         self.changing = dict(changing)
@@ -262,7 +264,9 @@ class PhonesView(QWidget):
         self.table.setItemDelegateForColumn(COL_STATE, BadgeDelegate(self.table))
         header = self.table.horizontalHeader()
         # every column as wide as its content (stock and states are never cut); the last error takes
-        # the room that is left, and its tooltip has the whole text
+        # the room that is left, and its tooltip has the whole text. Sized by `_fit_columns` from the rows
+        # that changed, not by ResizeToContents, which measures every visible cell on every change: with
+        # 64 modems that held the event loop for tens of milliseconds several times a second.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
@@ -312,9 +316,23 @@ class PhonesView(QWidget):
     def _load(self) -> list[PhoneRow]:
         return phone_rows(self.ctx.engine, statuses=self._status, errors=self.ctx.bridge.last_error)
 
+    def _fit_columns(self, changed: list[int] | None) -> None:
+        """Widen a column whose changed cells need more room (never narrower while the rows stay, so the
+        table does not jump); fit every column when the rows themselves changed."""
+        header = self.table.horizontalHeader()
+        if changed is None:
+            self.table.resizeColumnsToContents()
+            return
+        for col in range(len(COLUMNS)):
+            if col == COL_ERROR or not changed:
+                continue
+            need = max(self.table.sizeHintForIndex(self.model.index(r, col)).width() for r in changed)
+            if need > header.sectionSize(col):
+                header.resizeSection(col, need)
+
     def _show(self, rows: list[PhoneRow]) -> None:
         selected = self.selected()
-        self.model.set_rows(rows)
+        self._fit_columns(self.model.set_rows(rows))
         self.empty.setVisible(not rows)
         now = self.selected()
         if selected is not None and self.model.row_named(selected.name) is not None:
@@ -393,6 +411,7 @@ class PhonesView(QWidget):
         else:
             self._changing[name] = what
         self.model.set_changing(self._changing)
+        self._fit_columns(list(range(len(self.model.rows))))
         self._update_buttons()
 
     def toggle_connection(self) -> None:
