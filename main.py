@@ -328,7 +328,7 @@ def cmd_seed_demo(db_target: str) -> int:
     from app.demo import seed_demo
     _open_shop_database(db_target)
     try:
-        seed_demo()
+        seed_demo(h2h=True)
     except RuntimeError:
         print(f"Gagal: database {db_target} sudah berisi reseller; seed-demo hanya mengisi database kosong.",
               file=sys.stderr)
@@ -582,7 +582,7 @@ def run_demo_console(args, data: Path) -> int:
     target = args.db or str(Path(tempfile.mkdtemp(prefix="pulsa-demo-")) / "demo.db")
     _open_shop_database(target)
     try:
-        seed_demo()
+        seed_demo(h2h=True)
     except RuntimeError:
         pass  # an existing demo database given with --db
     service = MessageService()

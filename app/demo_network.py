@@ -48,7 +48,7 @@ class DemoNetwork:
         """The demo shop on this network: seeded when empty; modems, chips and routes made anew (the
         ports change on every start of the virtual network)."""
         if not Reseller.select().exists():
-            seed_demo()
+            seed_demo(h2h=True)  # with the H2H buyer H001
         with db.atomic():
             Modem.delete().execute()
             Route.delete().execute()

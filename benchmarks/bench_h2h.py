@@ -171,7 +171,7 @@ async def run(args) -> None:
     work = Path(tempfile.mkdtemp())
     keyfile.use_key_file(work / keyfile.KEY_FILE_NAME)
     open_database(work / "bench.db")
-    seed_demo()
+    seed_demo(h2h=True)
     configure_network(modems, sc)
     Supplier.update(stock=10**12, stock_checked_at=dt.datetime.now()).execute()
     codes = [f"B{i:03d}" for i in range(1, args.buyers + 1)]

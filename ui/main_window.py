@@ -44,6 +44,7 @@ VIEWS = (
     ViewSpec("deposits", "ui.views.deposits", "DepositsView"),
     ViewSpec("products", "ui.views.products", "ProductsView"),
     ViewSpec("suppliers", "ui.views.suppliers", "SuppliersView"),
+    ViewSpec("h2h", "ui.views.h2h", "H2HView"),
 )
 
 

@@ -155,7 +155,7 @@ def seeded(shop_db):
     from storage.db import close_database, open_database
 
     open_database(shop_db)
-    seed_demo()
+    seed_demo(h2h=True)
     yield shop_db
     close_database()
 

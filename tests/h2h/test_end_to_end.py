@@ -15,6 +15,14 @@ from storage.models import Order
 from .conftest import MEMBER, PASSWORD, Buyer, Receiver, ledger_exact, run
 
 
+def member(**settings):
+    """The demo's H2H buyer H001 (the engine tests' shop has the SMS resellers only) with these settings."""
+    from app.demo import seed_demo_h2h
+
+    seed_demo_h2h()
+    members.save(MEMBER, actor="test", **settings)
+
+
 async def start(env, clock):
     from app.engine_settings import EngineSettings
     from app.runtime import Runtime, RuntimeOptions
@@ -32,7 +40,7 @@ async def start(env, clock):
 def test_otomax_buyer_end_to_end(env, clock):
     async def body():
         receiver = Receiver()
-        members.save(MEMBER, actor="test", callback_url=await receiver.start(), callback_form="otomax")
+        member(callback_url=await receiver.start(), callback_form="otomax")
         url = await start(env, clock)
         async with aiohttp.ClientSession() as session:
             buyer = Buyer(session, url, clock)
@@ -63,8 +71,7 @@ def test_otomax_buyer_end_to_end(env, clock):
 def test_st24_buyer_end_to_end(env, clock):
     async def body():
         receiver = Receiver()
-        members.save(MEMBER, actor="test", callback_url=await receiver.start(), callback_form="st24",
-                     plain_pin=True)
+        member(callback_url=await receiver.start(), callback_form="st24", plain_pin=True)
         url = await start(env, clock)
         async with aiohttp.ClientSession() as session:
             buyer = Buyer(session, url, clock)
@@ -88,7 +95,7 @@ def test_st24_buyer_end_to_end(env, clock):
 def test_json_buyer_end_to_end(env, clock):
     async def body():
         receiver = Receiver()
-        members.save(MEMBER, actor="test", callback_url=await receiver.start(), callback_form="json")
+        member(callback_url=await receiver.start(), callback_form="json")
         url = await start(env, clock)
         async with aiohttp.ClientSession() as session:
             buyer = Buyer(session, url, clock)

@@ -17,6 +17,16 @@ from storage.models import AuditLog, H2HMember, Reseller
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+@pytest.fixture
+def shop(db, clock):
+    """The demo shop as `seed-demo` makes it: with the H2H buyer H001."""
+    from app.demo import seed_demo
+    from app.service import MessageService
+
+    seed_demo(h2h=True)
+    return MessageService(clock=clock)
+
+
 def test_seed_demo_makes_the_h2h_member(shop):
     info = members.info("H001")
     assert (info.name, info.balance, info.member, info.password_set, info.pin_set, info.api_secret_set) == \

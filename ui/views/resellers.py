@@ -17,6 +17,7 @@ from app.queries import products as product_queries
 from app.queries import resellers as queries
 from app.queries.resellers import LEDGER_PAGE, LedgerPage, LedgerRow, ResellerListRow, ResellerState
 from ui.dialogs.confirm import ConfirmDialog
+from ui.dialogs.h2h_member import H2HMemberDialog
 from ui.dialogs.shop_form import WARN_STYLE, hint_label
 from ui.dialogs.shop_money import MoneyDialog
 from ui.dialogs.shop_reseller import ResellerDialog
@@ -233,6 +234,8 @@ class ResellersView(QWidget):
         self.correction_button = QPushButton(tr(C, "Koreksi"))
         self.block_button = QPushButton(tr(C, "Blokir"))
         self.pin_button = QPushButton(tr(C, "Reset PIN"))
+        self.h2h_button = QPushButton(tr(C, "H2H…"))
+        self.h2h_button.setToolTip(tr(C, "Pesanan lewat HTTP dari server pembeli: password, IP, URL callback"))
         self.unlock_button = QPushButton(tr(C, "Buka kunci PIN"))  # shown only while the PIN is locked
         self.unlock_button.setToolTip(tr(C, "Izinkan reseller ini mencoba PIN lagi sekarang, tanpa menunggu kuncinya "
                                             "habis"))
@@ -272,6 +275,7 @@ class ResellersView(QWidget):
         self.correction_button.clicked.connect(lambda: self.open_money("correction"))
         self.block_button.clicked.connect(self.ask_block)
         self.pin_button.clicked.connect(self.ask_reset_pin)
+        self.h2h_button.clicked.connect(self.open_h2h)
         self.unlock_button.clicked.connect(self.ask_unlock)
         self.more_button.clicked.connect(self.show_more_ledger)
         self._size_list()
@@ -300,7 +304,8 @@ class ResellersView(QWidget):
         return bar
 
     def _reseller_buttons(self) -> tuple[QPushButton, ...]:
-        return (self.edit_button, self.deposit_button, self.correction_button, self.block_button, self.pin_button)
+        return (self.edit_button, self.deposit_button, self.correction_button, self.block_button, self.pin_button,
+                self.h2h_button)
 
     # --- data -----------------------------------------------------------------------------------
     def set_active(self, active: bool) -> None:
@@ -454,6 +459,16 @@ class ResellersView(QWidget):
         if pin:
             self._show_pin(reseller_id, pin)
 
+    def open_h2h(self) -> H2HMemberDialog | None:
+        """The selected reseller's H2H settings (ui/dialogs/h2h_member.py); saving makes it a member."""
+        rid = self.selected_id()
+        if rid is None:
+            return None
+        self.dialog = H2HMemberDialog(self.actor, rid, self)
+        self.dialog.saved.connect(self._after_change)
+        self.dialog.open()
+        return self.dialog
+
     def open_money(self, kind: str) -> MoneyDialog | None:
         r = self.list_model.find(self.selected_id())
         if r is None:
@@ -568,6 +583,8 @@ add_english(C, {
     "PIN terkunci": "PIN locked", "Aktif": "Active", "Waktu": "Time", "Jenis": "Kind", "Mutasi": "Change",
     "TrxID": "TrxID", "Catatan": "Note", "Oleh": "By", "Deposit": "Deposit", "Koreksi": "Correction",
     "Cari kode, nama, kota atau nomor": "Search code, name, city or number", "Tambah reseller": "Add reseller",
+    "H2H…": "H2H…", "Pesanan lewat HTTP dari server pembeli: password, IP, URL callback":
+        "Orders over HTTP from the buyer's server: password, IPs, callback URL",
     "Ubah": "Edit", "Blokir": "Block", "Buka blokir": "Unblock", "Reset PIN": "Reset PIN", "Mutasi saldo": "Ledger",
     "Pilih reseller": "Select a reseller", "saldo {balance}": "balance {balance}",
     "Tampilkan lebih banyak": "Show more", "{shown} dari {total} mutasi": "{shown} of {total} entries",
