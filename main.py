@@ -16,6 +16,10 @@
     python3 main.py report stock --date 2026-06-30 --db shop.db
     python3 main.py report mutasi R001 --from 2026-06-01 --to 2026-06-30 --format xlsx --out r001.xlsx
     python3 main.py modem --port COM3 info
+    python3 main.py build [--installer]  dist/pulsa/ from pulsa.spec (and the Windows installer, docs/windows.md)
+    python3 main.py --self-test         one SMS order and a manual retry on a temporary database, exit 0 or 1
+    python3 main.py backup                              back up the database now (docs/backups.md)
+    python3 main.py restore backups/pulsa-20260615-020000.db   the server stopped; the old one is kept
 
 The first run creates a virtual environment in .venv and installs what the project needs (and, when
 run as root on Debian/Ubuntu, the system libraries Qt needs). This part uses the standard library
@@ -159,8 +163,14 @@ def _add_global_options(p, *, after_subcommand: bool = False) -> None:
 def _parser():
     import argparse
 
+    from app import __version__
+
     p = argparse.ArgumentParser(prog="pulsa", description="Pulsa — server pulsa elektronik")
     _add_global_options(p)
+    p.add_argument("--version", action="version", version=f"Pulsa {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="check this installation end to end on a temporary database and the virtual network, "
+                        "then exit (0: ok, 1: the reason is printed)")
     p.add_argument("--demo", action="store_true", help="run on the built-in demo")
     p.add_argument("--headless", action="store_true", help="no window")
     p.add_argument("--config", help="JSON file with the modems on real ports (see docs/config.md)")
@@ -244,6 +254,14 @@ def _parser():
     rm.add_argument("--format", choices=report_formats, default="table", help=format_help)
     rm.add_argument("--out", help="write to this file instead of the screen")
 
+    bk = sub.add_parser("backup", help="back up the database now (also while the server runs; docs/backups.md)")
+    _add_global_options(bk, after_subcommand=True)
+    rsr = sub.add_parser("restore", help="put a backup in place of the database (the server stopped); "
+                                         "the replaced database is kept beside it")
+    _add_global_options(rsr, after_subcommand=True)
+    rsr.add_argument("file", help="the backup, e.g. backups/pulsa-20260615-020000.db")
+    rsr.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     mo = sub.add_parser("modem", help="talk to one modem: info, signal, sms, ussd, inbox", add_help=False)
     mo.add_argument("args", nargs="...")
 
@@ -259,6 +277,10 @@ def _paths(args):
     import platformdirs
 
     data = Path(args.data_dir) if args.data_dir else Path(platformdirs.user_data_dir("Pulsa", "Pulsa"))
+    if args.db is None:  # the setup wizard may have put the data elsewhere (docs/first-run.md)
+        from app.setup import pointed_data_dir
+
+        data = pointed_data_dir(data) or data
     logs = data / "logs" if args.data_dir else Path(platformdirs.user_log_dir("Pulsa", "Pulsa"))
     db = args.db or str(data / "pulsa.db")
     return data, logs, db
@@ -268,14 +290,11 @@ def _setup_logging(logs: Path, verbose: bool) -> None:
     import logging
     import logging.handlers
 
-    from storage.private_files import create_owner_only, owner_only, rotate_owner_only
+    from app.logfiles import LogFileHandler
 
     logs.mkdir(parents=True, exist_ok=True)
-    log_file = create_owner_only(logs / "pulsa.log")  # the log files are readable by the owner only
-    for old in logs.glob("pulsa.log.*"):
-        owner_only(old)
-    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
-    handler.rotator = rotate_owner_only
+    # owner-only files, rotated by size (5 × 5 MB) and by age (rotated ones older than 30 days deleted)
+    handler = LogFileHandler(logs / "pulsa.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -290,6 +309,17 @@ def _setup_logging(logs: Path, verbose: bool) -> None:
         sys.__excepthook__(exc_type, exc, tb)
 
     sys.excepthook = log_uncaught
+
+    def log_thread(hook_args) -> None:  # headless too: a thread's error reaches the log, not only stderr
+        if hook_args.exc_type is SystemExit:
+            return
+        name = hook_args.thread.name if hook_args.thread is not None else "?"
+        logging.getLogger("pulsa").critical("uncaught exception in thread %s", name, exc_info=(
+            hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
+
+    import threading
+
+    threading.excepthook = log_thread  # the window's reporter (ui/error_dialog.py) also shows it
 
 
 def _print_replies(result) -> None:
@@ -571,6 +601,80 @@ def cmd_report(args, db_target: str) -> int:
     return cmd_report_recap(args, db_target)
 
 
+def _sqlite_file(db_target: str) -> Path | None:
+    from app.backups import POSTGRES_NOTE
+    from storage.db import is_url
+
+    if is_url(db_target) and not db_target.startswith("sqlite:"):
+        print(POSTGRES_NOTE, file=sys.stderr)
+        return None
+    return Path(db_target.removeprefix("sqlite:///") if db_target.startswith("sqlite:") else db_target)
+
+
+def cmd_backup(db_target: str) -> int:
+    """An online backup (the server may be running), then the oldest beyond the kept number deleted."""
+    import datetime as dt
+
+    from app import backups, settings
+    from storage.db import close_database, open_database
+
+    db_file = _sqlite_file(db_target)
+    if db_file is None:
+        return 1
+    if not db_file.exists():
+        print(f"Database {db_file} tidak ada.", file=sys.stderr)
+        return 1
+    open_database(db_file)
+    try:
+        keep = settings.backup_keep()
+    finally:
+        close_database()
+    try:
+        info = backups.run_scheduled(db_file, dt.datetime.now(), keep)
+    except backups.BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Cadangan dibuat: {info.path} ({info.size:,} byte)".replace(",", "."))
+    print("File kunci pulsa.key tidak ikut dicadangkan: simpan salinannya di tempat lain.")
+    return 0
+
+
+def cmd_restore(args, db_target: str) -> int:
+    import datetime as dt
+
+    from app import backups
+
+    db_file = _sqlite_file(db_target)
+    if db_file is None:
+        return 1
+    if db_file.exists() and backups.in_use(db_file):
+        print(f"Database {db_file} sedang dipakai (Pulsa masih berjalan?). Hentikan server dulu.", file=sys.stderr)
+        return 1
+    check = backups.verify(args.file)
+    print(f"Pemeriksaan {args.file}: {check.summary()}")
+    if not check.ok:
+        print("Tidak dipulihkan; database tidak diubah.", file=sys.stderr)
+        return 1
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Tambahkan --yes untuk memulihkan tanpa ditanya.", file=sys.stderr)
+            return 1
+        answer = input(f"Ganti database {db_file} dengan cadangan ini? Database sekarang disimpan di sampingnya. "
+                       "Ketik 'ya' untuk lanjut: ")
+        if answer.strip().lower() not in ("ya", "y", "yes"):
+            print("Dibatalkan; database tidak diubah.")
+            return 1
+    try:
+        replaced = backups.restore(args.file, db_file, dt.datetime.now())
+    except backups.BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Database dipulihkan dari {args.file}.")
+    if replaced is not None:
+        print(f"Database yang diganti disimpan sebagai {replaced}")
+    return 0
+
+
 def run_demo_console(args, data: Path) -> int:
     """The demo until the window lands: an SMS console against a fresh demo shop."""
     import datetime as dt
@@ -673,8 +777,59 @@ def run_headless(args, db_target: str) -> int:
     return 0
 
 
+def _install_startup_probe() -> None:
+    """PULSA_STARTUP_PROBE=1 (benchmarks/bench_bundle.py): print when the main window is first drawn, then stop
+    the program the way Ctrl-C does. Measures the start of the built program from outside."""
+    import signal
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    class Probe(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Paint and isinstance(obj, QMainWindow) and not self.property("done"):
+                self.setProperty("done", True)
+                print(f"PULSA_WINDOW_DRAWN {time.time():.3f}", flush=True)
+                signal.raise_signal(signal.SIGINT)
+            return False
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    probe = Probe(app)
+    app.installEventFilter(probe)
+
+
 def run_tests(extra: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
+
+
+def run_build(extra: list[str]) -> int:
+    """`build [--installer]`: the PyInstaller bundle from pulsa.spec (and the NSIS installer), see scripts/build.py."""
+    return subprocess.call([sys.executable, str(ROOT / "scripts" / "build.py"), *extra], cwd=ROOT)
+
+
+def run_self_test(args) -> int:
+    """`--self-test`: one SMS order and one manual retry end to end in a temporary folder (app/selftest.py);
+    the owner's data folder is never opened."""
+    import tempfile
+
+    from app.selftest import run_self_test as self_test
+
+    lang = args.lang or "id"
+    with tempfile.TemporaryDirectory(prefix="pulsa-selftest-") as tmp:
+        data = Path(tmp)
+        _setup_logging(data / "logs", args.verbose)
+        from app import keyfile
+
+        keyfile.use_key_file(data / keyfile.KEY_FILE_NAME)
+        result = self_test(data, lang=lang)
+        import logging
+
+        for handler in list(logging.getLogger().handlers):  # the log file must close before the folder goes
+            handler.close()
+            logging.getLogger().removeHandler(handler)
+    print(result.summary(lang), flush=True)
+    return 0 if result.ok else 1
 
 
 def run_lint(extra: list[str]) -> int:
@@ -692,7 +847,11 @@ def main(argv: list[str] | None = None) -> int:
         from modems.cli import run
 
         return run(argv[1:])
+    if argv[:1] == ["build"]:
+        return run_build(argv[1:])
     args = _parser().parse_args(argv)
+    if args.self_test:
+        return run_self_test(args)
     data, logs, db_target = _paths(args)
     _setup_logging(logs, args.verbose)
     from app import keyfile
@@ -722,6 +881,10 @@ def _dispatch(args, data: Path, db_target: str) -> int:
         return cmd_deposit_import(args, db_target)
     if args.command == "report":
         return cmd_report(args, db_target)
+    if args.command == "backup":
+        return cmd_backup(db_target)
+    if args.command == "restore":
+        return cmd_restore(args, db_target)
     if args.demo and args.console:
         return run_demo_console(args, data)
     if args.config:
@@ -744,8 +907,14 @@ def _dispatch(args, data: Path, db_target: str) -> int:
             return run_headless(args, db_target)
         from ui.app import run_gui
 
+        if os.environ.get("PULSA_STARTUP_PROBE"):
+            _install_startup_probe()
         if not args.demo:
+            # no database yet, none named: the setup wizard first (ui/wizard.py, docs/first-run.md)
+            args.first_run = (args.db is None and not args.config and "://" not in db_target
+                              and not Path(db_target).exists())
             args.db = db_target
+        args.data_path = data  # one running copy per data folder (ui/single_instance.py)
         return run_gui(args)
     return 2
 

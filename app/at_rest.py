@@ -27,9 +27,14 @@ def protect_stored_secrets() -> None:
 def check_key() -> None:
     """The first start with a key file stamps the database with a digest of a fixed text; every later
     start must find the same digest."""
-    expected = keyfile.digest("pulsa key check", purpose="key-check")
+    expected = expected_key_check()
     stored = settings.key_check()
     if stored is None:
         settings.set_key_check(expected)
     elif stored != expected:
         raise keyfile.KeyFileError(f"database ini dibuat dengan file kunci lain, bukan {keyfile.key_path()}")
+
+
+def expected_key_check() -> str:
+    """What `check_key` expects to find stamped in a database made with the key file in use."""
+    return keyfile.digest("pulsa key check", purpose="key-check")

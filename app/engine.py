@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app import commission, orders
+from app import backups, commission, orders
 from app.engine_settings import EngineSettings
 from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemChanged, OrderChanged,
                         StockChanged)
@@ -113,6 +113,8 @@ class Engine:
         self._early: list[_Early] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self.supervisor = Supervisor()
+        # scheduled backups of the SQLite file (app/backups.py); the window's "Cadangkan sekarang" too
+        self.backups = backups.Scheduler(clock, lambda text: self.events.publish(Alert(text=text)))
         self.failure = ""  # set when a background loop could not be kept alive
         self._running = False
         self._wake = asyncio.Event()
@@ -162,6 +164,8 @@ class Engine:
         self.supervisor.start("engine-stock", self._stock_loop)
         self.supervisor.start("engine-reconcile", self._reconcile_loop)
         self.supervisor.start("engine-commission", self._commission_loop)
+        if backups.database_file() is not None:  # PostgreSQL: the DBA's backups (pg_dump)
+            self.supervisor.start("engine-backup", self.backups.run)
         self.outbox.start(self.supervisor)
         log.info("engine started with %d modems and %d suppliers", len(self.links), len(self.suppliers))
 

@@ -55,3 +55,18 @@ class Templates:
         self._defaults[lang][name]  # KeyError for an unknown template
         self._overrides[lang][name] = text
         settings.save_template_overrides(lang, self._overrides[lang])
+
+    def names(self, lang: str = "id") -> list[str]:
+        return sorted(self._defaults[lang if lang in LANGUAGES else "id"])
+
+    def default_text(self, name: str, lang: str = "id") -> str:
+        return self._defaults[lang if lang in LANGUAGES else "id"][name]
+
+    def is_custom(self, name: str, lang: str = "id") -> bool:
+        return bool(self._overrides.get(lang, {}).get(name))
+
+    def reset(self, name: str, lang: str) -> None:
+        """Back to the default text: the owner's edit is forgotten."""
+        self._defaults[lang][name]  # KeyError for an unknown template
+        self._overrides[lang].pop(name, None)
+        settings.save_template_overrides(lang, self._overrides[lang])

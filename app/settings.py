@@ -85,6 +85,34 @@ def set_key_check(value: str) -> None:
     _put("key_check", value)
 
 
+BACKUP_INTERVAL_HOURS = 24  # scheduled backups of the database (app/backups.py); 0: none
+BACKUP_KEEP = 14  # … the newest this many are kept
+
+
+def backup_interval_hours() -> float:
+    """Hours between two scheduled backups (0: no scheduled backups)."""
+    try:
+        return max(0.0, float(_get("backup_interval_hours", BACKUP_INTERVAL_HOURS)))
+    except (TypeError, ValueError):
+        return float(BACKUP_INTERVAL_HOURS)
+
+
+def set_backup_interval_hours(hours: float) -> None:
+    _put("backup_interval_hours", hours)
+
+
+def backup_keep() -> int:
+    """How many backups are kept (the oldest beyond it are deleted); at least 1."""
+    try:
+        return max(1, int(_get("backup_keep", BACKUP_KEEP)))
+    except (TypeError, ValueError):
+        return BACKUP_KEEP
+
+
+def set_backup_keep(keep: int) -> None:
+    _put("backup_keep", int(keep))
+
+
 def ui_language() -> str:
     """The window's language ("id" or "en")."""
     lang = _get(_UI_LANGUAGE, "id")

@@ -90,13 +90,60 @@ async def _shoot_deposits(server, window, out: Path, save) -> None:
     dialog.reject()
 
 
+async def _h2h_traffic(server) -> object:
+    """A buyer server orders from H001 over HTTP (OtomaX /trx and JSON); its report URL takes some reports
+    and refuses others, so the H2H tab shows delivered reports and ones still being retried."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    import aiohttp
+    from aiohttp import web
+
+    from app.h2h import members
+
+    async def report(request: web.Request) -> web.Response:
+        ref = request.query.get("refid", "")
+        return web.Response(status=503 if ref.endswith(("1", "4")) else 200, text="OK")
+
+    app = web.Application()
+    app.router.add_get("/report", report)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    members.save("H001", actor="demo", callback_url=f"http://127.0.0.1:{runner.addresses[0][1]}/report",
+                 callback_form="otomax")
+    url = server.runtime.h2h.url
+    async with aiohttp.ClientSession() as session:
+        for i, (product, dest) in enumerate((("S10", "081311110021"), ("S20", "081311110022"),
+                                             ("S5", "081311110023"), ("I10", "085711110024"),
+                                             ("X10", "081711110025"), ("S10", "081311110026")), start=1):
+            ref = f"INV2606{i:02d}"
+            if i % 2:
+                text = f"OtomaX|H001|{product}|{dest}|{ref}|1234|rahasia".encode()
+                sign = base64.urlsafe_b64encode(hashlib.sha1(text).digest()).decode().rstrip("=")
+                await session.get(f"{url}/trx", params={"product": product, "qty": "1", "dest": dest, "refID": ref,
+                                                         "memberID": "H001", "sign": sign})
+            else:
+                body = json.dumps({"ref_id": ref, "product": product, "dest": dest}).encode()
+                stamp = str(int(time.time()))
+                canonical = "\n".join(("POST", "/api/v1/orders", stamp, hashlib.sha256(body).hexdigest()))
+                await session.post(f"{url}/api/v1/orders", data=body, headers={
+                    "X-Pulsa-Key": "H001", "X-Pulsa-Timestamp": stamp,
+                    "X-Pulsa-Signature": hmac.new(b"rahasia", canonical.encode(), hashlib.sha256).hexdigest()})
+    return runner
+
+
 async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path]:
     from app.runtime import RuntimeOptions
     from ui.app import WindowServer
 
     out.mkdir(parents=True, exist_ok=True)
     db = str(Path(tempfile.mkdtemp(prefix="pulsa-shots-")) / "demo.db")
-    server = WindowServer(RuntimeOptions(db=db, demo=True, traffic_per_minute=90), lang=lang or "id")
+    server = WindowServer(RuntimeOptions(db=db, demo=True, traffic_per_minute=90, h2h_port=0), lang=lang or "id")
     saved: list[Path] = []
     window = await server.start()
     try:
@@ -107,6 +154,7 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
             await _pause(0.5)
             if all(link.online for link in server.engine.links.values()):
                 break
+        h2h_receiver = await _h2h_traffic(server)
         await _pause(seconds)
 
         def save(widget, name: str) -> None:
@@ -117,7 +165,8 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
         from ui.main_window import VIEWS, CloseChoice
 
         # the reports view has its own number (10), after it has counted; the others keep theirs
-        order = [spec.key for spec in VIEWS if spec.key in window.views and spec.key not in ("reports", "deposits")]
+        order = [spec.key for spec in VIEWS
+                 if spec.key in window.views and spec.key not in ("reports", "deposits", "h2h")]
         for index, key in enumerate(order):
             window.show_view(key)
             await _pause(0.8)  # a tick or two, and the phones view's status poll
@@ -216,6 +265,18 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
                 break
         await _pause(0.5)
         save(window, "06-resellers-locked")
+        resellers.select(next(r.id for r in resellers.list_model.rows if r.code == "H001"))
+        await _pause(0.5)
+        dialog = resellers.open_h2h()  # the H2H settings: secrets set-only
+        if dialog is not None:
+            await _pause(0.2)
+            save(dialog, "dialog-h2h-member")
+            dialog.reject()
+        if "h2h" in window.views:  # H2H: the server, its member, reports delivered and still being retried
+            window.show_view("h2h")
+            await _pause(0.8)
+            save(window, "11-h2h")
+        await h2h_receiver.cleanup()
 
         if "deposits" in window.views:
             await _shoot_deposits(server, window, out, save)
@@ -250,9 +311,39 @@ async def shoot(out: Path, seconds: float, lang: str | None = None) -> list[Path
             await _pause(0.2)
             save(stock, "dialog-stock-received")
             stock.reject()
+        await _shoot_backups(window, save)
     finally:
         await server.stop()
     return saved
+
+
+async def _shoot_backups(window, save) -> None:
+    """Server → Cadangan database… after a backup now, and the dialog an uncaught error opens."""
+    backups = window.open_backups()
+    loop = asyncio.get_running_loop()
+    written, listed = loop.create_future(), loop.create_future()
+    backups.view.backedUp.connect(lambda path: written.done() or written.set_result(path))
+    backups.view.listed.connect(lambda n: written.done() and not listed.done() and listed.set_result(n))
+    backups.view.backup_now()
+    await asyncio.wait_for(written, 30)
+    await asyncio.wait_for(listed, 30)
+    await _pause(0.3)
+    save(backups, "dialog-backups")
+    backups.close()
+    import traceback
+
+    from ui.error_dialog import ErrorDialog, log_file_path
+
+    try:
+        {}["order 1234"]
+    except KeyError as exc:
+        details = "".join(traceback.format_exception(exc))
+    error = ErrorDialog("KeyError: 'order 1234'", details,
+                        log_file_path() or Path.home() / ".local/state/Pulsa/log/pulsa.log", window)
+    error.show()
+    await _pause(0.3)
+    save(error, "dialog-error")
+    error.done(0)
 
 
 def main() -> int:

@@ -72,6 +72,42 @@ class Checkpointer:
 _checkpointer: Checkpointer | None = None
 
 
+class _SqliteDatabase(pw.SqliteDatabase):
+    """peewee keeps one connection per thread (the window's query threads have their own) and `close()`
+    closes only the calling thread's. This one remembers them all, so `close_database` lets go of the
+    file entirely (a restore replaces it; Windows cannot replace an open file)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._every_connection: list[sqlite3.Connection] = []
+        self._every_lock = threading.Lock()
+
+    def _connect(self):
+        conn = super()._connect()
+        with self._every_lock:  # a thread that closes and opens again leaves no closed ones piling up
+            self._every_connection = [c for c in self._every_connection if _is_open(c)] + [conn]
+        return conn
+
+    def close_every_connection(self) -> None:
+        if not self.is_closed():
+            self.close()
+        with self._every_lock:
+            others, self._every_connection = self._every_connection, []
+        for conn in others:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+
+
+def _is_open(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.in_transaction  # noqa: B018 - raises on a closed connection
+        return True
+    except sqlite3.ProgrammingError:
+        return False
+
+
 def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> pw.Database:
     """Open `target` (a file path or a database URL), bind the models to it and migrate it."""
     target = str(target)
@@ -82,7 +118,7 @@ def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> pw
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             _keep_private(path)
-        db = pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        db = _SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     close_database()
     database_proxy.initialize(db)
     db.connect(reuse_if_open=True)
@@ -129,5 +165,7 @@ def close_database() -> None:
         _checkpointer.stop()
         _checkpointer = None
     db = database_proxy.obj
-    if db is not None and not db.is_closed():
+    if isinstance(db, _SqliteDatabase):
+        db.close_every_connection()
+    elif db is not None and not db.is_closed():
         db.close()

@@ -37,6 +37,10 @@ class WindowServer:
         self.window: MainWindow | None = None
         self.ctx: UiContext | None = None
         self._stopped = False
+        self.ready = False  # the window is shown (after the panel password, when one is set)
+        self.restore_from: Path | None = None  # a backup to put in place once the server has stopped
+        self.replaced: Path | None = None  # … the database it replaced, kept
+        self.restore_error = ""
 
     @property
     def engine(self):
@@ -60,14 +64,36 @@ class WindowServer:
         self.bridge = EngineBridge(self.runtime.engine)
         self.bridge.set_running(True)
         self.ctx = UiContext(self.runtime.engine, self.bridge, demo=self.runtime.demo, modems=self.runtime.modems,
-                             extras={"h2h": self.runtime.h2h})
+                             extras={"h2h": self.runtime.h2h, "restore": self.request_restore})
         self.window = MainWindow(self.ctx)
         self.window.stopRequested.connect(self.runtime.request_stop)
         if self.show:
+            from ui import guard
+
+            if not await guard.ask_at_start():  # the panel password, when the owner set one
+                log.info("panel password not given at start: stopping")
+                self.runtime.request_stop()
+                return self.window
             self.window.show()
+        self.ready = True
         return self.window
 
+    def bring_to_front(self) -> None:
+        """Another start on this data folder asked for the window: shown only after the password."""
+        from ui import guard
+
+        if self.ready and self.window is not None:
+            self.window.show_from_tray()
+        elif guard.pending is not None and guard.pending.isVisible():
+            guard.pending.raise_()
+            guard.pending.activateWindow()
+
     def request_stop(self) -> None:
+        self.runtime.request_stop()
+
+    def request_restore(self, backup: Path) -> None:
+        """The owner confirmed a restore (ui/views/backups.py): stop, restore (in `stop`), start again."""
+        self.restore_from = Path(backup)
         self.runtime.request_stop()
 
     async def wait(self) -> None:
@@ -87,6 +113,24 @@ class WindowServer:
         await self.runtime.stop()
         if self.collector is not None:
             self.collector.stop()
+        if self.restore_from is not None:
+            await self._restore()
+
+    async def _restore(self) -> None:
+        """The database closed: the backup (checked again) in its place, the old one kept beside it."""
+        import datetime as _dt
+
+        from app import backups
+
+        target = self.runtime.database
+        try:
+            if not target or "://" in target:
+                raise backups.BackupError(backups.POSTGRES_NOTE)
+            self.replaced = await asyncio.to_thread(backups.restore, self.restore_from, Path(target),
+                                                    _dt.datetime.now())
+        except Exception as exc:
+            log.exception("restore from %s failed", self.restore_from)
+            self.restore_error = str(exc)
 
 
 def options_from_args(args: Any) -> RuntimeOptions:
@@ -167,7 +211,22 @@ async def serve_window(server: WindowServer) -> int:
                                   .format(error=exc))
     finally:
         await server.stop()
+    if server.restore_error:
+        await show_error_and_wait(tr(C, "Cadangan tidak dipulihkan: {error}\nDatabase tidak diubah; program "
+                                        "dibuka lagi dengan database yang lama.").format(error=server.restore_error))
     return code
+
+
+def restart_command(database: str) -> list[str]:
+    """The command that starts this program again as it was started, on `database` (after a restore)."""
+    import os
+
+    argv = list(sys.argv[1:])
+    if "--db" not in argv and database:
+        argv += ["--db", database]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *argv]
+    return [sys.executable, os.path.abspath(sys.argv[0]), *argv]
 
 
 def run_gui(args: Any) -> int:
@@ -178,10 +237,26 @@ def run_gui(args: Any) -> int:
     app.setApplicationName("Pulsa")
     app.setOrganizationName("Pulsa")
     app.setQuitOnLastWindowClosed(False)  # closing to the tray keeps the server running
+    instance = None
+    if getattr(args, "data_path", None) is not None:  # one running copy per data folder
+        from ui.single_instance import SingleInstance
+
+        instance = SingleInstance(args.data_path)
+        if instance.hand_over():
+            print("Pulsa sudah berjalan untuk folder data ini; jendelanya dimunculkan.", flush=True)
+            return 0
+        instance.listen()
+    if getattr(args, "first_run", False) and not run_first_run(args, instance):
+        print("Pengaturan awal dibatalkan; belum ada yang disimpan.", flush=True)
+        return 0
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    install_excepthook()
+    from ui.error_dialog import install_error_reporter
+
+    install_error_reporter(loop)  # slots, asyncio tasks, threads: logged, shown once, the server goes on
     server = WindowServer(options_from_args(args), lang=args.lang)
+    if instance is not None:
+        instance.showRequested.connect(server.bring_to_front)
 
     def on_signal(_signum, _frame) -> None:
         loop.call_soon_threadsafe(server.request_stop)
@@ -195,12 +270,62 @@ def run_gui(args: Any) -> int:
     with loop:
         code = loop.run_until_complete(serve_window(server))
     print("Server berhenti.", flush=True)
+    if server.restore_from is not None:  # restored (or not, then said so): the program starts again
+        import subprocess
+
+        print(f"Database dipulihkan dari {server.restore_from}; program dibuka lagi." if not server.restore_error
+              else "Program dibuka lagi.", flush=True)
+        if instance is not None:
+            instance.close()  # else the new start would find this one and hand over to it
+        subprocess.Popen(restart_command(server.runtime.database))
+        return 0
     return code
 
 
+def run_first_run(args: Any, instance: Any = None, *, wizard: Any = None) -> bool:
+    """The setup wizard (before the event loop runs, so `exec()` is allowed here), then its choices written
+    through app.setup. False when the owner cancels: nothing is written, the next start asks again.
+    Choosing the demo network makes this run a `--demo` run."""
+    from app import setup
+    from ui import guard
+    from ui.wizard import FirstRunWizard
+
+    default_dir = Path(getattr(args, "data_path", None) or Path(args.db).parent)
+    if args.lang:
+        set_language(args.lang)
+    wizard = wizard or FirstRunWizard(default_dir)
+    if instance is not None:
+        instance.showRequested.connect(lambda: (wizard.showNormal(), wizard.raise_(), wizard.activateWindow()))
+    while True:
+        if wizard.exec() != FirstRunWizard.DialogCode.Accepted.value:
+            return False
+        choices = wizard.choices()
+        args.lang = args.lang or choices.language
+        if wizard.demo_chosen():
+            args.demo, args.db = True, None
+            return True
+        try:
+            args.db = setup.use_data_dir(default_dir, wizard.data_dir())
+            setup.open_shop(args.db)
+            try:
+                setup.complete_first_run(choices)
+            finally:
+                setup.close_shop()
+        except Exception as exc:
+            log.exception("the first-run setup failed")
+            show_error(tr(C, "Pengaturan awal gagal disimpan: {error}").format(error=exc), wait=True)
+            continue
+        if choices.password:
+            guard.remember()  # just typed in the wizard: not asked again at once
+        return True
+
+
 add_english(C, {
+    "Pengaturan awal gagal disimpan: {error}": "The first-time setup could not be saved: {error}",
     "Terjadi kesalahan: {error}\nRinciannya ada di file log.":
         "An error occurred: {error}\nDetails are in the log file.",
+    "Cadangan tidak dipulihkan: {error}\nDatabase tidak diubah; program dibuka lagi dengan database yang lama.":
+        "The backup was not restored: {error}\nThe database is unchanged; the program starts again on it.",
     "Server gagal dijalankan: {error}\nRinciannya ada di file log.":
         "The server could not start: {error}\nDetails are in the log file.",
     "Server dihentikan karena galat yang terus berulang: {error}\nRinciannya ada di file log.":

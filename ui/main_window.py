@@ -171,6 +171,9 @@ class MainWindow(QMainWindow):
         hide.setShortcut(QKeySequence("Ctrl+H"))
         hide.triggered.connect(self.hide_to_tray)
         server.addAction(hide)
+        backups_action = QAction(tr(C, "Cadangan database…"), self)
+        backups_action.triggered.connect(self.open_backups)
+        server.addAction(backups_action)
         stop = QAction(tr(C, "Hentikan server dan keluar…"), self)
         stop.setShortcut(QKeySequence("Ctrl+Q"))
         stop.triggered.connect(self.ask_stop)
@@ -180,6 +183,10 @@ class MainWindow(QMainWindow):
         self._view_menu = view_menu  # filled once the tabs exist (_fill_view_menu)
 
         settings = bar.addMenu(tr(C, "&Pengaturan"))
+        open_settings = QAction(tr(C, "Pengaturan…"), self)
+        open_settings.setShortcut(QKeySequence("Ctrl+,"))
+        open_settings.triggered.connect(self.open_settings)
+        settings.addAction(open_settings)
         lang_menu = settings.addMenu(tr(C, "Bahasa"))
         group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
@@ -331,6 +338,20 @@ class MainWindow(QMainWindow):
 
     # --- language -----------------------------------------------------------------------------
 
+    def open_backups(self):
+        """Backups of the database (ui/views/backups.py), in a window of their own: rarely visited, and the
+        tab bar is full."""
+        from ui.views.backups import BackupsDialog
+
+        dialog = getattr(self, "backups_dialog", None)
+        if dialog is None or not dialog.isVisible():  # a new one: in the language now in use
+            if dialog is not None:
+                dialog.deleteLater()
+            dialog = self.backups_dialog = BackupsDialog(self.ctx, self)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
     def set_ui_language(self, lang: str) -> None:
         if lang == language():
             return
@@ -344,6 +365,19 @@ class MainWindow(QMainWindow):
         self._build()
         self.refresh_status()
         self.languageChanged.emit(lang)
+
+    def open_settings(self):
+        """Pengaturan → Pengaturan…: the settings dialog (ui/dialogs/settings.py), applied at once."""
+        from ui.dialogs.settings import SettingsDialog
+
+        dialog = getattr(self, "settings_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.raise_()
+            return dialog
+        self.settings_dialog = SettingsDialog(self.ctx, self, actor=self.ctx.actor,
+                                              set_window_language=self.set_ui_language)
+        self.settings_dialog.open()
+        return self.settings_dialog
 
     def _show_shortcuts(self) -> None:
         lines = [f"Ctrl+{i + 1}: {self.tabs.tabText(i)}" for i in range(min(9, self.tabs.count()))]
@@ -471,10 +505,12 @@ add_english(C, {
     "Pulsa — server pulsa elektronik": "Pulsa — electronic airtime server",
     "&Server": "&Server",
     "Sembunyikan ke tray": "Hide to tray",
+    "Cadangan database…": "Database backups…",
     "Hentikan server dan keluar…": "Stop server and quit…",
     "&Tampilan": "&View",
     "&Pengaturan": "S&ettings",
     "Bahasa": "Language",
+    "Pengaturan…": "Settings…",
     "&Bantuan": "&Help",
     "Pintasan keyboard": "Keyboard shortcuts",
     "Tampilkan jendela": "Show window",

@@ -199,12 +199,13 @@ class Callbacks:
     # --- the loop ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        """Until cancelled (by the supervisor as the engine stops; ending by itself would count as a crash)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
-        while self._running:
+        while True:
             self._wake.clear()
             now = self.clock()
-            for due in self._due(now):
+            for due in self._due(now) if self._running else ():
                 if due.id in self._inflight or len(self._inflight) >= MAX_IN_FLIGHT:
                     continue
                 task = asyncio.create_task(self._deliver(due), name=f"h2h-callback-{due.id}")

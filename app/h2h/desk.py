@@ -345,7 +345,8 @@ class Desk:
             code = Reason(reason)
         except ValueError:
             code = Reason.INTERNAL
-        return Answer("refused", texts.refused(product or req.product, dest or req.dest, message,
+        # the words as the buyer sent them this time (the same product and number: checked before)
+        return Answer("refused", texts.refused(req.product or product, req.dest or dest, message,
                                                None if then is None else int(then)),
                       code, message, ref_id=req.ref_id, product=product, dest=dest, balance=balance,
                       updated_at=sql.to_datetime(created), authenticated=True)
@@ -503,7 +504,8 @@ class Desk:
                 answer.locked_until = reseller.locked_until if refusal is Reason.LOCKED else None
                 if not req.check and refusal not in (Reason.MISSING, Reason.SIGN_NOT_READY) \
                         and order_by_ref(reseller.id, req.ref_id) is None:
-                    self._bind(reseller.id, req, req.dest, None, refusal, answer.message, None, now)
+                    dest, counter, _ok = self._split_dest(req.dest, req.counter)
+                    self._bind(reseller.id, req, dest, counter, refusal, answer.message, None, now)
                 return answer
         else:
             reseller, member = authenticated

@@ -438,3 +438,48 @@ def test_many_buyers_at_once_each_get_their_own_orders(seeded, clock):
             assert h001().balance == 1_000_000 - 40 * 10_550
             ledger_exact()
     run(body())
+
+
+def test_behind_a_trusted_reverse_proxy_the_forwarded_address_counts(seeded, clock):
+    async def body():
+        members.save(MEMBER, actor="test", allowed_ips=["203.0.113.7"])
+        members.save_server_settings(members.ServerSettings(trusted_proxies=("127.0.0.1",)), actor="test")
+        async with selling(clock, dispatch=False) as shop:
+            params = {"product": "S10", "qty": "1", "dest": DEST, "refID": "PX1", "memberID": MEMBER,
+                      "sign": otomax_sign(MEMBER, "S10", DEST, "PX1")}
+            async with shop.session.get(shop.h2h.url + "/trx", params=params,
+                                        headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}) as resp:
+                assert "sedang diproses" in await resp.text()
+            _s, text = await shop.buyer.trx("S10", "081234567891", "PX2")  # the proxy itself is no buyer
+            assert "IP 127.0.0.1 tidak terdaftar" in text
+
+    run(body())
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(seeded, clock):
+    async def body():
+        members.save(MEMBER, actor="test", allowed_ips=["203.0.113.7"])
+        async with selling(clock) as shop:
+            before = books()
+            params = {"product": "S10", "qty": "1", "dest": DEST, "refID": "PX1", "memberID": MEMBER,
+                      "sign": otomax_sign(MEMBER, "S10", DEST, "PX1")}
+            async with shop.session.get(shop.h2h.url + "/trx", params=params,
+                                        headers={"X-Forwarded-For": "203.0.113.7"}) as resp:
+                assert "IP 127.0.0.1 tidak terdaftar" in await resp.text()
+            assert books() == before
+
+    run(body())
+
+
+def test_a_bad_sign_binds_its_refid_counter_and_all(seeded, clock):
+    async def body():
+        async with selling(clock) as shop:
+            before = books()
+            _s, first = await shop.buyer.trx("S10", f"2.{DEST}", "BS1", sign="tebakan")
+            assert first == f"TrxID=- kode S10 ke 2.{DEST} GAGAL. Sign salah."
+            _s, again = await shop.buyer.trx("S10", f"2.{DEST}", "BS1")  # signed right now: still that refusal
+            assert again == first
+            _s, other = await shop.buyer.trx("S10", f"3.{DEST}", "BS1")
+            assert "Ref ID tidak unik" in other
+            assert books() == before and h001().pin_failures == 0  # the right sign ended the row
+    run(body())

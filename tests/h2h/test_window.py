@@ -9,7 +9,7 @@ from app.h2h import callbacks, members
 from app.h2h.desk import Credentials, Desk, Request
 from storage.models import AuditLog, H2HCallback, Reseller
 from tests.ui.big_db import SHOP_NOW, FixedClock, make_context
-from tests.ui.conftest import collect_on_the_gui_thread, gui_thread_cleanup  # noqa: F401 (autouse fixtures)
+from tests.ui.conftest import collect_on_the_gui_thread, gui_thread_cleanup, loop  # noqa: F401 (fixtures)
 
 from .conftest import otomax_sign
 
@@ -112,3 +112,41 @@ def test_the_h2h_view_is_a_tab_of_the_window():
 
     assert ("h2h", "ui.views.h2h", "H2HView") in [(v.key, v.module, v.cls) for v in VIEWS]
 
+
+
+def test_the_window_runs_the_h2h_server_on_its_qasync_loop(qtbot, tmp_path, loop):
+    """`python3 main.py --demo --h2h-port N`: the window's loop (qasync) serves H2H; the demo has H001."""
+    import aiohttp
+
+    from app.runtime import RuntimeOptions
+    from storage.db import close_database
+    from tests.ui.conftest import run
+    from ui.app import WindowServer
+
+    from .conftest import Buyer, Clock
+
+    clock = Clock(SHOP_NOW)
+    server = WindowServer(RuntimeOptions(db=str(tmp_path / "demo.db"), demo=True, traffic_per_minute=0, h2h_port=0,
+                                         clock=clock), lang="id", show=False)
+
+    async def body():
+        await server.start()
+        try:
+            url = server.runtime.h2h.url
+            assert url.startswith("http://127.0.0.1:")
+            view = server.window.views["h2h"]
+            view._show_server(members.server_settings())
+            assert url in view.server_state.text()
+            async with aiohttp.ClientSession() as session:
+                buyer = Buyer(session, url, clock)
+                status, data, _h = await buyer.call("GET", "/api/v1/balance")
+                assert (status, data) == (200, {"balance": 1_000_000, "held": 0})
+                status, text = await buyer.trx("ZZ9", "081234567890", "W1")
+                assert status == 200 and "Kode produk ZZ9 tidak dikenal" in text
+        finally:
+            await server.stop()
+
+    try:
+        run(loop, body(), 60)
+    finally:
+        close_database()

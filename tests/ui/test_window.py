@@ -31,7 +31,8 @@ def test_window_opens_on_the_demo_with_every_modem_online(start_demo, loop, qtbo
         phones.check_balance()  # the "Cek saldo" button: a USSD stock check on the chip
         # (the engine also reads every chip's stock when it comes online; wait for this check's answer)
         await until(lambda: "Saldo tsel-1: Rp " in phones.message.text(), 10, "balance check answer")
-        assert phones.model.row_named("tsel-1").stock is not None
+        # the table follows on its next refresh (at most 4 a second), a moment after the message
+        await until(lambda: phones.model.row_named("tsel-1").stock is not None, 10, "the stock in the table")
         stock_text = phones.model.data(phones.model.index(phones.model.rows.index(phones.model.row_named("tsel-1")), 6))
         assert stock_text.startswith("Rp ") and "." in stock_text
     run(loop, body())

@@ -34,7 +34,7 @@ class H2HMemberDialog(QDialog):
         assert info is not None
         self.info = info
         self.setWindowTitle(tr(C, "Pengaturan H2H {code}").format(code=info.code))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(620)
         layout = QVBoxLayout(self)
         layout.addWidget(hint_label(tr(C, "{code} memesan lewat HTTP dari server pembeli. Member ID: {code}. "
                                           "Password, secret dan PIN tidak pernah ditampilkan; isi hanya untuk "
@@ -59,7 +59,7 @@ class H2HMemberDialog(QDialog):
         self.form.setCurrentIndex(max(0, self.form.findData(info.callback_form)))
         self.plain = QCheckBox(tr(C, "Izinkan pin dan password di URL tanpa sign (kurang aman)"))
         self.plain.setChecked(info.plain_pin)
-        self.trust = QCheckBox(tr(C, "Setiap refID baru selalu transaksi baru (tanpa aturan transaksi sama)"))
+        self.trust = QCheckBox(tr(C, "RefID baru selalu transaksi baru (tanpa aturan transaksi sama)"))
         self.trust.setChecked(info.trust_ref_id)
         form.addRow(tr(C, "Password H2H"), self.password)
         form.addRow(tr(C, "Secret API JSON"), self.api_secret)
@@ -110,8 +110,8 @@ add_english(C, {
     "Hapus secret API (pakai password H2H)": "Remove the API secret (use the H2H password)",
     "Izinkan pin dan password di URL tanpa sign (kurang aman)": "Allow pin and password in the URL without a sign "
                                                                 "(less safe)",
-    "Setiap refID baru selalu transaksi baru (tanpa aturan transaksi sama)":
-        "Every new refID is a new order (no same-order rule)",
+    "RefID baru selalu transaksi baru (tanpa aturan transaksi sama)":
+        "A new refID is always a new order (no same-order rule)",
     "Password H2H": "H2H password", "Secret API JSON": "JSON API secret", "PIN (untuk sign)": "PIN (for the sign)",
     "IP diizinkan": "Allowed IPs", "URL callback": "Callback URL", "Bentuk callback": "Callback form",
     "OtomaX: refid dan message": "OtomaX: refid and message",

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.money import rupiah
 from app.queries.order_actions import OrderAction, OrderBrief, available_actions, route_choices
+from ui import guard
 from ui.dialogs.confirm import ConfirmDialog
 from ui.i18n import add_english, tr
 from ui.labels import label
@@ -40,6 +41,8 @@ ACTION_KEYS: dict[OrderAction, str] = {
     OrderAction.FAIL_REFUND: "Ctrl+Shift+G",
     OrderAction.RESEND_REPLY: "Ctrl+Shift+K",
 }
+# these move money (or may): behind the panel password when the owner set one
+MONEY_ACTIONS = frozenset({OrderAction.RETRY, OrderAction.FORCE_SUCCESS, OrderAction.FAIL_REFUND})
 AUTOMATIC = None  # the route choice "automatic": the engine's own route order
 
 
@@ -66,6 +69,8 @@ class OrderActions(QObject):
         does not apply to the order as it is."""
         if order is None or action not in self.available(order):
             return None
+        if action in MONEY_ACTIONS and not guard.owner_ok(self._parent, lambda: self.ask(action, order)):
+            return None  # the panel password first (ui/guard.py); asked again after it
         build = {OrderAction.RETRY: self._retry, OrderAction.FORCE_SUCCESS: self._force_success,
                  OrderAction.FAIL_REFUND: self._fail_refund, OrderAction.RESEND_REPLY: self._resend}[action]
         if self.dialog is not None:  # one at a time; the previous one is done with

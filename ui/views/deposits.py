@@ -22,6 +22,7 @@ from app.money import group, rupiah
 from app.queries import deposits as queries
 from app.queries.deposits import BankLineRow, DepositsSnapshot, OpenTicketRow
 from app.queries.resellers import ResellerChoice, upline_choices
+from ui import guard
 from ui.dialogs.bank_import import OTHER, BankChoiceDialog, BankFormatDialog
 from ui.dialogs.confirm import ConfirmDialog
 from ui.dialogs.shop_form import WARN_STYLE, hint_label
@@ -367,6 +368,8 @@ class DepositsView(QWidget):
         t = self.selected_ticket()
         if t is None:
             return None
+        if not guard.owner_ok(self, self.ask_confirm):
+            return None  # the panel password first (ui/guard.py)
         text = tr(C, "Konfirmasi tiket #{no} dari {code} ({name})?\n\nSaldo {code} ditambah {amount} (transfer "
                      "{bank} yang Anda lihat sendiri) dan {code} mendapat SMS bahwa depositnya diterima. Lakukan "
                      "hanya bila uangnya benar-benar sudah masuk ke rekening.").format(
@@ -390,6 +393,8 @@ class DepositsView(QWidget):
         b = self.selected_line()
         if b is None or b.status != LineStatus.UNMATCHED.value:
             return None
+        if not guard.owner_ok(self, self.ask_assign):
+            return None  # the panel password first (ui/guard.py)
         text = tr(C, "Tetapkan mutasi {line} ke reseller di bawah? Saldonya ditambah {amount} dan ia mendapat SMS "
                      "bahwa depositnya diterima.").format(line=self._line_text(b), amount=rupiah(b.amount))
 

@@ -191,6 +191,11 @@ class H2HView(QWidget):
                                    "jaringan"))
         self.port = QLineEdit()
         self.port.setMaximumWidth(80)
+        self.proxies = QLineEdit()
+        self.proxies.setPlaceholderText(tr(C, "tidak ada"))
+        self.proxies.setMaximumWidth(200)
+        self.proxies.setToolTip(tr(C, "Alamat reverse proxy (HTTPS) di depan server ini: permintaan darinya dinilai "
+                                      "dari X-Forwarded-For. Pisahkan dengan koma."))
         self.save_server = QPushButton(tr(C, "Simpan"))
         row.addWidget(self.enabled)
         row.addSpacing(16)
@@ -198,6 +203,8 @@ class H2HView(QWidget):
         row.addWidget(self.host)
         row.addWidget(QLabel(tr(C, "Port")))
         row.addWidget(self.port)
+        row.addWidget(QLabel(tr(C, "Proxy tepercaya")))
+        row.addWidget(self.proxies)
         row.addWidget(self.save_server)
         row.addStretch(1)
         sv.addLayout(row)
@@ -302,6 +309,7 @@ class H2HView(QWidget):
             self.enabled.setChecked(saved.enabled)
             self.host.setText(saved.host)
             self.port.setText(str(saved.port))
+            self.proxies.setText(", ".join(saved.trusted_proxies))
         self.server_note.setText(tr(C, "Perubahan berlaku saat server dimulai lagi. Untuk sekali jalan: "
                                        "python3 main.py --h2h-port {port}.").format(port=saved.port))
 
@@ -315,9 +323,9 @@ class H2HView(QWidget):
             self.error.show()
             return
         try:
+            proxies = tuple(p.strip() for p in self.proxies.text().replace(";", ",").split(",") if p.strip())
             members.save_server_settings(ServerSettings(self.enabled.isChecked(), self.host.text().strip(), port,
-                                                        self._server_shown.trusted_proxies if self._server_shown
-                                                        else ()), actor=self.actor)
+                                                        proxies), actor=self.actor)
         except members.MemberError as exc:
             self.error.setText(str(exc))
             self.error.show()
@@ -386,7 +394,10 @@ add_english(C, {
     "tidak": "no", "(tidak ada: semua ditolak)": "(none: all refused)", "(tanpa URL)": "(no URL)",
     "Server H2H (pembeli memesan lewat HTTP)": "H2H server (buyers order over HTTP)",
     "Nyalakan setiap kali server mulai": "Turn on whenever the server starts", "Alamat": "Address", "Port": "Port",
-    "Simpan": "Save",
+    "Simpan": "Save", "Proxy tepercaya": "Trusted proxies", "tidak ada": "none",
+    "Alamat reverse proxy (HTTPS) di depan server ini: permintaan darinya dinilai dari X-Forwarded-For. Pisahkan "
+    "dengan koma.": "Addresses of a reverse proxy (HTTPS) in front of this server: its requests are judged by "
+                    "X-Forwarded-For. Separate with commas.",
     "127.0.0.1: hanya PC ini (di belakang reverse proxy HTTPS). 0.0.0.0: semua jaringan":
         "127.0.0.1: this PC only (behind an HTTPS reverse proxy). 0.0.0.0: every network",
     "Anggota H2H": "H2H members",

@@ -19,6 +19,7 @@ from app.queries.resellers import LEDGER_PAGE, LedgerPage, LedgerRow, ResellerLi
 from ui.dialogs.confirm import ConfirmDialog
 from ui.dialogs.h2h_member import H2HMemberDialog
 from ui.dialogs.shop_form import WARN_STYLE, hint_label
+from ui import guard
 from ui.dialogs.shop_money import MoneyDialog
 from ui.dialogs.shop_reseller import ResellerDialog
 from ui.i18n import add_english, tr
@@ -473,6 +474,8 @@ class ResellersView(QWidget):
         r = self.list_model.find(self.selected_id())
         if r is None:
             return None
+        if not guard.owner_ok(self, lambda: self.open_money(kind)):
+            return None  # the panel password first (ui/guard.py)
         self.dialog = MoneyDialog(r.id, r.code, r.balance, kind, self.actor, self)
         self.dialog.posted.connect(lambda _p, rid=r.id: self._after_change(rid))
         self.dialog.open()
