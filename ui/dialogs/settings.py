@@ -295,12 +295,13 @@ class SettingsDialog(QDialog):
         self.repeat_day.setCurrentIndex(0 if s.repeat_window == "day" else 1)
         self.repeat_hours = spin(1, 168, int(hours), tr(C, " jam"))
         self.repeat_hours.setEnabled(s.repeat_window != "day")
-        self.repeat_day.currentIndexChanged.connect(
-            lambda _i: self.repeat_hours.setEnabled(self.repeat_day.currentData() == "hours"))
-        row = QHBoxLayout()
+        self.repeat_day.currentIndexChanged.connect(self._repeat_mode_changed)
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.repeat_day)
         row.addWidget(self.repeat_hours)
-        form.addRow(tr(C, "Jendela pengulangan"), row)
+        form.addRow(tr(C, "Jendela pengulangan"), box)
         self.repeat_max = spin(1, 99, s.repeat_max)
         form.addRow(tr(C, "Pengulangan paling banyak"), self.repeat_max)
         form.addRow(hint_label(tr(C, "Produk dan nomor tujuan yang sama di dalam jendela ini butuh penghitung "
@@ -314,6 +315,9 @@ class SettingsDialog(QDialog):
         form.addRow(tr(C, "Lama kunci pertama"), self.pin_minutes)
         form.addRow(hint_label(tr(C, "Setiap kunci berikutnya berturut-turut dua kali lebih lama (paling lama "
                                      "sehari).")))
+
+    def _repeat_mode_changed(self, _index: int) -> None:
+        self.repeat_hours.setEnabled(self.repeat_day.currentData() == "hours")
 
     def _build_templates(self) -> None:
         self.template_editor = TemplateEditor(self.templates)
