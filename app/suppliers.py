@@ -361,8 +361,10 @@ def record_stock(supplier_id: int, stock: int, now: _dt.datetime) -> None:
     # inside the engine's settlement transaction already: no savepoint on the hot path
     with nullcontext() if db.in_transaction() else db.atomic():
         sql.execute("UPDATE supplier SET stock = ?, stock_checked_at = ? WHERE id = ?", (stock, now, supplier_id))
+        # a supplier removed meanwhile (or one only held in memory) keeps no history
         sql.execute("INSERT INTO stock_entry (supplier_id, at, kind, amount, note, actor) "
-                    "VALUES (?, ?, 'reading', ?, '', 'system')", (supplier_id, now, stock))
+                    "SELECT ?, ?, 'reading', ?, '', 'system' WHERE EXISTS (SELECT 1 FROM supplier WHERE id = ?)",
+                    (supplier_id, now, stock, supplier_id))
 
 
 def stock_checked_at(supplier_id: int) -> _dt.datetime | None:

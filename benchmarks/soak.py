@@ -521,8 +521,14 @@ def check(db: Path, api: ControlClient, orders: list[Order],
             books.fail("balance differs from ledger", {"reseller": code, "balance": balance, "ledger": total})
         kept = sum(r[3] for r in final.values() if r[6] == code and not r[4])
         deposited = sum(e[2] for e in entries if e[4] == "deposit")
-        expected = deposited - kept
-        other = Counter(e[4] for e in entries if e[4] not in ("deposit", "order_debit", "refund"))
+        # an upline's commissions on its downline's successful orders (R001 over R003), each credited once
+        earned = sum(e[2] for e in entries if e[4] == "commission")
+        owed = db_rows(db, "SELECT COALESCE(SUM(amount), 0) FROM commission WHERE upline_id = ? "
+                           "AND credited_at IS NOT NULL AND reversed = ?", (rid, False))[0][0]
+        if earned != int(owed):
+            books.fail("commission credited wrongly", {"reseller": code, "ledger": earned, "commissions": owed})
+        expected = deposited + earned - kept
+        other = Counter(e[4] for e in entries if e[4] not in ("deposit", "order_debit", "refund", "commission"))
         if other:
             books.note("other ledger kinds", {"reseller": code, "kinds": dict(other)})
         if balance != expected and not other:
@@ -628,7 +634,7 @@ def check(db: Path, api: ControlClient, orders: list[Order],
 INVARIANTS = ("lost", "duplicated", "unexpected order", "order differs from its SMS", "credited twice",
               "credited while refunded", "success without credit", "credited a wrong amount",
               "refunded but not failed", "failed without refund", "ledger chain broken", "balance differs from ledger",
-              "balance differs from orders", "order debit wrong", "order refund wrong")
+              "balance differs from orders", "order debit wrong", "order refund wrong", "commission credited wrongly")
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -745,8 +751,8 @@ def report(result: dict) -> str:
         f"{f['settled_by_reconciliation']}; audit {f['audit']}",
     ]
     for code, m in f["money"].items():
-        lines.append(f"  {code}: balance {_rp(m['balance'])}, ledger {_rp(m['ledger'])}, deposits − orders kept "
-                     f"{_rp(m['deposits_minus_orders'])} ({m['orders']} orders)")
+        lines.append(f"  {code}: balance {_rp(m['balance'])}, ledger {_rp(m['ledger'])}, "
+                     f"deposits + commissions − orders kept {_rp(m['deposits_minus_orders'])} ({m['orders']} orders)")
     for name, items in result["broken"].items():
         mark = "BROKEN" if name in INVARIANTS else "found"
         lines.append(f"  {mark}: {name} × {len(items)}")

@@ -217,8 +217,9 @@ class Callbacks:
                 "h2h_callback e WHERE e.order_id = c.order_id AND e.status = ? AND e.id < c.id)", (QUEUED, QUEUED))
             if upcoming is not None and upcoming[0] is not None:
                 wait = min(POLL_S, max(0.0, (sql.to_datetime(upcoming[0]) - now).total_seconds()))
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.05))
+            try:  # the wait runs in this task (no inner task left half-made if the loop closes)
+                async with asyncio.timeout(max(wait, 0.05)):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

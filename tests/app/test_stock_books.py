@@ -32,7 +32,7 @@ NOMINAL = {"S5": 5_000, "S10": 10_000, "S20": 20_000, "I5": 5_000, "I10": 10_000
 
 
 def route_cost(code: str) -> int:
-    return NOMINAL[code] - 150  # app.config.apply: a chip's route costs the face value less 150
+    return NOMINAL[code]  # app.config.apply: a chip's route costs the face value the operator takes
 
 
 @dataclass
@@ -277,10 +277,10 @@ def test_a_receipt_recorded_after_it_showed_is_no_difference(day):
 
 
 def test_an_operator_charging_the_face_value_is_named(day):
-    """The route says the chip pays 9.850 for S10; the operator took 10.000."""
+    """The order was booked at 9.850 for S10 (the owner's discounted cost); the operator took 10.000."""
     tsel = day.chips["tsel"]
     day.top_up(tsel, "S10", dt.datetime(2026, 6, 15, 9, 0), "success")
-    charged = day.top_up(tsel, "S10", dt.datetime(2026, 6, 15, 9, 10), "success", charged=10_000)
+    charged = day.top_up(tsel, "S10", dt.datetime(2026, 6, 15, 9, 10), "success", cost=9_850, charged=10_000)
     day.top_up(tsel, "S20", dt.datetime(2026, 6, 15, 9, 20), "success")
     chip = stock_books.stock_report(DAY, tsel.id).chips[0]
     assert chip.difference == -150 and len(chip.gaps) == 1
@@ -314,7 +314,7 @@ def test_a_chip_with_no_reading_before_the_day_opens_at_its_first_reading(day):
     isat = Supplier.create(name="chip isat-2", kind="ussd_chip", config="{}")
     chip = Chip(isat.id, "ISAT", 300_000)
     sql.execute("INSERT INTO route (product_id, supplier_id, priority, supplier_code, cost, active) "
-                "SELECT id, ?, 9, '', nominal - 150, ? FROM product WHERE operator = 'ISAT'", (isat.id, True))
+                "SELECT id, ?, 9, '', nominal, ? FROM product WHERE operator = 'ISAT'", (isat.id, True))
     day.top_up(chip, "I5", dt.datetime(2026, 6, 15, 7, 0), "success", reading=False)  # before any reading
     day.check(chip, dt.datetime(2026, 6, 15, 8, 0))
     opening = chip.balance

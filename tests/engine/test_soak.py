@@ -53,6 +53,7 @@ def test_no_destination_is_credited_twice_or_after_a_refund(soak):
 
 def test_every_balance_equals_its_ledger_and_its_orders(soak):
     assert not broken(soak, "ledger chain broken", "balance differs from ledger", "balance differs from orders",
+                      "commission credited wrongly",
                       "order debit wrong", "order refund wrong", "refunded but not failed",
                       "failed without refund"), soak["printed"]
     for code, money in soak["figures"]["money"].items():
