@@ -10,9 +10,9 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox,
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox,
                                QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from app import bank_csv, deposits
@@ -28,6 +28,7 @@ from ui.dialogs.confirm import ConfirmDialog
 from ui.dialogs.shop_form import WARN_STYLE, hint_label
 from ui.i18n import add_english, tr
 from ui.refresh import Refresher, runner
+from ui.row_model import RowsModel, rows_table
 
 log = logging.getLogger(__name__)
 C = "Deposit"
@@ -44,29 +45,8 @@ GREEN = QColor("#1e8e3e")
 REFRESH_EVERY_S = 30.0  # tickets expire with the clock; a statement imported on the command line shows up
 
 
-class TicketModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.rows: tuple[OpenTicketRow, ...] = ()
-
-    def set_rows(self, rows: tuple[OpenTicketRow, ...]) -> bool:
-        if rows == self.rows:
-            return False
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-        return True
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(TICKET_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(C, TICKET_COLUMNS[section])
-        return None
+class TicketModel(RowsModel[OpenTicketRow]):
+    COLUMNS, CONTEXT = TICKET_COLUMNS, C
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -83,11 +63,7 @@ class TicketModel(QAbstractTableModel):
             return font
         return None
 
-    def ticket(self, row: int) -> OpenTicketRow | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
 
-    def row_of(self, ticket_id: int | None) -> int:
-        return next((i for i, t in enumerate(self.rows) if t.id == ticket_id), -1)
 
 
 def line_status_text(status: str) -> str:
@@ -109,29 +85,8 @@ def line_owner_text(line: BankLineRow) -> str:
     return ""
 
 
-class LineModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.rows: tuple[BankLineRow, ...] = ()
-
-    def set_rows(self, rows: tuple[BankLineRow, ...]) -> bool:
-        if rows == self.rows:
-            return False
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-        return True
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(LINE_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(C, LINE_COLUMNS[section])
-        return None
+class LineModel(RowsModel[BankLineRow]):
+    COLUMNS, CONTEXT = LINE_COLUMNS, C
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -160,25 +115,7 @@ class LineModel(QAbstractTableModel):
             return font
         return None
 
-    def line(self, row: int) -> BankLineRow | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
 
-    def row_of(self, line_id: int | None) -> int:
-        return next((i for i, b in enumerate(self.rows) if b.id == line_id), -1)
-
-
-def _table(model: QAbstractTableModel) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(22)
-    table.setAlternatingRowColors(True)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setMinimumSectionSize(40)
-    return table
 
 
 class _Snapshot:
@@ -235,7 +172,7 @@ class DepositsView(QWidget):
 
         tickets_box = QGroupBox(tr(C, "Tiket deposit terbuka"))
         tv = QVBoxLayout(tickets_box)
-        self.ticket_table = _table(self.tickets)
+        self.ticket_table = rows_table(self.tickets, min_section=40)
         tv.addWidget(self.ticket_table, 1)
         tbar = QHBoxLayout()
         self.tickets_empty = hint_label(tr(C, "Belum ada tiket terbuka. Reseller meminta tiket dengan SMS "
@@ -250,7 +187,7 @@ class DepositsView(QWidget):
 
         lines_box = QGroupBox(tr(C, "Mutasi bank (kredit)"))
         lv = QVBoxLayout(lines_box)
-        self.line_table = _table(self.lines)
+        self.line_table = rows_table(self.lines, min_section=40)
         lv.addWidget(self.line_table, 1)
         lbar = QHBoxLayout()
         self.lines_info = hint_label()
@@ -328,10 +265,10 @@ class DepositsView(QWidget):
             table.selectRow(row)
 
     def selected_ticket(self) -> OpenTicketRow | None:
-        return self.tickets.ticket(self.ticket_table.currentIndex().row())
+        return self.tickets.row(self.ticket_table.currentIndex().row())
 
     def selected_line(self) -> BankLineRow | None:
-        return self.lines.line(self.line_table.currentIndex().row())
+        return self.lines.row(self.line_table.currentIndex().row())
 
     def select_ticket(self, ticket_id: int) -> bool:
         row = self.tickets.row_of(ticket_id)

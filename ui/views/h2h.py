@@ -6,10 +6,10 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Slot
+from PySide6.QtCore import QModelIndex, Qt, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from app.h2h import callbacks, members
 from app.h2h.callbacks import CallbackRow
@@ -20,6 +20,7 @@ from ui.dialogs.h2h_member import H2HMemberDialog
 from ui.dialogs.shop_form import WARN_STYLE, hint_label
 from ui.i18n import add_english, tr
 from ui.refresh import Refresher
+from ui.row_model import RowsModel, rows_table
 
 C = "H2H"
 REFRESH_EVERY_S = 2.0  # deliveries are not engine events: the list is read again this often while shown
@@ -45,29 +46,8 @@ def _when(at: _dt.datetime | None) -> str:
     return "" if at is None else f"{at:%d/%m %H:%M:%S}"
 
 
-class MemberModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.rows: tuple[MemberInfo, ...] = ()
-
-    def set_rows(self, rows: tuple[MemberInfo, ...]) -> bool:
-        if rows == self.rows:
-            return False
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-        return True
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(MEMBER_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(C, MEMBER_COLUMNS[section])
-        return None
+class MemberModel(RowsModel[MemberInfo]):
+    COLUMNS, CONTEXT = MEMBER_COLUMNS, C
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -88,33 +68,10 @@ class MemberModel(QAbstractTableModel):
             return RED
         return None
 
-    def member(self, row: int) -> MemberInfo | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
 
 
-class CallbackModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.rows: tuple[CallbackRow, ...] = ()
-
-    def set_rows(self, rows: tuple[CallbackRow, ...]) -> bool:
-        if rows == self.rows:
-            return False
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-        return True
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(CALLBACK_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(C, CALLBACK_COLUMNS[section])
-        return None
+class CallbackModel(RowsModel[CallbackRow]):
+    COLUMNS, CONTEXT = CALLBACK_COLUMNS, C
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -134,24 +91,7 @@ class CallbackModel(QAbstractTableModel):
                 return RED
         return None
 
-    def callback(self, row: int) -> CallbackRow | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
 
-    def row_of(self, callback_id: int | None) -> int:
-        return next((i for i, c in enumerate(self.rows) if c.id == callback_id), -1)
-
-
-def _table(model: QAbstractTableModel) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(22)
-    table.setAlternatingRowColors(True)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 class H2HView(QWidget):
@@ -213,7 +153,7 @@ class H2HView(QWidget):
 
         members_box = QGroupBox(tr(C, "Anggota H2H"))
         mv = QVBoxLayout(members_box)
-        self.member_table = _table(self.member_model)
+        self.member_table = rows_table(self.member_model)
         mv.addWidget(self.member_table, 1)
         mbar = QHBoxLayout()
         self.members_hint = hint_label(tr(C, "Reseller menjadi anggota H2H lewat tombol H2H di menu Reseller, atau "
@@ -239,7 +179,7 @@ class H2HView(QWidget):
         cbar.addWidget(self.counts, 1)
         cbar.addWidget(self.resend_button)
         cv.addLayout(cbar)
-        self.callback_table = _table(self.callback_model)
+        self.callback_table = rows_table(self.callback_model)
         cv.addWidget(self.callback_table, 1)
 
         self.error = hint_label(style=WARN_STYLE)
@@ -334,10 +274,10 @@ class H2HView(QWidget):
         self.refresher.request()
 
     def selected_member(self) -> MemberInfo | None:
-        return self.member_model.member(self.member_table.currentIndex().row())
+        return self.member_model.row(self.member_table.currentIndex().row())
 
     def selected_callback(self) -> CallbackRow | None:
-        return self.callback_model.callback(self.callback_table.currentIndex().row())
+        return self.callback_model.row(self.callback_table.currentIndex().row())
 
     def open_member(self) -> H2HMemberDialog | None:
         m = self.selected_member()
@@ -373,7 +313,7 @@ class H2HView(QWidget):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_callback(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        c = self.callback_model.callback(current.row())
+        c = self.callback_model.row(current.row())
         self._selected_callback = c.id if c else None
         self._update_buttons()
 
