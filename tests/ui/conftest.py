@@ -24,9 +24,9 @@ def loop(qapp):
     pending = [task for task in asyncio.all_tasks(event_loop) if not task.done()]
     for task in pending:
         task.cancel()
-    if pending:
-        event_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    event_loop.run_until_complete(event_loop.shutdown_asyncgens())
+    if pending:  # bounded: a task whose cancellation never runs (a wake-up qasync dropped) must not hang here
+        event_loop.run_until_complete(asyncio.wait(pending, timeout=5))
+    event_loop.run_until_complete(asyncio.wait_for(event_loop.shutdown_asyncgens(), 5))
     event_loop.close()
     asyncio.set_event_loop(None)
 
