@@ -9,6 +9,7 @@
     python3 main.py reseller unlock R001 --db shop.db   end a PIN lock now
     python3 main.py reseller set H001 --h2h-password - --allow-ip 203.0.113.7 --callback-url https://…
     python3 main.py reseller show H001                  H2H settings, secrets masked
+    python3 main.py reseller set R001 --add-address tg:123456789 --add-address xmpp:toko@example.net
     python3 main.py --headless --h2h-port 6969          the server with its H2H door open (docs/h2h.md)
     python3 main.py deposit import mutasi.csv --bank bca   credit the transfers that match deposit tickets
     python3 main.py report recap --from 2026-06-01 --to 2026-06-30 --by operator --db shop.db
@@ -213,6 +214,10 @@ def _parser():
     rset.add_argument("--plain-pin", choices=("on", "off"), help="allow pin + password in the URL instead of a sign")
     rset.add_argument("--trust-ref-id", choices=("on", "off"),
                       help="every new refID is a new order (no repeat rule for the same number)")
+    rset.add_argument("--add-address", action="append", default=[], metavar="ADDR",
+                      help="a chat identity it orders from: tg:<user id> or xmpp:<jid> (docs/chat.md); repeatable")
+    rset.add_argument("--remove-address", action="append", default=[], metavar="ADDR",
+                      help="remove a chat identity (tg:… or xmpp:…); repeatable")
     rshow = rs_sub.add_parser("show", help="a reseller's balance and H2H settings (secrets masked)")
     _add_global_options(rshow, after_subcommand=True)
     rshow.add_argument("code", help="the reseller's code, e.g. H001")
@@ -398,8 +403,22 @@ def _secret_arg(value: str | None, what: str) -> str | None:
 
 
 def cmd_reseller_set(args, db_target: str) -> int:
+    from app.chat import identities
     from app.h2h import members
     _open_shop_database(db_target)
+    try:
+        for text in args.add_address:
+            print(f"Alamat chat {identities.add(args.code, text, actor='cli')} ditambahkan ke {args.code.upper()}.")
+        for text in args.remove_address:
+            done = identities.remove(args.code, text, actor="cli")
+            print(f"Alamat chat {text} {'dihapus' if done else 'tidak ada'} dari {args.code.upper()}.")
+    except identities.IdentityError as exc:
+        print(f"Gagal: {exc}", file=sys.stderr)
+        return 2
+    h2h_args = (args.h2h_password, args.api_secret, args.pin, args.allow_ip, args.callback_url, args.callback_form,
+                args.plain_pin, args.trust_ref_id)
+    if (args.add_address or args.remove_address) and all(a is None for a in h2h_args):
+        return 0  # addresses only: not an H2H member for that
     try:
         info = members.save(
             args.code, actor="cli", password=_secret_arg(args.h2h_password, "Password H2H"),
@@ -437,6 +456,10 @@ def _print_member(info) -> None:
     if info.locked_until is not None and info.locked_until > dt.datetime.now():
         state += f", PIN terkunci sampai {info.locked_until:%d/%m %H:%M}"
     print(f"{info.code} — {info.name}: saldo {rupiah(info.balance)}, {state}")
+    from app.chat import identities
+
+    chats = identities.of(info.code)
+    print(f"Alamat chat: {', '.join(chats) if chats else '(tidak ada)'}")
     if not info.member:
         print("H2H: bukan anggota (atur dengan: reseller set KODE --h2h-password … --allow-ip …)")
         return
@@ -751,6 +774,8 @@ def run_headless(args, db_target: str) -> int:
                 for m in demo.modems():
                     port = m.get("pty") or m["port_url"]
                     print(f"  {m['id']:8} {m['role']:7} {m['operator']:5} {m['msisdn']}  {port}", flush=True)
+                for seller in demo.h2h_sellers():  # the virtual internet supplier (docs/h2h.md "Buying")
+                    print(f"  Supplier H2H virtual {seller['name']}: {seller['url']}", flush=True)
                 import json
 
                 order = {"from": "081211110001", "to": demo.center_msisdn(), "text": "S10.081389092678.1234"}

@@ -7,7 +7,14 @@ virtual network for the demo. Applying the same description twice changes nothin
       {"name": "mkios-1", "port": "COM5", "roles": ["chip"], "operator": "TSEL", "pin": "1234"},
       {"name": "allop", "port": "COM6", "roles": ["upstream"],
        "upstream": {"to": "081299990000", "pin": "5566", "name": "Upline Pulsa"}}
+    ],
+     "suppliers": [
+      {"name": "Mitra", "kind": "h2h_otomax", "url": "http://203.0.113.10:6969/trx", "member_id": "ABC001",
+       "pin": "1234", "password": "rahasia", "products": {"S10": "TSEL10"}, "priority": 5}
     ]}
+
+"suppliers" are H2H suppliers over HTTP (app/h2h/supplier_setup.py); a file may hold only them (with
+`--demo`, for instance).
 """
 from __future__ import annotations
 
@@ -16,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.engine_settings import EngineSettings
+from app.h2h import supplier_setup
+from app.h2h.supplier_setup import H2HSupplierSpec
 from app.modem_records import ROLES, format_roles, ordered_roles, parse_roles
 from app.resources import load_json
 from app.supplier_config import SupplierConfig
@@ -77,8 +86,23 @@ def parse(data: dict) -> list[ModemSpec]:
         if spec.upstream and not isinstance(spec.upstream.get("status_by_resend", False), bool):
             raise ConfigError(f"modem {spec.name}: 'status_by_resend' harus true atau false")
         specs.append(spec)
-    if not specs:
-        raise ConfigError("tidak ada modem di konfigurasi")
+    if not specs and not data.get("suppliers") and not data.get("channels"):
+        raise ConfigError("tidak ada modem atau supplier atau channel chat di konfigurasi")
+    return specs
+
+
+def parse_suppliers(data: dict) -> list[H2HSupplierSpec]:
+    """The file's "suppliers" list: H2H suppliers over HTTP (docs/config.md); ConfigError if wrong."""
+    entries = data.get("suppliers") or []
+    if not isinstance(entries, list):
+        raise ConfigError("'suppliers' harus daftar")
+    try:
+        specs = [supplier_setup.parse(entry, i) for i, entry in enumerate(entries)]
+    except supplier_setup.SetupError as exc:
+        raise ConfigError(str(exc)) from None
+    names = [s.name.casefold() for s in specs]
+    if len(names) != len(set(names)):
+        raise ConfigError("dua supplier memakai nama yang sama")
     return specs
 
 
@@ -91,6 +115,8 @@ def read_config(path: Path) -> list[ModemSpec]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: harus berisi objek JSON dengan daftar 'modems'")
     specs = parse(data)
+    parse_suppliers(data)
+    parse_channels(data)
     read_engine_settings(path)  # refused now, before anything starts, if wrong
     return specs
 
@@ -114,8 +140,41 @@ def read_engine_settings(path: Path) -> EngineSettings | None:
 
 def load_config(path: Path) -> list[ModemSpec]:
     specs = read_config(path)
-    apply(specs)
+    if specs:
+        apply(specs)
+    apply_suppliers(parse_suppliers(json.loads(path.read_text(encoding="utf-8"))))
+    apply_channels(parse_channels(json.loads(path.read_text(encoding="utf-8"))))
     return specs
+
+
+def parse_channels(data: dict) -> list:
+    """The file's "channels" list: chat centers (app/chat/config.py); ConfigError if wrong."""
+    from app.chat import config as chat_config
+
+    try:
+        return chat_config.parse(data)
+    except chat_config.ChannelConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def apply_channels(specs: list) -> None:
+    from app.chat import config as chat_config
+
+    with db.atomic():
+        try:
+            chat_config.apply(specs)
+        except chat_config.ChannelConfigError as exc:
+            raise ConfigError(str(exc)) from None
+
+
+def apply_suppliers(specs: list[H2HSupplierSpec]) -> None:
+    """Create or update the H2H suppliers and their routes (with the priority each names)."""
+    with db.atomic():
+        for spec in specs:
+            try:
+                supplier_setup.save(spec, actor="config")
+            except supplier_setup.SetupError as exc:
+                raise ConfigError(str(exc)) from None
 
 
 def apply(specs: list[ModemSpec], *, chip_cost_discount: int = 0, upstream_markup: int = 250) -> None:

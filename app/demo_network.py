@@ -13,7 +13,7 @@ from modems.sim import SimNetwork
 from storage.models import Modem, Reseller, Route, Supplier, database_proxy as db
 
 DEMO_PRODUCTS_SOLD = (("S5", "0813"), ("S10", "0812"), ("S20", "0852"), ("I10", "0857"), ("X10", "0817"),
-                      ("T10", "0896"))
+                      ("T10", "0896"), ("A10", "0838"))  # A10: no Axis chip, bought from the H2H seller
 LOW_DEPOSIT = 200_000
 
 
@@ -54,6 +54,34 @@ class DemoNetwork:
             Route.delete().execute()
             Supplier.delete().execute()
         configure_network(self.modems(), self.scenario, sms_per_minute=0)
+        self.configure_h2h_suppliers()
+
+    def h2h_sellers(self) -> list[dict]:
+        return self.net.call(self.net.api_h2h_sellers)
+
+    def configure_h2h_suppliers(self) -> None:
+        """The network's internet suppliers as the demo shop's H2H suppliers, with the routes the scenario
+        names (`shop_routes`), priority 5: after the shop's own chips, before the SMS upstream."""
+        from app.h2h.supplier_setup import H2HSupplierSpec, save
+
+        entries = {e["id"]: e for e in self.scenario.get("h2h_sellers", [])}
+        for seller in self.h2h_sellers():
+            entry = entries.get(seller["id"], {})
+            routes = entry.get("shop_routes") or {}
+            if not routes:
+                continue
+            save(H2HSupplierSpec(name=seller["name"], kind="h2h_otomax", url=seller["url"],
+                                 member_id=seller["member_id"], pin=str(entry.get("pin", "")),
+                                 password=str(entry.get("password", "")), products=dict(routes), priority=5,
+                                 callback_ips=["127.0.0.1"]), actor="demo")
+
+    def point_callbacks(self, base_url: str) -> None:
+        """The sellers report to the shop's H2H server (`base_url`), once it listens."""
+        from urllib.parse import quote
+
+        for seller in self.h2h_sellers():
+            url = f"{base_url}/h2h/callback/{quote(seller['name'], safe='')}"
+            self.net.call(self.net.api_h2h_seller_update, seller["id"], {"callback_url": url})
 
     def stop(self) -> None:
         self.net.stop()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from app import backups, commission, orders
+from app.chat import refs as chat_refs
 from app.engine_settings import EngineSettings
 from app.events import (Alert, EngineEvent, EngineFailed, MessageLogged, ModemChanged, OrderChanged,
                         StockChanged)
@@ -157,7 +158,9 @@ class Engine:
         self.load_suppliers()
         # a chip holding suspects checks its own history before it takes new work, while the history
         # still shows them (the operator keeps only the last few transactions)
-        self._reconcile_first = {sid for sid in self.suppliers if orders.suspects_of(sid)}
+        # (an H2H supplier has no modem to come back: its suspects are asked about by reference instead)
+        self._reconcile_first = {sid for sid, s in self.suppliers.items() if s.link is not None
+                                 and orders.suspects_of(sid)}
         for order_id in orders.queued_ids():
             self._enqueue(order_id)
         self.supervisor.start("engine-ticker", self._ticker)
@@ -208,7 +211,9 @@ class Engine:
                 continue
             self.suppliers[row.id] = supplier
             self._queues[row.id] = asyncio.Queue()
-            self.supervisor.start(f"supplier-{row.id}", lambda s=supplier: self._run_supplier(s))
+            for lane in range(supplier.parallel):  # a chip: one top-up at a time; an HTTP supplier: several
+                self.supervisor.start(f"supplier-{row.id}" + (f"-{lane}" if lane else ""),
+                                      lambda s=supplier: self._run_supplier(s))
 
     def _on_transition(self, change: orders.Transition) -> None:
         """A status change made anywhere (the reseller's BTL, the owner's hand): a settled order
@@ -357,6 +362,7 @@ class Engine:
             except orders.TransitionError:  # cancelled or settled by hand meanwhile
                 return
             attempt_id = orders.start_attempt(job.order_id, supplier.id, now)
+        job.attempt_id = attempt_id  # an H2H supplier's reference is made from it (app/h2h/buying.py)
         state = self._states.setdefault(job.order_id, _OrderState())
         state.attempts += 1
         self._publish_order(job.order_id, "sending", f"{job.product_code} {job.dest} via {supplier.name}")
@@ -504,15 +510,24 @@ class Engine:
             if match.outcome == Outcome.SUCCESS:
                 self._late_success(supplier, match.dest, match.amount, text)
             return match.outcome == Outcome.PENDING
-        result = supplier.result_from_text(text, "")
+        self.settle_later(supplier, order_id, supplier.result_from_text(text, ""))
+        return True
+
+    def settle_later(self, supplier: Supplier, order_id: int, result: SupplyResult,
+                     attempt_id: int | None = None) -> None:
+        """A result that came after the request's own answer — an operator's follow-up SMS, an H2H
+        supplier's callback or status check — for an order pending or suspect on `supplier`. Recorded on
+        `attempt_id` (else on the pending attempt). Still processing, or not known: nothing changes."""
         pending = self._pending.get(order_id)
-        if result.outcome == Outcome.PENDING:
+        if result.outcome in (Outcome.PENDING, Outcome.UNKNOWN):
             if pending is not None and result.trxid:
                 pending.trxid = result.trxid  # e.g. an upstream's "diproses" with its TrxID
-            return True
+            return
+        if attempt_id is None and pending is not None:
+            attempt_id = pending.attempt_id
         with db.atomic():
-            if pending is not None:
-                self._record_attempt(pending.attempt_id, result)
+            if attempt_id is not None:
+                self._record_attempt(attempt_id, result)
             if result.stock is not None:
                 self._set_stock(supplier, result.stock)
             if result.outcome == Outcome.SUCCESS:
@@ -527,7 +542,10 @@ class Engine:
                     self._call_soon(self._enqueue, order_id)
                 else:
                     self._fail(order_id, result.reason or FailReason.UNKNOWN, result.reason_text)
-        return True
+
+    def pending_on(self, supplier_id: int) -> dict[int, int]:
+        """Orders acknowledged by this supplier and waiting for their result: order id → attempt id."""
+        return {p.order_id: p.attempt_id for p in self._pending.values() if p.supplier_id == supplier_id}
 
     def _late_success(self, supplier: Supplier, dest: str, nominal: int, text: str) -> None:
         """The operator says a top-up succeeded for an order we already failed and refunded: the airtime
@@ -569,6 +587,8 @@ class Engine:
                       jam=f"{now:%H:%M}")
         values.update(extra)
         text = self.service.templates.render(template, facts.language, **values)
+        if facts.ref_id:  # a chat order's R# tag starts every reply (an H2H order has no message to answer)
+            text = chat_refs.tagged(chat_refs.ref_of(facts.channel, facts.ref_id), text)
         if template in FINAL_REPLIES:  # "still processing" / "not known yet" not sent by now would mislead
             self.outbox.forget_unsent(order_id, INTERIM_REPLIES)
         self.outbox.queue(channel=facts.channel, to=facts.to, text=text, now=now, order_id=order_id, event=template)

@@ -58,6 +58,17 @@ class EngineFailed(EngineEvent):
 
 
 @dataclass(frozen=True)
+class ChannelChanged(EngineEvent):
+    """A chat center's account (app/chat): its state, last error and messages in and out this run."""
+    name: str = ""
+    kind: str = ""  # telegram, jabber
+    state: str = ""  # app.chat.transport.ChannelState value
+    detail: str = ""  # Indonesian; never a token or password
+    received: int = 0
+    sent: int = 0
+
+
+@dataclass(frozen=True)
 class RepliesBacklog(EngineEvent):
     """Replies waiting to be sent: how many, and how long the oldest has waited."""
     queued: int = 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from app import commission, deposits, downlines, ledger, orders, reports
+from app.chat import addresses as chat_addresses, refs as chat_refs
 from app.commands import types as t
 from app.commands.dates import resolve as resolve_date
 from app.commands.parser import mask
@@ -46,6 +47,7 @@ FREE_EVENT = "free:"  # event prefix of the replies no PIN paid for: counted aga
 ECHO_FIELDS = frozenset({"tujuan", "kode", "kode_tujuan", "bank", "tgl", "hp", "nama"})
 EXAMPLES = {
     "topup": ("isi pulsa", "S10.08123456789.PIN"),
+    "link": ("tautkan chat", "LINK.KODE.PIN"),
     "balance": ("cek saldo", "SAL.PIN"),
     "price": ("cek harga", "HARGA.PIN atau HARGA.TSEL.PIN"),
     "pin": ("ganti PIN", "GP.PINBARU.PINLAMA"),
@@ -73,7 +75,7 @@ EXAMPLE_NAMES_EN = {"topup": "top-up", "balance": "balance", "price": "prices", 
                     "last": "last 5 orders", "complaint": "complaint", "parallel": "add a number",
                     "cancel": "cancel", "product": "products", "markup": "markup", "downline": "downlines",
                     "downline_balance": "a downline's balance", "block": "block a downline",
-                    "commission": "commission"}
+                    "commission": "commission", "link": "link a chat"}
 
 
 @dataclass
@@ -194,7 +196,8 @@ def unknown_sender(ctx: Context) -> None:
     if isinstance(cmd, (t.Help, t.CenterInfo, t.BankInfo)):
         ctx.status, ctx.reason = "processed", ""
         return _FREE[type(cmd)](ctx, cmd)
-    ctx.reply("not_registered", kontak_admin=ctx.service.settings.admin_contact)
+    template = "chat_not_registered" if chat_addresses.is_chat(ctx.inbound.channel) else "not_registered"
+    ctx.reply(template, kontak_admin=ctx.service.settings.admin_contact)
 
 
 def free_reply(ctx: Context, cmd: t.Help | t.CenterInfo | t.BankInfo | t.PriceList | t.DepositTicket
@@ -231,6 +234,9 @@ def topup(ctx: Context, cmd: t.TopUp) -> None:
         return ctx.reply("too_many", max=limit)
     reseller = ctx.reseller
     assert reseller is not None
+    ref = chat_refs.ref_of(ctx.inbound.channel, ctx.parsed.chat_ref) if ctx.parsed.chat_ref else None
+    if ref is not None and not _chat_ref_ok(ctx, cmd, ref):
+        return None
     rejected = 0
     for item_no, item in enumerate(cmd.items):
         def same_text_order(item_no: int = item_no) -> Order | None:
@@ -242,9 +248,12 @@ def topup(ctx: Context, cmd: t.TopUp) -> None:
                     .order_by(Order.id.desc()).first())
 
         placement = orders.place_topup(
-            reseller, item.product, item.dest, counter=item.counter, repeat_next=item.repeat_next,
+            reseller, item.product, item.dest, counter=item.counter,
+            # a new R# is a new order (the tag, not the text, tells a repeat from a resend)
+            repeat_next=item.repeat_next or (ref is not None and item.counter is None),
             inbound_id=ctx.row.id, item_no=item_no, channel=ctx.inbound.channel, settings=svc.settings,
-            prefixes=svc.prefixes, now=ctx.now, sent_at=ctx.inbound.sent_at, same_text_order=same_text_order)
+            prefixes=svc.prefixes, now=ctx.now, sent_at=ctx.inbound.sent_at,
+            same_text_order=same_text_order if ref is None else (lambda: None), ref_id=ref)
         values = dict(placement.values or {})
         if "status_code" in values:
             values["status"] = ctx.status_text(values["status_code"])
@@ -269,6 +278,27 @@ def topup(ctx: Context, cmd: t.TopUp) -> None:
         ctx.reply(rej.value, **values)
     if rejected == len(cmd.items):
         ctx.reject(ctx.replies[-1].event if ctx.replies else "rejected")
+
+
+def _chat_ref_ok(ctx: Context, cmd: t.TopUp, ref: str) -> bool:
+    """A chat order tagged R#ref (app/chat/refs.py): False after answering when it must not be placed
+    (a bad tag, several items under one tag, or a tag already used: then the status of its order)."""
+    if not chat_refs.valid(ref):
+        ctx.reject("ref_bad")
+        ctx.reply("ref_bad")
+        return False
+    if len(cmd.items) > 1:
+        ctx.reject("ref_multi")
+        ctx.reply("ref_multi")
+        return False
+    earlier = chat_refs.order_by_ref(ctx.reseller.id, ref)
+    if earlier is None:
+        return True
+    ctx.reject("same_ref")
+    product = Product.get_by_id(earlier.product_id)
+    ctx.reply("status", kode=product.code, tujuan=earlier.dest, jam=f"{earlier.created_at:%H:%M}",
+              status=ctx.status_text(earlier.status), sn=earlier.sn or "-", order_id=earlier.id)
+    return False
 
 
 # --- account ---------------------------------------------------------------------------------

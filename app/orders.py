@@ -541,17 +541,18 @@ class ReplyFacts:
     language: str
     to: str
     channel: str
+    ref_id: str | None = None  # a chat order's R# tag (app/chat/refs.py)
 
 
 def reply_facts(order_id: int) -> ReplyFacts | None:
     """None when the order came from no message that can be answered (e.g. an H2H order)."""
-    row = sql.one('SELECT o.dest, o.price, o.sn, p.code, r.balance, r.language, i.sender, i.channel '
+    row = sql.one('SELECT o.dest, o.price, o.sn, p.code, r.balance, r.language, i.sender, i.channel, o.ref_id '
                   'FROM "order" o JOIN product p ON p.id = o.product_id JOIN reseller r ON r.id = o.reseller_id '
                   "LEFT JOIN inbound_message i ON i.id = o.inbound_id WHERE o.id = ?", (order_id,))
     if row is None or row[6] is None:
         return None
-    dest, price, sn, code, balance, lang, to, channel = row
-    return ReplyFacts(order_id, dest, int(price), sn or "", code, int(balance), lang, to, channel)
+    dest, price, sn, code, balance, lang, to, channel, ref_id = row
+    return ReplyFacts(order_id, dest, int(price), sn or "", code, int(balance), lang, to, channel, ref_id)
 
 
 def audit(actor: str, action: str, order_id: int, detail: str = "", *, now: _dt.datetime) -> None:

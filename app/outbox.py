@@ -239,7 +239,7 @@ class Outbox:
             if channel != "sms":
                 sender = self.channels.get(channel)
                 if sender is not None:
-                    self._start(out_id, self._send_channel(out_id, sender, to, text, attempts), order_id)
+                    self._start(out_id, self._send_channel(out_id, channel, sender, to, text, attempts), order_id)
                 continue
             link = self._pick(out_id, now, recovering)
             if link is None:
@@ -394,12 +394,14 @@ class Outbox:
     def _set_stored(self, out_id: int, stored: str) -> None:
         sql.execute("UPDATE outbound_message SET stored = ? WHERE id = ?", (stored, out_id))
 
-    async def _send_channel(self, out_id: int, sender: ChannelSender, to: str, text: str, attempts: int) -> None:
+    async def _send_channel(self, out_id: int, channel: str, sender: ChannelSender, to: str, text: str,
+                            attempts: int) -> None:
         try:
             ok, error = await sender(to, text), ""
         except Exception as exc:
             ok, error = False, str(exc)
-        self._finish(out_id, ok, attempts, "", error, to, text)
+        # the channel ("jabber:toko", a chat account) stands where a modem's name does for SMS
+        self._finish(out_id, ok, attempts, channel, error, to, text)
 
     def _finish(self, out_id: int, ok: bool, attempts: int, modem: str, error: str, to: str, text: str) -> None:
         if ok:

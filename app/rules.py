@@ -26,6 +26,8 @@ FLAGS = re.IGNORECASE | re.DOTALL
 PACK_NAMES: tuple[str, ...] = (
     "tsel_mkios", "isat_mtronik", "xl_dompul", "axis", "tri", "smartfren", "upstream_default",
 )
+# packs for H2H suppliers over HTTP (app/h2h/buying.py), written by hand from reference h2h.md 3.3 and 4.1
+H2H_PACK_NAMES: tuple[str, ...] = ("h2h_otomax", "h2h_st24")
 
 
 class Outcome(str, Enum):
@@ -424,9 +426,9 @@ class RulePack:
 
 
 def load_pack(name: str) -> RulePack:
-    """A default pack from ``resources/rulepacks/<name>.json`` (see PACK_NAMES)."""
-    if name not in PACK_NAMES:
-        raise ValueError(f"unknown rule pack {name!r}; known: {', '.join(PACK_NAMES)}")
+    """A default pack from ``resources/rulepacks/<name>.json`` (see PACK_NAMES and H2H_PACK_NAMES)."""
+    if name not in PACK_NAMES + H2H_PACK_NAMES:
+        raise ValueError(f"unknown rule pack {name!r}; known: {', '.join(PACK_NAMES + H2H_PACK_NAMES)}")
     return RulePack.from_json(resource_path("rulepacks", f"{name}.json").read_text(encoding="utf-8"))
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from app import keyfile
 from app.at_rest import protect_stored_secrets
+from app.chat.manager import ChannelManager
 from app.demo_network import DemoNetwork, demo_traffic
 from app.engine import Engine
 from app.engine_settings import EngineSettings
@@ -64,6 +65,7 @@ class Runtime:
         self.engine: Engine | None = None
         self.modems: ModemPool | None = None
         self.h2h: Selling | None = None  # H2H reports, and the H2H server when it is on
+        self.chat: ChannelManager | None = None  # the chat centers (app/chat)
         self.failure = ""  # why the server stopped by itself, if it did
         self._stop_requested = asyncio.Event()
         self._traffic: asyncio.Task | None = None
@@ -121,6 +123,10 @@ class Runtime:
         self._started = True
         self.h2h = Selling(self.engine, self.options.clock)
         await self.h2h.start(port=self.options.h2h_port, host=self.options.h2h_host)
+        self.chat = ChannelManager(self.engine)
+        await self.chat.start()
+        if self.demo is not None and self.h2h.url:  # the demo's H2H seller reports to us
+            self.demo.point_callbacks(self.h2h.url)
         if self.demo is not None and self.options.traffic_per_minute > 0:
             self._traffic = asyncio.create_task(demo_traffic(self.demo, self.options.traffic_per_minute),
                                                 name="demo-traffic")
@@ -154,6 +160,8 @@ class Runtime:
         if self._traffic is not None:
             self._traffic.cancel()
             await asyncio.gather(self._traffic, return_exceptions=True)
+        if self.chat is not None:
+            await self.chat.stop()
         if self.h2h is not None:
             await self.h2h.stop()
         if self.engine is not None and self._started:

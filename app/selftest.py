@@ -61,6 +61,8 @@ def fast_scenario() -> dict:
         settings["failure_rate"] = 0
     for upstream in scenario.get("upstreams", []):
         upstream["delay"] = 0.2
+    for seller in scenario.get("h2h_sellers", []):
+        seller["delay"] = 0.2
     return scenario
 
 
@@ -139,6 +141,10 @@ async def _run(data_dir: Path, steps: list[str], lang: str) -> None:
         for chip in CHIPS:
             await api("POST", f"/api/chips/{chip}/outcomes", {"outcomes": ["fail:OUT_OF_STOCK"] * 3, "replace": True})
         await api("POST", f"/api/upstreams/{UPSTREAM}", {"outcomes": ["fail"] * 3})
+        sellers = await api("GET", "/api/h2h-sellers")
+        for seller in sellers:  # the internet supplier too (an HTTP route, through aiohttp's client)
+            await api("POST", f"/api/h2h-sellers/{seller['id']}",
+                      {"behaviours": {code: "failure" for code in seller["products"]}})
         await api("POST", "/api/sms", {"from": RESELLER, "to": center, "text": f"S10.{SECOND_DEST}.1234"})
         second = await _wait(lambda: Order.select().where(Order.dest == SECOND_DEST,
                                                           Order.status.in_(["success", "failed", "suspect"])).first(),
@@ -149,6 +155,9 @@ async def _run(data_dir: Path, steps: list[str], lang: str) -> None:
         for chip in CHIPS:
             await api("POST", f"/api/chips/{chip}/outcomes", {"outcomes": [], "replace": True})
         await loop.run_in_executor(None, lambda: demo.net.call(lambda: demo.net.upstreams[UPSTREAM].forced.clear()))
+        for seller in sellers:
+            await api("POST", f"/api/h2h-sellers/{seller['id']}",
+                      {"behaviours": {code: "success" for code in seller["products"]}})
         steps.append(f"TrxID {second.id} failed on every route and was refunded" if en else
                      f"TrxID {second.id} gagal di semua rute dan dana dikembalikan")
         engine.retry(second.id, None, actor="self-test")
@@ -162,10 +171,28 @@ async def _run(data_dir: Path, steps: list[str], lang: str) -> None:
             raise SelfTestFailed(f"saldo R001 {balance}, seharusnya {balance_after_refund - retried.price}")
         steps.append(f"manual retry of TrxID {second.id} success, SN {retried.sn}" if en else
                      f"ulang manual TrxID {second.id} sukses, SN {retried.sn}")
+        _chat_libraries()
+        steps.append("chat libraries (Jabber, Telegram) load" if en else "pustaka chat (Jabber, Telegram) dimuat")
         if runtime.failure:
             raise SelfTestFailed(runtime.failure)
     finally:
         await runtime.stop()
+
+
+def _chat_libraries() -> None:
+    """The chat centers' libraries load as a channel would use them: slixmpp with the plugins it loads by
+    name, python-telegram-bot with its HTTP client. A module a bundle left out fails here, not at the shop
+    the day the owner adds a chat account."""
+    try:
+        from app.chat.jabber import PLUGINS, make_client
+        from app.chat.telegram import TelegramTransport
+
+        client = make_client("uji@localhost", "uji", plain=True)
+        for plugin, config in PLUGINS.items():
+            client.register_plugin(plugin, config)
+        TelegramTransport("uji", "1:uji", "http://127.0.0.1:9")
+    except Exception as exc:
+        raise SelfTestFailed(f"pustaka chat tidak bisa dimuat: {type(exc).__name__}: {exc}") from exc
 
 
 def run_self_test(data_dir: Path, *, lang: str = "id", timeout: float = 150.0) -> SelfTestResult:

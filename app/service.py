@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from app import handlers, keyfile
+from app.chat import refs as chat_refs
+from app.chat.link import link_chat
 from app.commands import types as t
 from app.commands.parser import mask, parse, pin_runs
 from app.messages import Inbound
@@ -194,6 +196,9 @@ class MessageService:
             # (Context.reply masked the fields it echoes; until the PIN passed, only what is hidden whatever
             # the PIN may be, so that no reply tells a guesser whether a number was the PIN.)
             in_replies = hidden if ctx.pin_verified else frozenset(parsed.secrets)
+            ref = chat_refs.ref_of(inbound.channel, parsed.chat_ref) if parsed.chat_ref else None
+            for pending in ctx.replies if ref else ():  # chat H2H: every reply starts with the R# tag
+                pending.text = chat_refs.tagged(ref, pending.text)
             replies = [self._queue(r, row.id, now, in_replies) for r in ctx.replies]
         log.info("msg %s from %s [%s]: %s -> %s", row.id, one_line(inbound.sender), one_line(inbound.channel),
                  one_line(stored_text), ctx.reason or ctx.status)
@@ -250,6 +255,8 @@ class MessageService:
         address = normalize_msisdn(sender) if channel == "sms" else sender.strip().lower()
         if not address:
             return None, None
+        # a chat account's channel "jabber:toko" (app/chat/addresses.py): its users' addresses are "jabber"
+        channel = channel.partition(":")[0]
         row = sql.one(f"SELECT a.id, a.is_main, {_RESELLER_SELECT} FROM reseller_address a "
                       "JOIN reseller r ON r.id = a.reseller_id WHERE a.channel = ? AND a.address = ?",
                       (channel, address))
@@ -342,6 +349,8 @@ class MessageService:
     def _dispatch(self, ctx: "handlers.Context") -> None:
         cmd = ctx.parsed.command
         reseller = ctx.reseller
+        if isinstance(cmd, t.LinkChat):
+            return link_chat(ctx, cmd)
         if reseller is None:
             return handlers.unknown_sender(ctx)
         if isinstance(cmd, (t.Help, t.CenterInfo, t.BankInfo)):

@@ -22,7 +22,7 @@ from app.phone import PrefixTable, normalize_msisdn
 from app.products import ProductKind, forces_skip_prefix_check
 from app.queries.products import cheapest_costs
 from app.pins import hash_pin, new_salt, random_pin
-from app.rules import PACK_NAMES, RulePack, load_pack
+from app.rules import H2H_PACK_NAMES, PACK_NAMES, RulePack, load_pack
 from app import settings
 from app.supplier_config import TEMPLATE_KEYS, SupplierConfig
 from storage.models import (AuditLog, Price, PriceGroup, Product, Reseller, ResellerAddress, Route,
@@ -32,7 +32,7 @@ CHANNELS = ("sms", "telegram", "jabber", "wa")
 # Supplier config keys the owner may edit; the chip PIN and modem binding stay with the set-up.
 # app.suppliers.build_supplier loads packs by name from resources only, so a supplier may only name a
 # default pack until it reads saved ones through `load_rule_pack`.
-SUPPLIER_PACKS = PACK_NAMES
+SUPPLIER_PACKS = PACK_NAMES + H2H_PACK_NAMES
 
 
 class AdminError(ValueError):
@@ -597,7 +597,7 @@ def set_supplier_active(supplier_id: int, active: bool, *, actor: str) -> None:
 
 def rule_pack_names() -> list[str]:
     """Default packs first, then packs the owner saved under new names."""
-    return list(PACK_NAMES) + [n for n in settings.saved_rule_pack_names() if n not in PACK_NAMES]
+    return list(SUPPLIER_PACKS) + [n for n in settings.saved_rule_pack_names() if n not in SUPPLIER_PACKS]
 
 
 def is_customized(name: str) -> bool:
@@ -617,7 +617,7 @@ def load_rule_pack(name: str) -> RulePack:
         return load_pack(name)
     pack = RulePack.from_json(saved)
     if pack.senders is None:  # saved before packs named their senders: the default pack's list holds
-        pack.senders = load_pack(name).senders if name in PACK_NAMES else ()
+        pack.senders = load_pack(name).senders if name in SUPPLIER_PACKS else ()
     return pack
 
 

@@ -62,6 +62,14 @@ class Supervisor:
         entry.task = asyncio.get_running_loop().create_task(entry.factory(), name=entry.name)
         entry.task.add_done_callback(lambda task, e=entry: self._ended(e, task))
 
+    def cancel(self, name: str) -> asyncio.Task | None:
+        """Stop one loop for good (not restarted); returns its task to await, if it was running."""
+        entry = self._loops.pop(name, None)
+        if entry is None or entry.task is None or entry.task.done():
+            return None
+        entry.task.cancel()
+        return entry.task
+
     def running(self, name: str) -> bool:
         entry = self._loops.get(name)
         return entry is not None and entry.task is not None and not entry.task.done()

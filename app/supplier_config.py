@@ -15,6 +15,7 @@ from app import keyfile
 from storage.models import Supplier, database_proxy as db
 
 # what the owner edits in the suppliers view (the PIN has its own field and is never read back)
+SECRET_KEYS = ("pin", "password")  # sealed at rest, never shown
 TEMPLATE_KEYS = ("topup", "balance", "history", "menu", "to", "rule_pack", "ussd_timeout")
 
 
@@ -34,6 +35,16 @@ class SupplierConfig:
     # an upstream that answers the same order text sent again with that order's status and never tops up
     # twice (commands.md 3.3): a crash suspect there is checked by sending it again
     status_by_resend: bool = False
+    # an H2H supplier over HTTP (app/h2h/buying.py, docs/h2h.md "Buying"): its address, our account there
+    url: str = ""
+    member_id: str = ""
+    password: str = ""  # sealed at rest like the PIN; never shown or logged
+    user: str = ""  # ST24/IRS `user`
+    sign: str = ""  # OtomaX: "" the sign (URL-safe raw digest), "plain": pin + password in the URL
+    callback_ips: tuple[str, ...] = ()  # where its callbacks may come from (empty: its URL's host)
+    status_check: bool = True  # asking by our reference is safe there (OtomaX check=1, the JSON GET)
+    http_timeout: float = 30.0  # seconds for an answer; none by then: the order is suspect
+    ref_prefix: str = ""  # our references there start with it (per shop, so a new database never reuses one)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they are
 
     @classmethod
@@ -48,14 +59,21 @@ class SupplierConfig:
     def from_dict(cls, data: dict[str, Any]) -> "SupplierConfig":
         known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
-        for key in ("menu", "region"):
+        for key in ("menu", "region", "callback_ips"):
             if key in values:
                 values[key] = tuple(str(v) for v in values[key] or ())
-        for key in ("modem", "operator", "pin", "rule_pack", "topup", "balance", "history", "to"):
+        for key in ("modem", "operator", "pin", "rule_pack", "topup", "balance", "history", "to", "url", "member_id",
+                    "password", "user", "sign", "ref_prefix"):
             if key in values:
                 values[key] = "" if values[key] is None else str(values[key])
         if values.get("pin"):
             values["pin"] = keyfile.unseal(values["pin"])  # KeyFileError: sealed with another key file
+        if values.get("password"):
+            values["password"] = keyfile.unseal(values["password"])
+        if "status_check" in values:
+            values["status_check"] = values["status_check"] is not False
+        if "http_timeout" in values:
+            values["http_timeout"] = float(values["http_timeout"] or 30)
         if "status_by_resend" in values:
             values["status_by_resend"] = values["status_by_resend"] is True
         if "ussd_timeout" in values:
@@ -75,10 +93,11 @@ class SupplierConfig:
         return data
 
     def dumps(self) -> str:
-        """The JSON to store, with the PIN sealed."""
+        """The JSON to store, with the PIN and the password sealed."""
         data = self.to_dict()
-        if data.get("pin"):
-            data["pin"] = keyfile.seal(data["pin"])
+        for key in SECRET_KEYS:
+            if data.get(key):
+                data[key] = keyfile.seal(data[key])
         return json.dumps(data, ensure_ascii=False)
 
     def templates(self) -> dict[str, Any]:
@@ -95,8 +114,10 @@ def _stored_pin_is_clear(text: str | None) -> bool:
         data = json.loads(text or "{}")
     except json.JSONDecodeError:
         return False
-    pin = data.get("pin") if isinstance(data, dict) else None
-    return bool(pin) and not (isinstance(pin, str) and keyfile.is_sealed(pin))
+    if not isinstance(data, dict):
+        return False
+    return any(bool(data.get(key)) and not (isinstance(data[key], str) and keyfile.is_sealed(data[key]))
+               for key in SECRET_KEYS)
 
 
 def seal_stored_pins() -> int:

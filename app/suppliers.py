@@ -1,8 +1,8 @@
 """Suppliers: who fulfils a top-up. A USSD chip, an SMS chip, or an upstream server reached by SMS.
 
 Each supplier renders its request from a template, executes it through a modem link, and turns the
-answer into a `SupplyResult` with its rule pack. HTTP upstreams plug in later with the same
-interface (`topup`, `check_stock`, `history`, `match_followup`).
+answer into a `SupplyResult` with its rule pack. H2H suppliers over HTTP (`app/h2h/buying.py`) have the
+same interface (`topup`, `check_stock`, `history`, `match_followup`) and register their kinds in `KINDS`.
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ class SupplierKind(str, enum.Enum):
     SMS_CHIP = "sms_chip"
     SMS_UPSTREAM = "sms_upstream"
     HTTP = "http"
+    # H2H suppliers over HTTP (app/h2h/buying.py registers their classes in KINDS)
+    H2H_OTOMAX = "h2h_otomax"
+    H2H_ST24 = "h2h_st24"
+    H2H_JSON = "h2h_json"
 
 
 class ModemHandle(Protocol):
@@ -69,6 +73,7 @@ class Job:
     supplier_code: str = ""
     cost: int = 0
     route_id: int | None = None
+    attempt_id: int | None = None  # its row in `attempt`, made before the request leaves
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ WRONG_PIN_REASON = "PIN chip salah"
 
 class Supplier:
     kind: SupplierKind
+    parallel = 1  # top-ups it runs at once (the engine starts this many tasks for it)
 
     def __init__(self, supplier_id: int, name: str, config: SupplierConfig, link: ModemLink | None,
                  pack: RulePack | None, stock: int | None = None, low_stock: int = 0):
@@ -326,12 +332,12 @@ def apply_row(live: Supplier, row) -> None:
     whose PIN the operator refused stays off until its PIN changes: another try could lock the chip."""
     from app.shop_admin import load_rule_pack
 
-    old_pin = live.pin
+    old_secrets = (live.pin, live.config.password)  # an H2H supplier's account: PIN and password
     wrong_pin = live.disabled_reason == WRONG_PIN_REASON
     live.config = SupplierConfig.parse(row.config)
     if not row.active:
         live.disabled_reason = "dinonaktifkan admin"
-    elif wrong_pin and live.pin == old_pin:
+    elif wrong_pin and (live.pin, live.config.password) == old_secrets:
         pass
     else:
         live.disabled_reason = ""

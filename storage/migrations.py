@@ -94,6 +94,13 @@ def _v8_books(db: pw.Database) -> None:
                    '("supplier_id", "started_at")')
 
 
+def _v9_chat_channels(db: pw.Database) -> None:
+    """v9: chat centers (Telegram bots, Jabber accounts; app/chat)."""
+    from storage.models import ChatChannel
+
+    db.create_tables([ChatChannel], safe=True)
+
+
 # version -> function bringing the schema from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_inbound_norm_text,
@@ -103,6 +110,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     6: _v6_order_review,
     7: _v7_reply_stored_at_modem,
     8: _v8_books,
+    9: _v9_chat_channels,
 }
 LATEST = max(MIGRATIONS, default=1)
 

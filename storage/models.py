@@ -381,6 +381,20 @@ class H2HCallback(BaseModel):
         indexes = ((("status", "next_at"), False),)
 
 
+class ChatChannel(BaseModel):
+    """A chat center (schema v9): a Telegram bot or a Jabber account that takes orders (app/chat).
+    `config` is JSON; its token or password is sealed with the key file (app/keyfile.py)."""
+
+    name = pw.CharField(max_length=50, unique=True)
+    kind = pw.CharField(max_length=20)  # telegram, jabber
+    config = pw.TextField(default="{}")
+    active = pw.BooleanField(default=True)
+    updated_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "chat_channel"
+
+
 class AuditLog(BaseModel):
     at = pw.DateTimeField(default=now, index=True)
     actor = pw.CharField(max_length=50)
@@ -392,5 +406,5 @@ class AuditLog(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion, Setting, PriceGroup, Reseller, ResellerAddress, Product, Price, Modem, Supplier, Route,
     InboundMessage, Order, LedgerEntry, OutboundMessage, DepositTicket, Complaint, Attempt, AuditLog,
-    BankLine, StockEntry, ProductMarkup, Commission, H2HMember, H2HRejection, H2HCallback,
+    BankLine, StockEntry, ProductMarkup, Commission, H2HMember, H2HRejection, H2HCallback, ChatChannel,
 ]

@@ -64,7 +64,8 @@ class WindowServer:
         self.bridge = EngineBridge(self.runtime.engine)
         self.bridge.set_running(True)
         self.ctx = UiContext(self.runtime.engine, self.bridge, demo=self.runtime.demo, modems=self.runtime.modems,
-                             extras={"h2h": self.runtime.h2h, "restore": self.request_restore})
+                             extras={"h2h": self.runtime.h2h, "restore": self.request_restore,
+                                     "chat": self.runtime.chat})
         self.window = MainWindow(self.ctx)
         self.window.stopRequested.connect(self.runtime.request_stop)
         if self.show:

@@ -45,6 +45,7 @@ VIEWS = (
     ViewSpec("products", "ui.views.products", "ProductsView"),
     ViewSpec("suppliers", "ui.views.suppliers", "SuppliersView"),
     ViewSpec("h2h", "ui.views.h2h", "H2HView"),
+    ViewSpec("chat", "ui.views.channels", "ChannelsView"),
 )
 
 

@@ -38,6 +38,7 @@ class ChatMessage:
     text: str
     sent_at: _dt.datetime | None  # the server's timestamp (XMPP delay stamp for offline messages)
     dedupe_key: str  # unique per message on this channel (e.g. "tg:<bot id>:<update id>")
+    resource: str = ""  # Jabber: the sender's resource (a reseller may be bound to a full JID); else ""
 
 
 @dataclass(frozen=True)

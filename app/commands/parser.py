@@ -61,6 +61,7 @@ for _kind, _words in {
     "unblock": "UNBLOK AKTIF",
     "commission": "KOMISI",
     "redeem": "TUKAR",
+    "link": "LINK TAUTKAN",
 }.items():
     for _w in _words.split():
         KEYWORDS[_w] = _kind
@@ -142,7 +143,7 @@ _HINTS: dict[type, str] = {
     t.Status: "status", t.LastTransactions: "last", t.Complaint: "complaint", t.AddParallel: "parallel",
     t.RemoveParallel: "parallel", t.CancelPending: "cancel", t.ProductInfo: "product", t.Markup: "markup",
     t.DownlineList: "downline", t.DownlineBalance: "downline_balance", t.DownlineBlock: "block",
-    t.Commission: "commission",
+    t.Commission: "commission", t.LinkChat: "link",
 }
 
 
@@ -471,6 +472,14 @@ def _p_parallel(remove: bool):
     return parse_parallel
 
 
+def _p_link(fields, norm, sep, is_product=None):
+    """`LINK.<kode>.<PIN>`: link the chat it comes from to the reseller (app/chat/link.py)."""
+    split = _pin_last(fields)
+    if not split or len(split[0]) != 1 or not CODE_RE.match(split[0][0].upper()):
+        return t.BadFormat("link"), (split[1],) if split else ()
+    return t.LinkChat(split[0][0].upper(), split[1]), (split[1],)
+
+
 def _p_cancel(fields, norm, sep, is_product=None):
     split = _pin_last(fields)
     if not split or not 1 <= len(split[0]) <= 2:
@@ -572,6 +581,7 @@ _KEYWORD_PARSERS = {
     "unblock": _downline_cmd(lambda d, p: t.DownlineBlock(d, p, False), "block"),
     "commission": _pin_only(t.Commission, "commission"),
     "redeem": _pin_only(lambda pin: t.Commission(pin, redeem=True), "commission"),
+    "link": _p_link,
 }
 
 

@@ -105,6 +105,13 @@ class AddParallel:
 
 
 @dataclass(frozen=True)
+class LinkChat:
+    """`LINK.<kode>.<PIN>` from a new chat: this chat identity becomes one of the reseller's addresses."""
+    code: str
+    pin: str
+
+
+@dataclass(frozen=True)
 class RemoveParallel:
     channel: str
     address: str
@@ -188,7 +195,7 @@ Command = (
     TopUp | Balance | PriceList | ChangePin | Register | Transfer | Pull | DepositTicket | Recap
     | Ledger | Status | LastTransactions | Complaint | AddParallel | RemoveParallel | CancelPending
     | Help | ProductInfo | CenterInfo | BankInfo | Markup | DownlineList | DownlineBalance
-    | DownlineBlock | Commission | BadFormat
+    | DownlineBlock | Commission | LinkChat | BadFormat
 )
 
 

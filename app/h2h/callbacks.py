@@ -68,9 +68,10 @@ def retry_delay(attempts: int) -> _dt.timedelta:
 
 def queue_for(order_id: int, state: str, now: _dt.datetime) -> int | None:
     """Queue a report of `state` for an H2H order whose member has a callback URL, unless the last one
-    queued already says it. Returns the new row's id. Runs in the caller's transaction."""
+    queued already says it. Returns the new row's id. Runs in the caller's transaction. An order placed by
+    a message (a chat order with an R# tag) is answered on its chat, not by callback."""
     row = sql.one('SELECT o.reseller_id, m.callback_url FROM "order" o JOIN h2h_member m ON m.reseller_id = '
-                  "o.reseller_id WHERE o.id = ? AND o.ref_id IS NOT NULL", (order_id,))
+                  "o.reseller_id WHERE o.id = ? AND o.ref_id IS NOT NULL AND o.inbound_id IS NULL", (order_id,))
     if row is None or not row[1]:
         return None
     last = sql.one("SELECT state FROM h2h_callback WHERE order_id = ? ORDER BY id DESC LIMIT 1", (order_id,))

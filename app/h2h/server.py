@@ -8,6 +8,7 @@ Doors (docs/h2h.md has examples):
   `hargamax`, `check`); the same refID again is the status.
 - The JSON API with HMAC: `POST /api/v1/orders`, `GET /api/v1/orders/{ref_id}`, `GET /api/v1/balance`,
   `GET /api/v1/products`; HTTP errors only for protocol problems (401, 403, 409, 422, 429).
+- `GET|POST /h2h/callback/{supplier}` — reports from the suppliers this shop buys from (app/h2h/buying.py).
 
 The text doors always answer HTTP 200 with a sentence (buyers' software reads the words, "GAGAL" and
 all). Query strings hold PINs, passwords and signs, so aiohttp's access log is off and every log line
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from app.events import Alert
 from app.h2h import members as members_
+from app.h2h.buying import Buying
 from app.h2h.callbacks import Callbacks
 from app.h2h.desk import Answer, Credentials, Desk, Request
 from app.h2h.texts import Reason
@@ -52,8 +54,9 @@ class H2HServer:
     """The aiohttp application and its listening socket."""
 
     def __init__(self, desk: Desk, *, host: str = members_.DEFAULT_HOST, port: int = members_.DEFAULT_PORT,
-                 trusted_proxies: tuple[str, ...] = ()):
+                 trusted_proxies: tuple[str, ...] = (), buying: Buying | None = None):
         self.desk = desk
+        self.buying = buying  # callbacks from our H2H suppliers (app/h2h/buying.py)
         self.host = host
         self.port = port
         self.trusted = tuple(n for n in map(members_.parse_network, trusted_proxies) if n is not None)
@@ -71,6 +74,8 @@ class H2HServer:
         app.router.add_route("GET", "/api/v1/orders/{ref_id}", self.json_status)
         app.router.add_route("GET", "/api/v1/balance", self.json_balance)
         app.router.add_route("GET", "/api/v1/products", self.json_products)
+        app.router.add_route("GET", "/h2h/callback/{supplier}", self.supplier_callback)
+        app.router.add_route("POST", "/h2h/callback/{supplier}", self.supplier_callback)
         return app
 
     @web.middleware
@@ -183,6 +188,20 @@ class H2HServer:
     async def json_products(self, request: web.Request) -> web.Response:
         return await self._json(request, "products")
 
+    # --- reports from our own suppliers (buying) ------------------------------------------------
+
+    async def supplier_callback(self, request: web.Request) -> web.Response:
+        """`GET|POST /h2h/callback/{supplier}`: a supplier's report on an order we bought there."""
+        if self.buying is None:
+            return web.Response(text="tidak ada supplier H2H", content_type=TEXT, status=404)
+        body = await request.read()
+        params = dict(request.query)
+        if request.content_type == "application/x-www-form-urlencoded":
+            params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        answer = await self.buying.callback(request.match_info["supplier"], self.client_ip(request), params, body,
+                                            request.headers)
+        return web.Response(text=answer.text, content_type=TEXT, charset="utf-8", status=answer.status)
+
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
@@ -208,15 +227,18 @@ class Selling:
         self.engine = engine
         self.desk = Desk(engine, clock)
         self.callbacks = Callbacks(engine, clock)
+        self.buying = Buying(engine, clock)  # status checks at our H2H suppliers, and their callbacks
         self.server: H2HServer | None = None
 
     async def start(self, *, port: int | None = None, host: str | None = None) -> None:
         self.callbacks.start(self.engine.supervisor)
+        self.buying.start(self.engine.supervisor)
         saved = members_.server_settings()
         if port is None and not saved.enabled:
             return
         self.server = H2HServer(self.desk, host=host or (saved.host if port is None else members_.DEFAULT_HOST),
-                                port=saved.port if port is None else port, trusted_proxies=saved.trusted_proxies)
+                                port=saved.port if port is None else port, trusted_proxies=saved.trusted_proxies,
+                                buying=self.buying)
         try:
             await self.server.start()
         except OSError as exc:

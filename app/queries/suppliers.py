@@ -12,6 +12,7 @@ import datetime as _dt
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from app.rules import Outcome, RulePack
 from app.shop_admin import load_rule_pack
@@ -51,7 +52,8 @@ def suppliers() -> list[SupplierInfo]:
     for sid, name, kind, config, stock, low, active in sql.all_rows(
             "SELECT id, name, kind, config, stock, low_stock, active FROM supplier ORDER BY name, id"):
         cfg = SupplierConfig.parse(config)
-        out.append(SupplierInfo(int(sid), name, kind, cfg.modem, cfg.operator, cfg.rule_pack,
+        where = cfg.modem or (urlsplit(cfg.url).netloc if cfg.url else "")  # an H2H supplier: its host
+        out.append(SupplierInfo(int(sid), name, kind, where, cfg.operator, cfg.rule_pack,
                                 None if stock is None else int(stock), int(low or 0), bool(active)))
     return out
 

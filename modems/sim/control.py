@@ -73,6 +73,10 @@ def _routes(net: Any) -> list[Route]:  # net: the SimNetwork (modems/sim/network
         r("GET", "/api/upstreams", lambda q, b: net.api_upstreams()),
         r("POST", f"/api/upstreams/{seg}", lambda q, b, i: net.api_upstream_update(i, b)),
         r("GET", f"/api/upstreams/{seg}/orders", lambda q, b, i: net.api_upstream_orders(i)),
+        r("GET", "/api/h2h-sellers", lambda q, b: net.api_h2h_sellers()),
+        r("POST", f"/api/h2h-sellers/{seg}", lambda q, b, i: net.api_h2h_seller_update(i, b)),
+        r("GET", f"/api/h2h-sellers/{seg}/orders", lambda q, b, i: net.api_h2h_seller_orders(i)),
+        r("GET", f"/api/h2h-sellers/{seg}/callbacks", lambda q, b, i: net.api_h2h_seller_callbacks(i)),
     ]
 
 

@@ -43,6 +43,7 @@ from .pty import PtyPort
 from .scenario import ModemConfig, Scenario, load
 from .subscribers import Subscriber
 from .templates import now_wib
+from .h2h_seller import H2HSeller
 from .upstream import UpstreamServer
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ class SimNetwork:
                                     random.Random(f"{self.seed}:upstream:{up.id}"), self, up.name)
             self.upstreams[up.id] = server
         self._upstream_by_msisdn = {u.msisdn: u for u in self.upstreams.values()}
+        self.h2h_sellers = {c.id: H2HSeller(c, self, random.Random(f"{self.seed}:h2h:{c.id}"))
+                            for c in scenario.h2h_sellers}
         for sub in scenario.subscribers:
             s = self.subscriber(sub["msisdn"])
             s.airtime, s.state = sub["airtime"], sub["state"]
@@ -250,6 +253,8 @@ class SimNetwork:
             await modem.start()
         for port in self.ptys.values():
             await port.plug()
+        for seller in self.h2h_sellers.values():
+            await seller.start()
         for d in sorted(self.deferred.values(), key=lambda d: d.due):
             self._arm(d)
 
@@ -268,6 +273,8 @@ class SimNetwork:
                 port.close()
             for modem in self._modems.values():
                 await modem.stop()
+            for seller in self.h2h_sellers.values():
+                await seller.stop()
             if self.state_path is not None:
                 self.save_state()
             # connection handlers still reading, and transports still closing, end before the loop does
@@ -776,6 +783,26 @@ class SimNetwork:
                 acct.locked, acct.wrong_pins = False, 0
         up.settings.update(body)
         return up.as_dict()
+
+    def _seller(self, seller_id: str) -> H2HSeller:
+        seller = self.h2h_sellers.get(seller_id)
+        if seller is None:
+            raise ApiError(f"no h2h seller {seller_id!r}", 404)
+        return seller
+
+    def api_h2h_sellers(self) -> list[dict]:
+        return [s.as_dict() for s in self.h2h_sellers.values()]
+
+    def api_h2h_seller_update(self, seller_id: str, body: dict) -> dict:
+        return self._seller(seller_id).update(body)
+
+    def api_h2h_seller_orders(self, seller_id: str) -> dict:
+        seller = self._seller(seller_id)
+        return {"orders": [o.as_dict() for o in seller.orders.values()], "topups": list(seller.topups),
+                "ledger": list(seller.ledger), "balance": seller.balance}
+
+    def api_h2h_seller_callbacks(self, seller_id: str) -> list[dict]:
+        return list(self._seller(seller_id).callbacks)
 
     def api_network(self) -> dict:
         return {"seed": self.seed, "smsc": self.smsc, "send_delay": self.send_delay,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import numbers
+from .h2h_seller import SellerConfig
 from .operators import OperatorSettings, operator_id
 from .profiles import get_profile
 from .upstream import UpstreamAccount, UpstreamSettings
@@ -59,6 +60,7 @@ class Scenario:
     modems: list[ModemConfig] = field(default_factory=list)
     subscribers: list[dict] = field(default_factory=list)
     upstreams: list[UpstreamConfig] = field(default_factory=list)
+    h2h_sellers: list[SellerConfig] = field(default_factory=list)  # internet suppliers (modems/sim/h2h_seller.py)
     pty_dir: str | None = None  # publish every modem as DIR/ttyV<n> (modems/sim/pty.py)
 
 
@@ -138,6 +140,10 @@ def _parse(data: dict) -> Scenario:
         sc.upstreams.append(UpstreamConfig(str(up.get("id", f"upstream{len(sc.upstreams) + 1}")),
                                            numbers.normalize(str(up["msisdn"])), str(up.get("name", "")),
                                            settings, accounts))
+    for i, seller in enumerate(data.get("h2h_sellers", [])):
+        sc.h2h_sellers.append(SellerConfig.from_dict(seller, i))
+    if len({s.id for s in sc.h2h_sellers}) != len(sc.h2h_sellers):
+        raise ScenarioError("two h2h sellers share an id")
     return sc
 
 

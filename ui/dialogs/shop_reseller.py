@@ -18,13 +18,15 @@ C = "Reseller"
 
 
 def parse_addresses(text: str) -> list[Address]:
-    """One per line: a phone number (SMS), or `telegram: @name` / `wa: 0812…` / `jabber: x@y`."""
+    """One per line: a phone number (SMS), or `telegram: 123456789` / `wa: 0812…` / `jabber: x@y`; the chat
+    identities also as `tg:123456789` and `xmpp:x@y` (app/chat/addresses.py)."""
     out = []
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
         channel, sep, rest = line.partition(":")
+        channel = {"tg": "telegram", "xmpp": "jabber"}.get(channel.strip().lower(), channel)
         if sep and channel.strip().lower() in shop_admin.CHANNELS:
             out.append(Address(channel.strip().lower(), rest.strip()))
         else:
@@ -61,7 +63,7 @@ class ResellerDialog(QDialog):
         self.credit = QLineEdit("0")
         self.markup = QLineEdit("0")
         self.addresses = QPlainTextEdit()
-        self.addresses.setPlaceholderText("081234567890\ntelegram: @tokosaya")
+        self.addresses.setPlaceholderText("081234567890\ntg:123456789\nxmpp:toko@example.net")
         self.addresses.setMinimumHeight(80)
         form.addRow(tr(C, "Kode"), self.code)
         form.addRow(tr(C, "Nama"), self.name)

@@ -347,6 +347,13 @@ class SuppliersView(QWidget):
         self.stock_button = QPushButton(tr(C, "Catat stok masuk…"))
         self.stock_button.setToolTip(tr(C, "Stok yang dibeli atau ditransfer ke chip ini, untuk rekonsiliasi stok"))
         self.stock_button.clicked.connect(lambda: self.open_stock_received())
+        self.add_h2h_button = QPushButton(tr(C, "Tambah supplier H2H…"))
+        self.add_h2h_button.setToolTip(tr(C, "Server pulsa lain atau agregator tempat membeli lewat internet"))
+        self.add_h2h_button.clicked.connect(lambda: self.open_h2h_supplier(None))
+        self.edit_h2h_button = QPushButton(tr(C, "Ubah H2H…"))
+        self.edit_h2h_button.clicked.connect(lambda: self.open_h2h_supplier(self.selected_id()))
+        stock_row.addWidget(self.add_h2h_button)
+        stock_row.addWidget(self.edit_h2h_button)
         stock_row.addStretch(1)
         stock_row.addWidget(self.stock_button)
         lv.addLayout(stock_row)
@@ -434,6 +441,7 @@ class SuppliersView(QWidget):
     def _show_selected(self) -> None:
         row = self.selected()
         self.form_box.setEnabled(row is not None)
+        self.edit_h2h_button.setEnabled(row is not None and row.kind.startswith("h2h_"))
         self.message.setText("")
         if row is None:
             return
@@ -509,6 +517,23 @@ class SuppliersView(QWidget):
         dialog.open()
         return dialog
 
+    def open_h2h_supplier(self, supplier_id: int | None) -> QWidget:
+        """Add (None) or edit an H2H supplier (ui/dialogs/h2h_supplier.py); in effect at once."""
+        from ui.dialogs.h2h_supplier import H2HSupplierDialog
+
+        dialog = H2HSupplierDialog(self.actor, supplier_id, parent=self)
+        dialog.saved.connect(self._h2h_saved)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def _h2h_saved(self, _supplier_id: int) -> None:
+        if self._apply:
+            self._apply()
+        self.refresher.refresh()
+        self._say(tr(C, "Supplier H2H disimpan dan langsung berlaku."), ok=True)
+
     # --- rules from examples ---------------------------------------------------------------------
 
     def open_builder(self, pack: str = "", text: str = "") -> QWidget:
@@ -579,4 +604,8 @@ add_english(C, {
     "Stok yang dibeli atau ditransfer ke chip ini, untuk rekonsiliasi stok":
         "Stock bought for or moved to this chip, for the stock reconciliation",
     "Stok masuk {name} dicatat.": "Stock received on {name} recorded.",
+    "Tambah supplier H2H…": "Add an H2H supplier…", "Ubah H2H…": "Edit H2H…",
+    "Server pulsa lain atau agregator tempat membeli lewat internet":
+        "Another server pulsa or an aggregator to buy from over the internet",
+    "Supplier H2H disimpan dan langsung berlaku.": "H2H supplier saved; in effect now.",
 })
