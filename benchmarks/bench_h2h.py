@@ -79,7 +79,7 @@ async def _buyers(url: str, door: str, members: list[str], orders: int, start_no
     latencies: list[float] = []
     accepted = refused = errors = 0
     per_buyer = [orders // len(members) + (1 if i < orders % len(members) else 0) for i in range(len(members))]
-    connector = aiohttp.TCPConnector(limit=0 if rate else len(members) + 10)
+    connector = aiohttp.TCPConnector(limit=0 if rate else len(members) + 10, resolver=aiohttp.ThreadedResolver())
     async with aiohttp.ClientSession(connector=connector) as session:
         async def one(member: str, n: int) -> None:
             nonlocal accepted, refused, errors

@@ -66,12 +66,13 @@ def make_client(jid: str, password: str, *, plain: bool = False) -> Any:
 
 
 def connect(client: Any, host: str = "", port: int = 0, *, plain: bool = False) -> None:
-    """Start connecting: to `host:port` when given, else to the JID's domain (its SRV record). Without
+    """Start connecting: to `host:port` when given, else to the JID's domain on port 5222. Without
     `plain` the server must offer STARTTLS."""
     address = (host, port or 5222) if host else None
-    # a given host is looked up by the OS (hosts file included); c-ares (aiodns) only for the JID's SRV
-    # record, which a given host makes unnecessary
-    client.use_aiodns = address is None
+    # names are looked up by the OS (hosts file included), never by aiodns/pycares (see app/http_client.py):
+    # without a host that means the JID's domain on port 5222, not its SRV record; a server found only
+    # through SRV is given as host and port
+    client.use_aiodns = False
     if plain:
         client.connect(address, disable_starttls=True)
     else:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from app.http_client import client_session
 from app import orders
 from app.events import Alert
 from app.h2h import dialects
@@ -126,7 +127,7 @@ class HttpSupplier(Supplier):
         total = max(float(self.config.http_timeout or 30), 0.1)
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=min(CONNECT_TIMEOUT_S, total))
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with client_session(timeout=timeout) as session:
                 # aiohttp sends an idempotent request again by itself when the connection drops before the
                 # answer; here that is the order's status at best and must be our decision, never its
                 session._retry_connection = False  # type: ignore[attr-defined]  # no public switch (3.10+)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import aiohttp
 from yarl import URL
 
+from app.http_client import client_session
 from app import orders
 from app.events import Alert
 from app.h2h import desk as desk_
@@ -202,7 +203,7 @@ class Callbacks:
     async def run(self) -> None:
         """Until cancelled (by the supervisor as the engine stops; ending by itself would count as a crash)."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+            self._session = client_session(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
         while True:
             self._wake.clear()
             now = self.clock()

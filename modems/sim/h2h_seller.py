@@ -296,7 +296,10 @@ class H2HSeller:
 
         for attempt in range(3):
             try:
-                async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+                # resolved by the OS, not aiodns/pycares (see app/http_client.py; the simulator sits below app/)
+                connector = aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
+                timeout = aiohttp.ClientTimeout(total=5)
+                async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
                     async with session.get(self.callback_url, params={"refid": order.ref, "message": message}) as r:
                         entry["status"] = r.status
                         if r.status < 500:

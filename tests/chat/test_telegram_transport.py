@@ -9,6 +9,7 @@ import logging
 
 import pytest
 
+from app.http_client import client_session
 from app.chat.telegram import TelegramTransport, base_url, split_text
 from app.chat.transport import ChannelKind, ChannelState, ChatMessage, ChatSendError
 from modems.sim.botapi import BotApiServer
@@ -311,13 +312,12 @@ def test_library_loggers_stay_quiet_by_default():
 
 
 def test_the_simulator_answers_as_the_bot_api_does():
-    import aiohttp
 
     async def body():
         server = await serving()
         api = f"{server.url}/bot{TOKEN}"
         try:
-            async with aiohttp.ClientSession() as http:
+            async with client_session() as http:
                 async def call(url: str, **form) -> tuple[int, dict]:
                     async with http.post(url, data=form) as resp:
                         return resp.status, await resp.json()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from app.http_client import client_session
 from tests.conftest import Clock
 from tests.engine.conftest import SCENARIO, env, run, scenario, shop_db  # noqa: F401 (fixtures)
 
@@ -173,7 +174,6 @@ class Shop:
 async def selling(clock: Clock, *, dispatch: bool = True):
     """The engine (no modems: an order it dispatches fails at once, "no route", and is refunded) with the
     H2H server on a free port. `dispatch=False`: orders stay queued (the engine does not take them)."""
-    import aiohttp
 
     from app.engine import Engine
     from app.h2h.server import Selling
@@ -187,7 +187,7 @@ async def selling(clock: Clock, *, dispatch: bool = True):
     h2h = Selling(engine, clock)
     await h2h.start(port=0)
     try:
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             yield Shop(engine, h2h, Buyer(session, h2h.url, clock), session, taken)
     finally:
         await h2h.stop()

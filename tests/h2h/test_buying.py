@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-import aiohttp
 import pytest
 
 from storage.models import Attempt, Reseller
 
 from .buying_env import BUY_SCENARIO, DEST, SELLERS, START, buying_shop, ledger_exact, order_row, supplier_spec
 from .conftest import run
+from app.http_client import client_session
 
 MITRA, CADANGAN = SELLERS
 
@@ -232,7 +232,7 @@ def test_a_callback_from_a_foreign_address_changes_nothing(shop_setup, net, cloc
             ref = shop.buying.find("Mitra").reference(order_id, attempts(order_id)[0].id)
             balance = r001().balance
             message = f"TrxID=1 kode TSEL10 ke {DEST} Sukses. SN:99999999999999999999. Saldo 1"
-            async with aiohttp.ClientSession() as session:
+            async with client_session() as session:
                 async with session.get(f"{shop.selling.url}/h2h/callback/Mitra",
                                        params={"refid": ref, "message": message}) as resp:
                     assert resp.status == 403
@@ -254,7 +254,7 @@ def test_a_callback_from_the_supplier_settles_a_suspect(shop_setup, net, clock):
             ref = shop.buying.find("Mitra").reference(order_id, attempts(order_id)[0].id)
             sn = shop.books("mitra")["topups"][0]["sn"]
             message = f"TrxID=7 kode TSEL10 ke {DEST} Sukses. SN:{sn}. Saldo 989,900"
-            async with aiohttp.ClientSession() as session:
+            async with client_session() as session:
                 for _ in range(2):  # reports are at least once: the second changes nothing
                     async with session.get(f"{shop.selling.url}/h2h/callback/Mitra",
                                            params={"refid": ref, "message": message}) as resp:
@@ -357,7 +357,7 @@ def test_a_json_supplier_pending_then_checked_and_reported(seeded, clock):
                 ref = supplier.reference(second, attempts(second)[0].id)
                 report = json.dumps({"ref_id": ref, "status": "failed", "message": "Stok kosong"}).encode()
                 stamp = "1781503200"
-                async with aiohttp.ClientSession() as session:
+                async with client_session() as session:
                     for signature, expected in (("00", 401), (signing.report_signature("json-secret", stamp, report),
                                                               200)):
                         async with session.post(f"{shop.selling.url}/h2h/callback/Json", data=report,

@@ -7,8 +7,8 @@ import hashlib
 import hmac
 import json
 
-import aiohttp
 
+from app.http_client import client_session
 from app.h2h import members
 from storage.models import Order
 
@@ -42,7 +42,7 @@ def test_otomax_buyer_end_to_end(env, clock):
         receiver = Receiver()
         member(callback_url=await receiver.start(), callback_form="otomax")
         url = await start(env, clock)
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             buyer = Buyer(session, url, clock)
             status, text = await buyer.trx("S10", "081389092678", "INV0001")
             order = Order.get(Order.ref_id == "INV0001")
@@ -73,7 +73,7 @@ def test_st24_buyer_end_to_end(env, clock):
         receiver = Receiver()
         member(callback_url=await receiver.start(), callback_form="st24", plain_pin=True)
         url = await start(env, clock)
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             buyer = Buyer(session, url, clock)
             _s, text = await buyer.api("S10", "081389092678", "IRS-77")
             order = Order.get(Order.ref_id == "IRS-77")
@@ -97,7 +97,7 @@ def test_json_buyer_end_to_end(env, clock):
         receiver = Receiver()
         member(callback_url=await receiver.start(), callback_form="json")
         url = await start(env, clock)
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             buyer = Buyer(session, url, clock)
             status, data = await buyer.order("INV0001", "S10", "081389092678")
             assert status == 200 and data["status"] == "processing" and data["price"] == 10_550

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel
 
+from app.http_client import client_session
 from app.h2h import callbacks, members
 from app.h2h.desk import Credentials, Desk, Request
 from storage.models import AuditLog, H2HCallback, Reseller
@@ -116,7 +117,6 @@ def test_the_h2h_view_is_a_tab_of_the_window():
 
 def test_the_window_runs_the_h2h_server_on_its_qasync_loop(qtbot, tmp_path, loop):
     """`python3 main.py --demo --h2h-port N`: the window's loop (qasync) serves H2H; the demo has H001."""
-    import aiohttp
 
     from app.runtime import RuntimeOptions
     from storage.db import close_database
@@ -137,7 +137,7 @@ def test_the_window_runs_the_h2h_server_on_its_qasync_loop(qtbot, tmp_path, loop
             view = server.window.views["h2h"]
             view._show_server(members.server_settings())
             assert url in view.server_state.text()
-            async with aiohttp.ClientSession() as session:
+            async with client_session() as session:
                 buyer = Buyer(session, url, clock)
                 status, data, _h = await buyer.call("GET", "/api/v1/balance")
                 assert (status, data) == (200, {"balance": 1_000_000, "held": 0})
