@@ -1,6 +1,7 @@
 """Opening the database: SQLite files (WAL, foreign keys, busy timeout) or a PostgreSQL URL."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -91,13 +92,45 @@ class _SqliteDatabase(pw.SqliteDatabase):
     def close_every_connection(self) -> None:
         if not self.is_closed():
             self.close()
-        with self._every_lock:
-            others, self._every_connection = self._every_connection, []
-        for conn in others:
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
+        # Python's sqlite3 frees a connection's statements on close: closing one while another thread is
+        # inside a query on it crashes the process. Wait until the readers (`reading()`) are out.
+        with _readers_done(CLOSE_WAIT_S):
+            with self._every_lock:
+                others, self._every_connection = self._every_connection, []
+            for conn in others:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+
+
+CLOSE_WAIT_S = 30.0
+_readers = 0
+_readers_cond = threading.Condition()
+
+
+@contextlib.contextmanager
+def reading():
+    """Around a read on a background thread (the window's query threads): the database's connections
+    are not closed under it (`close_database`, a restore)."""
+    global _readers
+    with _readers_cond:
+        _readers += 1
+    try:
+        yield
+    finally:
+        with _readers_cond:
+            _readers -= 1
+            _readers_cond.notify_all()
+
+
+@contextlib.contextmanager
+def _readers_done(timeout: float):
+    """Held while closing: waits (at most `timeout`) for the reads under way to end; new ones wait."""
+    with _readers_cond:
+        if not _readers_cond.wait_for(lambda: _readers == 0, timeout):
+            log.warning("closing the database with %d background read(s) still running", _readers)
+        yield
 
 
 def _is_open(conn: sqlite3.Connection) -> bool:

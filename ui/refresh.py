@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app.queries import reading
+
 if TYPE_CHECKING:
     from ui.bridge import EngineBridge
 
@@ -48,7 +50,8 @@ class QueryRunner(QObject):
 
     def _run(self, token: int, fn: Callable[[], Any]) -> None:
         try:
-            result = fn()
+            with reading():  # the database is not closed under a read (a crash in sqlite3)
+                result = fn()
         except _Gone:
             return
         except Exception as exc:  # shown by the view; the thread must live on

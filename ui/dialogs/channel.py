@@ -4,11 +4,11 @@ server and port). The token or password is never shown back: "tersimpan", fill i
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
 from app.chat import channels
-from ui.dialogs.shop_form import ErrorLabel, hint_label
+from ui.dialogs.shop_form import ErrorLabel, hint_label, save_cancel
 from ui.i18n import add_english, tr
 
 C = "Chat"
@@ -69,9 +69,7 @@ class ChannelDialog(QDialog):
         layout.addLayout(form)
         self.error = ErrorLabel()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self)
         layout.addWidget(buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()

@@ -3,11 +3,11 @@ reports go and in which form, the form without a sign, and refIDs trusted (app/h
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QPlainTextEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QLineEdit, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from app.h2h import members
-from ui.dialogs.shop_form import ErrorLabel, hint_label
+from ui.dialogs.shop_form import ErrorLabel, hint_label, save_cancel
 from ui.i18n import add_english, tr
 
 C = "H2H"
@@ -76,11 +76,7 @@ class H2HMemberDialog(QDialog):
                                           "permintaan ditolak.")))
         self.error = ErrorLabel()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self)
         layout.addWidget(buttons)
 
     def accept(self) -> None:

@@ -4,11 +4,11 @@ routes, where its callbacks may come from, and whether it may be asked by our re
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QLineEdit,
                                QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from app.h2h import supplier_setup
-from ui.dialogs.shop_form import ErrorLabel, hint_label
+from ui.dialogs.shop_form import ErrorLabel, hint_label, save_cancel
 from ui.i18n import add_english, tr
 
 C = "H2HSupplier"
@@ -94,11 +94,7 @@ class H2HSupplierDialog(QDialog):
                                           "/h2h/callback/<nama> server H2H toko ini.")))
         self.error = ErrorLabel()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self)
         layout.addWidget(buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()

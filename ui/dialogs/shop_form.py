@@ -1,12 +1,15 @@
 """Small pieces the shop's dialogs share: an error line that makes its dialog grow to show all of it,
-and a hint line."""
+a hint line, and the Simpan/Batal buttons."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
+
+from ui.i18n import add_english, tr
 
 ERROR_STYLE = "color: #d93025;"
 HINT_STYLE = "color: #5f6368;"
 WARN_STYLE = "color: #b06000;"
+C = "ShopForm"
 
 
 class ErrorLabel(QLabel):
@@ -36,3 +39,16 @@ def hint_label(text: str = "", style: str = HINT_STYLE) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet(style)
     return label
+
+
+def save_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """"Simpan" accepts the dialog (its `accept` checks and saves), "Batal" rejects it."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+add_english(C, {"Simpan": "Save", "Batal": "Cancel"})

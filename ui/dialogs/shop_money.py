@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app import shop_admin
 from app.ledger import Posting
 from app.money import parse_amount, rupiah
-from ui.dialogs.shop_form import ErrorLabel
+from ui.dialogs.shop_form import ErrorLabel, save_cancel
 from ui.i18n import add_english, tr
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,7 @@ class MoneyDialog(QDialog):
         self.error = ErrorLabel()
         layout.addWidget(self.preview)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self)
         layout.addWidget(buttons)
         self.amount.textChanged.connect(self._update_preview)
         self._update_preview()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -15,7 +15,7 @@ from app.products import ProductKind, forces_skip_prefix_check, providers_for
 from app.queries import products as queries
 from app.queries.products import PriceGroupRow, ProductListRow
 from app.shop_admin import ProductSpec
-from ui.dialogs.shop_form import ErrorLabel, hint_label
+from ui.dialogs.shop_form import ErrorLabel, hint_label, save_cancel
 from ui.i18n import add_english, tr
 from ui.labels import choices
 
@@ -92,11 +92,7 @@ class ProductDialog(QDialog):
                                                   "(tombol Grup harga).")))
         self.error = ErrorLabel()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self)
         layout.addWidget(buttons)
 
         self.kind.currentIndexChanged.connect(self._kind_changed)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QLineEdit,
                                QPlainTextEdit, QVBoxLayout, QWidget)
 
 from app import shop_admin
@@ -10,7 +10,7 @@ from app.money import group
 from app.queries import products as product_queries
 from app.queries import resellers as queries
 from app.shop_admin import Address
-from ui.dialogs.shop_form import WARN_STYLE, ErrorLabel, hint_label
+from ui.dialogs.shop_form import ErrorLabel, WARN_STYLE, hint_label, save_cancel
 from ui.dialogs.shop_money import parse_signed_amount
 from ui.i18n import add_english, tr
 
@@ -81,11 +81,7 @@ class ResellerDialog(QDialog):
                                               "harga."), WARN_STYLE))
         self.error = ErrorLabel()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr(C, "Simpan"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr(C, "Batal"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self)
         layout.addWidget(buttons)
         if reseller_id is not None:
             self._load(reseller_id)
