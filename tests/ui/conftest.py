@@ -3,7 +3,8 @@ database, on a fresh qasync loop per test (one QApplication for the whole run, o
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+import contextlib
+from typing import Any, Awaitable, Callable
 
 import pytest
 
@@ -24,16 +25,31 @@ def loop(qapp):
     pending = [task for task in asyncio.all_tasks(event_loop) if not task.done()]
     for task in pending:
         task.cancel()
-    if pending:  # bounded: a task whose cancellation never runs (a wake-up qasync dropped) must not hang here
-        event_loop.run_until_complete(asyncio.wait(pending, timeout=5))
-    event_loop.run_until_complete(asyncio.wait_for(event_loop.shutdown_asyncgens(), 5))
+    stuck: list[str] = []
+    if pending:  # bounded: a task that lost its wake-up never runs its cancellation
+        try:
+            run(event_loop, asyncio.wait(pending), 5)
+        except asyncio.TimeoutError:
+            stuck = [task.get_name() for task in pending if not task.done()]
+            for task in pending:
+                with contextlib.suppress(Exception):
+                    task.get_coro().close()
+    run(event_loop, event_loop.shutdown_asyncgens(), 5)
     event_loop.close()
     asyncio.set_event_loop(None)
+    assert not stuck, f"tasks that never woke again (a nested Qt event loop inside a test body?): {stuck}"
 
 
 def run(loop, coro, timeout: float = 60) -> Any:
-    """Run a test body on the qasync loop; a stuck test fails instead of hanging."""
-    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+    """Run a test body on the qasync loop; a stuck test fails instead of hanging. Not qasync's own
+    run_until_complete: after the loop stops it processes Qt events once more with no running loop set,
+    so a task woken there fails (no running event loop) or never starts (a coroutine never awaited)."""
+    task = loop.create_task(asyncio.wait_for(coro, timeout))
+    task.add_done_callback(lambda _task: loop.stop())
+    loop.run_forever()
+    if not task.done():
+        raise RuntimeError("the loop stopped before the test body finished")
+    return task.result()
 
 
 async def until(condition: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
@@ -46,6 +62,35 @@ async def until(condition: Callable[[], Any], timeout: float = 20, what: str = "
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+def expect(signal, timeout: float = 30, check: Callable[..., bool] | None = None,
+           what: str = "signal") -> Awaitable[tuple]:
+    """The next emission of `signal` (whose arguments pass `check`), awaitable: connect, act, then await.
+    Inside a test body, never qtbot.waitSignal: its nested Qt event loop runs other tasks' wake-ups while
+    the body's task is still the current one, asyncio refuses them ("Cannot enter into task") and those
+    tasks never run again (a later stop waits on them forever)."""
+    loop = asyncio.get_running_loop()
+    arrived: asyncio.Future = loop.create_future()
+
+    def settle(args: tuple) -> None:
+        if not arrived.done() and (check is None or check(*args)):
+            arrived.set_result(args)
+
+    def slot(*args: Any) -> None:
+        loop.call_soon_threadsafe(settle, args)
+
+    signal.connect(slot)
+
+    async def wait() -> tuple:
+        try:
+            return await asyncio.wait_for(arrived, timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"timed out waiting for {what}") from None
+        finally:
+            signal.disconnect(slot)
+
+    return wait()
 
 
 def destroy_on_gui_thread() -> None:

@@ -10,7 +10,7 @@ from app import reports
 from app.reports import RecapBy
 from storage.models import Commission, DepositTicket, Order, Reseller
 
-from .conftest import run, until
+from .conftest import expect, run, until
 
 R001 = "081211110001"
 R003 = "081211110003"  # Berkah Pulsa, a downline of R001 (Demo Cell)
@@ -49,9 +49,9 @@ def test_ticket_statement_commission_and_recap_in_the_window(start_demo, loop, q
         path.write_text(STATEMENT.format(day=day, amount=ticket.unique_amount,
                                          grouped=f"{ticket.unique_amount:,}"), encoding="utf-8")
         view = demo.window.show_view("deposits")
-        with qtbot.waitSignal(view.importFinished, timeout=30_000) as done:
-            view.run_import(str(path), "BCA")
-        result = done.args[0]
+        done = expect(view.importFinished, what="the import")
+        view.run_import(str(path), "BCA")
+        result = (await done)[0]
         assert [m.ticket_id for m in result.matched] == [ticket.id] and len(result.waiting) == 1
         view.summary_box.close()
         credited = f"Deposit {ticket.unique_amount:,} via BCA diterima.".replace(",", ".")
@@ -69,11 +69,10 @@ def test_ticket_statement_commission_and_recap_in_the_window(start_demo, loop, q
         # the Laporan view shows it, counted off the GUI thread, equal to the report module's own sums
         laporan = demo.window.show_view("reports")
         laporan.set_by(RecapBy.RESELLER)
-        with qtbot.waitSignal(laporan.computed, timeout=30_000,
-                              check_params_cb=lambda r: r.request.by is RecapBy.RESELLER
-                              and r.request.start == order.created_at.date()) as shown:
-            laporan.set_dates(order.created_at.date(), order.created_at.date())
-        table = shown.args[0].tables[0]
+        shown = expect(laporan.computed, check=lambda r: r.request.by is RecapBy.RESELLER
+                       and r.request.start == order.created_at.date(), what="the recap")
+        laporan.set_dates(order.created_at.date(), order.created_at.date())
+        table = (await shown)[0].tables[0]
         expected = reports.recap_table(reports.recap(order.created_at.date(), order.created_at.date(),
                                                      RecapBy.RESELLER))
         assert table == expected
@@ -90,4 +89,4 @@ def test_ticket_statement_commission_and_recap_in_the_window(start_demo, loop, q
         # stopped on this same run of the loop, as the owner's "Hentikan server" does: a stop started on
         # a later run_until_complete could wait on a wake-up qasync dropped when the loop stopped in between
         await demo.server.stop()
-    run(loop, body(), 180)
+    run(loop, body(), 110)

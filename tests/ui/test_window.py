@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 
 from ui.main_window import VIEWS, CloseChoice, load_view_class
 
-from .conftest import run, until
+from .conftest import expect, run, until
 
 
 def test_window_opens_on_the_demo_with_every_modem_online(start_demo, loop, qtbot):
@@ -76,8 +76,9 @@ def test_close_asks_then_tray_keeps_the_server_running_and_stop_stops_it(start_d
         window.choose_close(CloseChoice.CANCEL)
         assert window.isVisible() and not server.runtime.stop_requested
         window.close()
-        with qtbot.waitSignal(window.stopRequested, timeout=2000):
-            window.choose_close(CloseChoice.STOP)
+        stopping = expect(window.stopRequested, 2, what="stopRequested")
+        window.choose_close(CloseChoice.STOP)
+        await stopping
         await until(lambda: server.runtime.stop_requested, 2, "stop requested")
         workers = list(server.modems.workers.values())
         await server.stop()
@@ -184,8 +185,9 @@ def test_ctrl_q_asks_with_the_orders_in_flight_and_cancel_keeps_the_server_runni
         stop.trigger()
         box = window.stop_dialog
         assert box is not None and box.isVisible() and "1 pesanan yang belum selesai" in box.text()
-        with qtbot.waitSignal(window.stopRequested, timeout=2000):
-            next(b for b in box.buttons() if b.text() == "Hentikan server").click()
+        stopping = expect(window.stopRequested, 2, what="stopRequested")
+        next(b for b in box.buttons() if b.text() == "Hentikan server").click()
+        await stopping
         await until(lambda: server.runtime.stop_requested, 2, "stop requested")
     run(loop, body())
 
