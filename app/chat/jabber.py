@@ -20,6 +20,7 @@ import datetime as _dt
 import hashlib
 import ipaddress
 import logging
+from functools import partial
 from typing import Any
 
 from app.chat.transport import (ChannelKind, ChannelState, ChannelStatus, ChatMessage, ChatSendError, Deliver,
@@ -73,10 +74,20 @@ def connect(client: Any, host: str = "", port: int = 0, *, plain: bool = False) 
     # without a host that means the JID's domain on port 5222, not its SRV record; a server found only
     # through SRV is given as host and port
     client.use_aiodns = False
+    client.get_dns_records = partial(_os_records, client)  # slixmpp makes an aiodns resolver even unused
     if plain:
         client.connect(address, disable_starttls=True)
     else:
         client.connect(address, force_starttls=True)
+
+
+async def _os_records(client: Any, domain: str, port: int | None = None) -> list[tuple[str, str, int]]:
+    """The server's addresses from the OS resolver: no SRV lookup, no aiodns channel, and the port the
+    owner gave (slixmpp's own lookup puts 5222 in its place when the host is a name)."""
+    from slixmpp.xmlstream.resolver import resolve
+
+    return await resolve(domain, port or client.address[1] or client.default_port, loop=client.loop, resolver=None,
+                         use_ipv6=client.use_ipv6, use_aiodns=False)
 
 
 class JabberTransport:
