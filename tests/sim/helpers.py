@@ -145,3 +145,21 @@ def wait_for(fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
         time.sleep(interval)
+
+
+def reopen(url: str, probe: Callable[[At], Any], timeout: float = 5.0, interval: float = 0.05) -> At:
+    """The port at `url` once it opens and `probe` passes on it (a modem coming back after a reset).
+    A try that fails is closed at once, not left to the garbage collector (a ResourceWarning then fails
+    whichever test happens to be running)."""
+    def attempt() -> At | None:
+        try:
+            at = At(url)
+        except Exception:  # noqa: BLE001 - the port is still down
+            return None
+        try:
+            probe(at)
+            return at
+        except Exception:  # noqa: BLE001 - open, but not answering yet
+            at.close()
+            return None
+    return wait_for(attempt, timeout, interval)

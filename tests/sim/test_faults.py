@@ -7,7 +7,7 @@ import serial
 
 from modems import pdu
 from modems.ussd import decode_ussd, parse_cusd
-from tests.sim.helpers import At, wait_for
+from tests.sim.helpers import At, reopen, wait_for
 from tests.sim.test_ussd import ussd
 
 STOCK_TEXT = "Saldo chip Rp1.000.000."
@@ -250,16 +250,7 @@ def test_sms_held_while_away_arrives_after_comeback(net, ctl, how):
     wait_for(lambda: ctl("GET", "/api/modems/center")[1]["store"]["backlog"] == 1)
     if how == "replug":
         ctl("POST", "/api/modems/center/replug", {})
-    at = wait_for(lambda: _open(url), 5, 0.05)
+    at = reopen(url, lambda at: at.cmd("AT", timeout=1))
     at.ok("ATE0")
     at.wait_line(r'^\+CMTI: "SM",1$')
     at.close()
-
-
-def _open(url):
-    try:
-        at = At(url)
-        at.cmd("AT", timeout=1)
-        return at
-    except Exception:  # noqa: BLE001 - still rebooting
-        return None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modems.sim import ControlClient, ScenarioError, SimNetwork
-from tests.sim.helpers import At, api, wait_for
+from tests.sim.helpers import At, api, reopen, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "resources" / "scenarios" / "demo.json"
@@ -104,14 +104,7 @@ def test_cli_bad_scenario_exit_code(tmp_path):
 
 
 def _reconnect(url: str, timeout: float = 5.0) -> At:
-    def attempt():
-        try:
-            at = At(url)
-            at.cmd("AT", timeout=1)
-            return at
-        except Exception:  # noqa: BLE001 - the port is still down
-            return None
-    return wait_for(attempt, timeout, interval=0.05)
+    return reopen(url, lambda at: at.cmd("AT", timeout=1), timeout)
 
 
 def test_cfun_reset_drops_connection_and_comes_back(net, modem, ctl):
@@ -133,18 +126,9 @@ def test_simcom_boot_banner_after_reset(net, modem, ctl):
     at.write("AT+CFUN=1,1\r")
     at.wait_line("^OK$")
     url = next(m for m in net.modems if m.id == "sender").port_url
-    fresh = wait_for(lambda: _try_open(url), 5, 0.05)
+    fresh = reopen(url, lambda at: at.wait(lambda: at.lines or at.raw, timeout=0.5))
     fresh.wait_line("^SMS Ready$")
     fresh.close()
-
-
-def _try_open(url):
-    try:
-        at = At(url)
-        at.wait(lambda: at.lines or at.raw, timeout=0.5)
-        return at
-    except Exception:  # noqa: BLE001
-        return None
 
 
 def test_reset_on_new_port_keeps_identity(net, ctl):
