@@ -557,16 +557,15 @@ class OperatorService:
                 self.hooks.defer(1.0, "chip_resend", modem=chip.modem_id, trx=index)
 
     def send_result(self, chip: Chip, trx: Trx) -> None:
-        if trx.result_text:
-            self.hooks.operator_sms(self.spec.sms_sender or self.spec.name, chip.msisdn, trx.result_text)
-            return
+        if not trx.result_text:
+            trx.result_text = self._result_text(chip, trx)
+        self.hooks.operator_sms(self.spec.sms_sender or self.spec.name, chip.msisdn, trx.result_text)
+
+    def _result_text(self, chip: Chip, trx: Trx) -> str:
         if trx.status == "OK":
-            text = render(self._t("ok"), **self._values(chip, trx.dest, trx.amount, sn=trx.sn, trxid=trx.trxid))
-        else:
-            reason = REASON_TEXTS[FailReason(trx.reason)]
-            text = render(self._t("fail"), **self._values(chip, trx.dest, trx.amount, reason=reason, trxid=trx.trxid))
-        trx.result_text = text
-        self.hooks.operator_sms(self.spec.sms_sender or self.spec.name, chip.msisdn, text)
+            return render(self._t("ok"), **self._values(chip, trx.dest, trx.amount, sn=trx.sn, trxid=trx.trxid))
+        reason = REASON_TEXTS[FailReason(trx.reason)]
+        return render(self._t("fail"), **self._values(chip, trx.dest, trx.amount, reason=reason, trxid=trx.trxid))
 
 
 def _int(text: str) -> int:

@@ -86,7 +86,6 @@ def test_ticket_statement_commission_and_recap_in_the_window(start_demo, loop, q
         demo.order("KOMISI.1234", sender=R001)
         amount = f"{earned.amount:,}".replace(",", ".")
         await until(lambda: any("omisi" in t and amount in t for t in _texts(demo, R001)), 30, "KOMISI")
-        # stopped on this same run of the loop, as the owner's "Hentikan server" does: a stop started on
-        # a later run_until_complete could wait on a wake-up qasync dropped when the loop stopped in between
+        # stopped inside the body, as the owner's "Hentikan server" does
         await demo.server.stop()
     run(loop, body(), 110)
